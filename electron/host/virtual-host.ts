@@ -5,6 +5,9 @@
 import { HostError, describeArgv } from './host';
 import type { Host, HostErrorCode, RunOptions, RunResult, StatResult } from './host';
 import { argvKey } from './snapshot-format';
+import { joinPath, parentOf, splitPath as split } from './paths';
+
+export { joinPath };
 
 type Node =
   | { kind: 'file'; data: Uint8Array; mode: number }
@@ -12,26 +15,6 @@ type Node =
   | { kind: 'link'; target: string };
 
 export type CommandHandler = (argv: readonly string[], options?: RunOptions) => RunResult | Promise<RunResult>;
-
-function split(path: string): string[] {
-  return path.split('/').filter((p) => p !== '' && p !== '.');
-}
-
-function parentOf(path: string): string {
-  const parts = split(path);
-  parts.pop();
-  return '/' + parts.join('/');
-}
-
-/** Joins a link target to the directory holding the link, resolving `..` lexically. */
-export function joinPath(base: string, target: string): string {
-  const parts = target.startsWith('/') ? [] : split(base);
-  for (const part of split(target)) {
-    if (part === '..') parts.pop();
-    else parts.push(part);
-  }
-  return '/' + parts.join('/');
-}
 
 export class VirtualHost implements Host {
   readonly description: string;

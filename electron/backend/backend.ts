@@ -1,0 +1,88 @@
+// The backend behind the api contract, shared by Electron's IPC handlers and browser mode's HTTP
+// server: it holds which machine is shown and answers each call channel.
+import type { CallChannel, CallResponse, EventChannel, EventPayload, MachineInfo } from '../../shared/api/contract';
+import { parseRequest } from '../../shared/api/contract';
+import type { Inventory } from '../../shared/model/inventory';
+import type { Host } from '../host/host';
+import { LocalHost } from '../host/local-host';
+import { loadDemoHost } from '../host/select-host';
+import { SnapshotHost } from '../host/snapshot-host';
+import { readInventory } from '../inventory/read-inventory';
+
+export type BackendSource = { kind: 'local' } | { kind: 'demo' } | { kind: 'snapshot'; path: string };
+
+type Handlers = { [C in CallChannel]: (request: unknown) => Promise<CallResponse<C>> };
+type Listener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
+
+export interface Backend {
+  handlers: Handlers;
+  /** Registers a sink for backend -> renderer events; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void;
+}
+
+export function createBackend(initial: BackendSource, options: { allowLocal?: boolean } = {}): Backend {
+  const allowLocal = options.allowLocal ?? initial.kind === 'local';
+  let source = initial;
+  let host: Promise<Host> | null = null;
+  let inventory: Promise<Inventory> | null = null;
+  const listeners = new Set<Listener>();
+
+  const hostFor = (s: BackendSource): Promise<Host> =>
+    s.kind === 'local' ? Promise.resolve(new LocalHost()) : s.kind === 'demo' ? loadDemoHost() : SnapshotHost.load(s.path);
+  const currentHost = () => (host ??= hostFor(source));
+  const info = async (): Promise<MachineInfo> => ({
+    source: source.kind,
+    description: source.kind === 'demo' ? 'the demo machine' : (await currentHost()).description,
+    localAvailable: allowLocal,
+  });
+  const emit: Listener = (channel, payload) => {
+    for (const l of listeners) l(channel, payload);
+  };
+
+  const handlers: Handlers = {
+    'machine:info': async (request) => {
+      parseRequest('machine:info', request);
+      return info();
+    },
+    'machine:inventory': async (request) => {
+      const { refresh } = parseRequest('machine:inventory', request);
+      if (refresh || inventory === null) {
+        const next = currentHost().then((h) => readInventory(h));
+        inventory = next;
+        // A failed read must not stick: the next call tries again.
+        next.catch(() => {
+          if (inventory === next) inventory = null;
+        });
+      }
+      return inventory;
+    },
+    'machine:select': async (request) => {
+      const { source: wanted } = parseRequest('machine:select', request);
+      if (wanted === 'local' && !allowLocal) throw new BackendError('forbidden', 'This session shows a recorded machine only; start Cohabit without --demo to see this machine.');
+      source = { kind: wanted };
+      host = null;
+      inventory = null;
+      const next = await info();
+      emit('machine:changed', next);
+      return next;
+    },
+  };
+  return {
+    handlers,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** An error the backend means the user to see, with a code the renderer can act on. */
+export class BackendError extends Error {
+  override readonly name = 'BackendError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
