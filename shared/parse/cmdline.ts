@@ -55,7 +55,10 @@ export function parseCmdline(text: string): CmdlineArg[] {
     } else if (quoted && endsWithQuote) {
       end--;
     }
-    args.push({ key: text.slice(start, equals), value: text.slice(valueStart, Math.max(valueStart, end)) });
+    args.push({
+      key: text.slice(start, equals),
+      value: text.slice(valueStart, Math.max(valueStart, end)),
+    });
   }
   return args;
 }

@@ -18,7 +18,8 @@ function splitBlocks(text: string): Block[] {
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon === -1) throw new ParseError(FORMAT, `expected "key : value", got "${line.slice(0, 40)}"`, n + 1);
+    if (colon === -1)
+      throw new ParseError(FORMAT, `expected "key : value", got "${line.slice(0, 40)}"`, n + 1);
     if (current === null) {
       current = new Map();
       blocks.push(current);

@@ -49,7 +49,12 @@ function finish(d: Draft): InputDevice {
     handlers: d.handlers,
     // Power buttons and the Consumer/System Control interfaces of a keyboard have a kbd handler too,
     // but no autorepeat or no letter keys.
-    isKeyboard: kbd && hasBit(d.ev, EV_KEY) && hasBit(d.ev, EV_REP) && hasBit(d.key, KEY_Q) && hasBit(d.key, KEY_A),
+    isKeyboard:
+      kbd &&
+      hasBit(d.ev, EV_KEY) &&
+      hasBit(d.ev, EV_REP) &&
+      hasBit(d.key, KEY_Q) &&
+      hasBit(d.key, KEY_A),
     isMouse: d.handlers.some((h) => /^mouse\d+$/.test(h)),
   };
 }
@@ -83,7 +88,10 @@ export function parseInputDevices(text: string): InputDevice[] {
       }
       case 'H': {
         if (!rest.startsWith('Handlers=')) throw new ParseError(FORMAT, 'malformed H: line', n + 1);
-        draft.handlers = rest.slice('Handlers='.length).split(/\s+/).filter((h) => h !== '');
+        draft.handlers = rest
+          .slice('Handlers='.length)
+          .split(/\s+/)
+          .filter((h) => h !== '');
         break;
       }
       case 'B': {

@@ -12,7 +12,10 @@ export function parseInterruptRemapping(text: string): 'on' | 'off' | 'unknown' 
   let sawRemappable = false;
   for (const line of text.split('\n')) {
     if (!IRQ_LINE_RE.test(line)) continue;
-    const fields = line.slice(line.indexOf(':') + 1).trim().split(/\s+/);
+    const fields = line
+      .slice(line.indexOf(':') + 1)
+      .trim()
+      .split(/\s+/);
     // The per-CPU counts come first; the chip name is the first field that is not a count.
     const chip = fields.find((f) => !/^\d+$/.test(f));
     if (chip === undefined) continue;

@@ -123,7 +123,10 @@ export function parseLsblkJson(text: string): BlockDevice[] {
   try {
     root = JSON.parse(text);
   } catch (error) {
-    throw new ParseError(FORMAT, `not JSON (${error instanceof Error ? error.message : 'parse failed'})`);
+    throw new ParseError(
+      FORMAT,
+      `not JSON (${error instanceof Error ? error.message : 'parse failed'})`,
+    );
   }
   if (!isObject(root) || !Array.isArray(root.blockdevices)) {
     throw new ParseError(FORMAT, 'no "blockdevices" array');

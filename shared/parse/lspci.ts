@@ -72,7 +72,12 @@ function tokenize(line: string, lineNo: number): Token[] {
 
 function splitNameAndId(field: string, what: string, lineNo: number): { name: string; id: string } {
   const m = NAME_WITH_ID_RE.exec(field);
-  if (!m) throw new ParseError(FORMAT, `${what} "${field}" has no [xxxx] ID (was lspci run with -nn?)`, lineNo);
+  if (!m)
+    throw new ParseError(
+      FORMAT,
+      `${what} "${field}" has no [xxxx] ID (was lspci run with -nn?)`,
+      lineNo,
+    );
   return { name: m[1] ?? '', id: (m[2] ?? '').toLowerCase() };
 }
 
@@ -80,7 +85,12 @@ function parseLine(line: string, lineNo: number): LspciEntry {
   const tokens = tokenize(line, lineNo);
   const first = tokens[0];
   const m = first && !first.quoted ? ADDRESS_RE.exec(first.text) : null;
-  if (!m) throw new ParseError(FORMAT, `expected a PCI address at the start of "${line.slice(0, 40)}"`, lineNo);
+  if (!m)
+    throw new ParseError(
+      FORMAT,
+      `expected a PCI address at the start of "${line.slice(0, 40)}"`,
+      lineNo,
+    );
   const address = `${(m[1] ?? '0000').toLowerCase()}:${(m[2] ?? '').toLowerCase()}:${(m[3] ?? '').toLowerCase()}.${m[4] ?? ''}`;
 
   const fields: string[] = [];
@@ -101,7 +111,13 @@ function parseLine(line: string, lineNo: number): LspciEntry {
   if (fields.length !== 3 && fields.length !== 5) {
     throw new ParseError(FORMAT, `expected 3 or 5 quoted fields, found ${fields.length}`, lineNo);
   }
-  const [classField = '', vendorField = '', deviceField = '', subVendorField = '', subDeviceField = ''] = fields;
+  const [
+    classField = '',
+    vendorField = '',
+    deviceField = '',
+    subVendorField = '',
+    subDeviceField = '',
+  ] = fields;
   const cls = splitNameAndId(classField, 'class', lineNo);
   const vendor = splitNameAndId(vendorField, 'vendor', lineNo);
   const device = splitNameAndId(deviceField, 'device', lineNo);

@@ -23,7 +23,11 @@ export function parseMeminfo(text: string): Meminfo {
     // Fields this parser does not use may change shape between kernels; only ours must be clean.
     if (!m) {
       const key = line.split(':')[0]?.trim() ?? '';
-      if (['MemTotal', 'MemAvailable', 'HugePages_Total', 'HugePages_Free', 'Hugepagesize'].includes(key)) {
+      if (
+        ['MemTotal', 'MemAvailable', 'HugePages_Total', 'HugePages_Free', 'Hugepagesize'].includes(
+          key,
+        )
+      ) {
         throw new ParseError(FORMAT, `unreadable ${key} line`, n + 1);
       }
       continue;

@@ -21,7 +21,13 @@ export function parseDefaultRouteInterface(text: string): string | null {
       continue;
     }
     const [iface = '', destination = '', , flagsHex = '', , , metricText = '', mask = ''] = f;
-    if (f.length < 8 || !HEX8_RE.test(destination) || !HEX8_RE.test(mask) || !/^[0-9A-Fa-f]{1,8}$/.test(flagsHex) || !/^\d+$/.test(metricText)) {
+    if (
+      f.length < 8 ||
+      !HEX8_RE.test(destination) ||
+      !HEX8_RE.test(mask) ||
+      !/^[0-9A-Fa-f]{1,8}$/.test(flagsHex) ||
+      !/^\d+$/.test(metricText)
+    ) {
       throw new ParseError(FORMAT, `malformed route line "${line.slice(0, 60)}"`, n + 1);
     }
     const flags = Number.parseInt(flagsHex, 16);

@@ -26,13 +26,15 @@ function parseValue(raw: string, lineNo: number): string {
       out += c;
     }
     if (i >= raw.length) throw new ParseError(FORMAT, 'unterminated double quote', lineNo);
-    if (raw.slice(i + 1).trim() !== '') throw new ParseError(FORMAT, 'text after the closing quote', lineNo);
+    if (raw.slice(i + 1).trim() !== '')
+      throw new ParseError(FORMAT, 'text after the closing quote', lineNo);
     return out;
   }
   if (raw.startsWith("'")) {
     const close = raw.indexOf("'", 1);
     if (close === -1) throw new ParseError(FORMAT, 'unterminated single quote', lineNo);
-    if (raw.slice(close + 1).trim() !== '') throw new ParseError(FORMAT, 'text after the closing quote', lineNo);
+    if (raw.slice(close + 1).trim() !== '')
+      throw new ParseError(FORMAT, 'text after the closing quote', lineNo);
     return raw.slice(1, close);
   }
   return raw.trim();
@@ -49,7 +51,8 @@ export function parseOsRelease(text: string): Record<string, string> {
     const line = (lines[n] ?? '').replace(/\r$/, '').trim();
     if (line === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
-    if (eq === -1) throw new ParseError(FORMAT, `expected KEY=value, got "${line.slice(0, 40)}"`, n + 1);
+    if (eq === -1)
+      throw new ParseError(FORMAT, `expected KEY=value, got "${line.slice(0, 40)}"`, n + 1);
     const key = line.slice(0, eq);
     if (!KEY_RE.test(key)) throw new ParseError(FORMAT, `invalid key "${key.slice(0, 40)}"`, n + 1);
     result[key] = parseValue(line.slice(eq + 1), n + 1);

@@ -76,7 +76,8 @@ export function parsePciIds(text: string): PciIds {
 
   return {
     vendorName: (vendorId) => vendors.get(vendorId.toLowerCase()) ?? null,
-    deviceName: (vendorId, deviceId) => devices.get(`${vendorId.toLowerCase()}:${deviceId.toLowerCase()}`) ?? null,
+    deviceName: (vendorId, deviceId) =>
+      devices.get(`${vendorId.toLowerCase()}:${deviceId.toLowerCase()}`) ?? null,
     className: (code) => {
       const c = code.toLowerCase();
       if (!/^[0-9a-f]{4}$/.test(c)) return null;

@@ -11,7 +11,8 @@ export function parseProcModules(text: string): string[] {
     const line = (lines[n] ?? '').trim();
     if (line === '') continue;
     const name = line.split(/\s+/)[0] ?? '';
-    if (!NAME_RE.test(name)) throw new ParseError('/proc/modules', `invalid module name "${name.slice(0, 40)}"`, n + 1);
+    if (!NAME_RE.test(name))
+      throw new ParseError('/proc/modules', `invalid module name "${name.slice(0, 40)}"`, n + 1);
     names.push(name);
   }
   return names;

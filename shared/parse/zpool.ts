@@ -33,7 +33,11 @@ const LIST_COLUMNS = 9;
 function listNumber(value: string, column: string, lineNo: number): number | null {
   if (value === '-') return null;
   if (!/^\d+$/.test(value)) {
-    throw new ParseError(LIST, `${column} ${JSON.stringify(value)} is not a plain number (was -p given?)`, lineNo);
+    throw new ParseError(
+      LIST,
+      `${column} ${JSON.stringify(value)} is not a plain number (was -p given?)`,
+      lineNo,
+    );
   }
   return Number(value);
 }
@@ -46,11 +50,26 @@ export function parseZpoolList(text: string): ZpoolListRow[] {
     if (line.trim() === '') return;
     const fields = line.split('\t');
     if (fields.length !== LIST_COLUMNS) {
-      throw new ParseError(LIST, `expected ${LIST_COLUMNS} tab-separated fields, found ${fields.length}: ${quote(line)}`, lineNo);
+      throw new ParseError(
+        LIST,
+        `expected ${LIST_COLUMNS} tab-separated fields, found ${fields.length}: ${quote(line)}`,
+        lineNo,
+      );
     }
-    const [name = '', size = '', allocated = '', free = '', fragmentation = '', capacity = '', health = '', guid = '', altroot = ''] = fields;
+    const [
+      name = '',
+      size = '',
+      allocated = '',
+      free = '',
+      fragmentation = '',
+      capacity = '',
+      health = '',
+      guid = '',
+      altroot = '',
+    ] = fields;
     if (name === '') throw new ParseError(LIST, 'empty pool name', lineNo);
-    if (!/^\d+$/.test(guid)) throw new ParseError(LIST, `guid ${JSON.stringify(guid)} is not a number`, lineNo);
+    if (!/^\d+$/.test(guid))
+      throw new ParseError(LIST, `guid ${JSON.stringify(guid)} is not a number`, lineNo);
     rows.push({
       name,
       sizeBytes: listNumber(size, 'size', lineNo) ?? 0,
@@ -76,11 +95,16 @@ export function parseZpoolGet(text: string): Map<string, Map<string, string>> {
     const first = line.indexOf('\t');
     const second = first < 0 ? -1 : line.indexOf('\t', first + 1);
     if (second < 0) {
-      throw new ParseError(GET, `expected pool, property and value separated by tabs: ${quote(line)}`, index + 1);
+      throw new ParseError(
+        GET,
+        `expected pool, property and value separated by tabs: ${quote(line)}`,
+        index + 1,
+      );
     }
     const pool = line.slice(0, first);
     const property = line.slice(first + 1, second);
-    if (pool === '' || property === '') throw new ParseError(GET, 'empty pool or property name', index + 1);
+    if (pool === '' || property === '')
+      throw new ParseError(GET, 'empty pool or property name', index + 1);
     // The value is the last column, so a tab inside it (a pool comment can hold one) stays in it.
     const value = line.slice(second + 1);
     let props = pools.get(pool);
@@ -107,11 +131,32 @@ export interface ZpoolStatus {
 const STATUS = 'zpool status';
 
 /** The header keys `zpool status` prints before and after the config tree. */
-const HEADER_KEYS = new Set(['pool', 'id', 'state', 'status', 'action', 'see', 'scan', 'scrub', 'remove', 'checkpoint', 'comment', 'config', 'errors']);
+const HEADER_KEYS = new Set([
+  'pool',
+  'id',
+  'state',
+  'status',
+  'action',
+  'see',
+  'scan',
+  'scrub',
+  'remove',
+  'checkpoint',
+  'comment',
+  'config',
+  'errors',
+]);
 /** Class headers sit at the pool's indentation; old FreeBSD printed state columns after `logs`. */
-const CLASSES: Record<string, VdevNode['kind']> = { logs: 'log', cache: 'cache', spares: 'spare', special: 'special', dedup: 'dedup' };
+const CLASSES: Record<string, VdevNode['kind']> = {
+  logs: 'log',
+  cache: 'cache',
+  spares: 'spare',
+  special: 'special',
+  dedup: 'dedup',
+};
 /** vdev states (zpool_state_to_name) plus AVAIL/INUSE for spares and SUSPENDED for the pool. */
-const STATE_RE = /^(.*?)\s+(ONLINE|DEGRADED|FAULTED|OFFLINE|UNAVAIL|REMOVED|SPLIT|UNKNOWN|AVAIL|INUSE|SUSPENDED)(?:\s+(.*))?$/;
+const STATE_RE =
+  /^(.*?)\s+(ONLINE|DEGRADED|FAULTED|OFFLINE|UNAVAIL|REMOVED|SPLIT|UNKNOWN|AVAIL|INUSE|SUSPENDED)(?:\s+(.*))?$/;
 const COUNT_RE = /^(\d+(?:\.\d+)?)([KMGTPE]?)$/;
 const COUNT_UNITS = 'KMGTPE';
 
@@ -127,7 +172,8 @@ function count(token: string): number | null {
 function kindOf(name: string): VdevNode['kind'] {
   if (/^mirror(-\d+)?$/.test(name)) return 'mirror';
   if (/^raidz[123]?(-\d+)?$/.test(name)) return 'raidz';
-  if (/^draid\d?[:\d\w]*(-\d+)?$/.test(name)) return 'draid';
+  // draid vdevs (`draid2:4d:1s:8c-0`) and their distributed spares (`draid2-0-0`) are virtual.
+  if (/^draid\d?(:\w+)*(-\d+){1,2}$/.test(name)) return 'draid';
   if (/^(spare|replacing|indirect)-\d+$/.test(name)) return 'group';
   if (name.startsWith('/') && !name.startsWith('/dev/')) return 'file';
   return 'disk';
@@ -159,10 +205,20 @@ function parseRow(trimmed: string): Row | null {
   const parsed = tokens.slice(0, 3).map(count);
   if (tokens.length >= 3 && parsed.every((n) => n !== null)) {
     const note = tokens.slice(3).join(' ');
-    return { name: match[1] ?? '', state: match[2] ?? '', counts: parsed as [number, number, number], note: note === '' ? null : note };
+    return {
+      name: match[1] ?? '',
+      state: match[2] ?? '',
+      counts: parsed as [number, number, number],
+      note: note === '' ? null : note,
+    };
   }
   // Spares print only NAME STATE, maybe followed by `was /dev/...`.
-  return { name: match[1] ?? '', state: match[2] ?? '', counts: [0, 0, 0], note: rest === '' ? null : rest };
+  return {
+    name: match[1] ?? '',
+    state: match[2] ?? '',
+    counts: [0, 0, 0],
+    note: rest === '' ? null : rest,
+  };
 }
 
 interface PoolDraft {
@@ -189,29 +245,48 @@ class ConfigReader {
       return;
     }
     this.base ??= indent;
-    if (indent < this.base) throw new ParseError(STATUS, `config line left of the NAME column: ${quote(line)}`, lineNo);
+    if (indent < this.base)
+      throw new ParseError(STATUS, `config line left of the NAME column: ${quote(line)}`, lineNo);
 
     if (indent === this.base) {
       const word = trimmed.split(/\s+/)[0] ?? '';
       const kind = CLASSES[word];
       if (this.poolLineSeen && kind !== undefined) {
-        const node: VdevNode = { name: word, kind, state: '', readErrors: 0, writeErrors: 0, checksumErrors: 0, children: [] };
+        const node: VdevNode = {
+          name: word,
+          kind,
+          state: '',
+          readErrors: 0,
+          writeErrors: 0,
+          checksumErrors: 0,
+          children: [],
+        };
         const row = parseRow(trimmed);
-        if (row !== null) Object.assign(node, { state: row.state, readErrors: row.counts[0], writeErrors: row.counts[1], checksumErrors: row.counts[2] });
+        if (row !== null)
+          Object.assign(node, {
+            state: row.state,
+            readErrors: row.counts[0],
+            writeErrors: row.counts[1],
+            checksumErrors: row.counts[2],
+          });
         this.draft.vdevs.push(node);
         this.stack = [{ indent, node }];
         return;
       }
-      if (this.poolLineSeen) throw new ParseError(STATUS, `unexpected line at the pool's level: ${quote(line)}`, lineNo);
-      if (parseRow(trimmed) === null) throw new ParseError(STATUS, `the pool's config line has no state: ${quote(line)}`, lineNo);
+      if (this.poolLineSeen)
+        throw new ParseError(STATUS, `unexpected line at the pool's level: ${quote(line)}`, lineNo);
+      if (parseRow(trimmed) === null)
+        throw new ParseError(STATUS, `the pool's config line has no state: ${quote(line)}`, lineNo);
       this.poolLineSeen = true;
       this.stack = [{ indent, node: null }];
       return;
     }
 
-    if (!this.poolLineSeen) throw new ParseError(STATUS, `vdev before the pool's own line: ${quote(line)}`, lineNo);
+    if (!this.poolLineSeen)
+      throw new ParseError(STATUS, `vdev before the pool's own line: ${quote(line)}`, lineNo);
     const row = parseRow(trimmed);
-    if (row === null || row.name === '') throw new ParseError(STATUS, `vdev line without a state: ${quote(line)}`, lineNo);
+    if (row === null || row.name === '')
+      throw new ParseError(STATUS, `vdev line without a state: ${quote(line)}`, lineNo);
     const node: VdevNode = {
       name: row.name,
       kind: kindOf(row.name),
@@ -221,7 +296,8 @@ class ConfigReader {
       checksumErrors: row.counts[2],
       children: [],
     };
-    while (this.stack.length > 1 && (this.stack[this.stack.length - 1]?.indent ?? 0) >= indent) this.stack.pop();
+    while (this.stack.length > 1 && (this.stack[this.stack.length - 1]?.indent ?? 0) >= indent)
+      this.stack.pop();
     const parent = this.stack[this.stack.length - 1]?.node ?? null;
     if (parent === null) this.draft.vdevs.push(node);
     else parent.children.push(node);
@@ -253,7 +329,10 @@ class ConfigReader {
 
 function joinField(parts: string[] | undefined, separator: string): string | null {
   if (parts === undefined) return null;
-  const joined = parts.filter((p) => p !== '').join(separator).trim();
+  const joined = parts
+    .filter((p) => p !== '')
+    .join(separator)
+    .trim();
   return joined === '' ? null : joined;
 }
 
@@ -270,7 +349,8 @@ export function parseZpoolStatus(text: string): ZpoolStatus[] {
     const trimmed = line.trim();
     const header = /^\s{0,8}([a-z]+):(?:\s+(.*))?$/.exec(line);
     const key = header?.[1];
-    const isHeader = key !== undefined && HEADER_KEYS.has(key) && (field !== 'errors' || key === 'pool');
+    const isHeader =
+      key !== undefined && HEADER_KEYS.has(key) && (field !== 'errors' || key === 'pool');
 
     if (isHeader && key === 'pool') {
       config?.finish();
@@ -303,7 +383,8 @@ export function parseZpoolStatus(text: string): ZpoolStatus[] {
       return;
     }
     if (trimmed === '') return;
-    if (field === null) throw new ParseError(STATUS, `unexpected text in pool ${draft.pool}: ${quote(line)}`, lineNo);
+    if (field === null)
+      throw new ParseError(STATUS, `unexpected text in pool ${draft.pool}: ${quote(line)}`, lineNo);
     draft.fields.get(field)?.push(trimmed);
   });
   (config as ConfigReader | null)?.finish();

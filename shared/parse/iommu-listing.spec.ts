@@ -1,0 +1,167 @@
+// Tests for the IOMMU listing parser: real forum pastes (test/fixtures/iommu) and bad input.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ParseError } from '../model/errors';
+import { listingToInventoryParts, parseIommuListing } from './iommu-listing';
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../test/fixtures/iommu/${name}`, import.meta.url), 'utf8');
+
+describe('parseIommuListing on real listings', () => {
+  it('reads the Arch-wiki format with tabs (ThinkPad P53)', () => {
+    const l = parseIommuListing(fixture('thinkpad-p53-quadro-rtx4000.txt'));
+    expect(l.groups).toHaveLength(29);
+    expect(l.devices).toHaveLength(39);
+    expect(l.diagnostics).toEqual([]);
+    expect(l.groups.find((g) => g.id === 2)?.devices).toEqual([
+      '0000:00:01.0',
+      '0000:01:00.0',
+      '0000:01:00.1',
+      '0000:01:00.2',
+      '0000:01:00.3',
+    ]);
+    expect(l.devices.find((d) => d.address === '0000:01:00.3')).toEqual({
+      address: '0000:01:00.3',
+      group: 2,
+      classCode: '0c80',
+      className: 'Serial bus controller',
+      vendorId: '10de',
+      deviceId: '1ad9',
+      name: 'NVIDIA Corporation TU104 USB Type-C UCSI Controller',
+      revision: 'a1',
+    });
+  });
+
+  it('reads the one-line lowercase format with groups out of order and forum text around it', () => {
+    const l = parseIommuListing(fixture('intel-z370-gt1030.txt'));
+    expect(l.groups.map((g) => g.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(l.devices).toHaveLength(21);
+    // The title, the shell prompt, its continuation and BOOT_IMAGE are reported, not parsed.
+    expect(l.diagnostics.map((d) => d.code)).toEqual(Array(4).fill('iommu-listing.ignored-line'));
+    expect(l.devices.find((d) => d.address === '0000:01:00.0')?.name).toBe(
+      'NVIDIA Corporation GP108 [GeForce GT 1030]',
+    );
+    expect(l.devices.find((d) => d.address === '0000:00:02.0')?.revision).toBeNull();
+  });
+
+  it('reads "IOMMU group N" headers without colon and with space indentation (Z170)', () => {
+    const l = parseIommuListing(fixture('intel-z170-gtx960.txt'));
+    expect(l.groups.map((g) => g.devices.length)).toEqual([
+      1, 3, 1, 2, 1, 1, 1, 1, 1, 1, 4, 1, 1, 1,
+    ]);
+    expect(l.diagnostics).toEqual([]);
+  });
+
+  it('does not count listing lines repeated later inside backticks', () => {
+    const l = parseIommuListing(fixture('amd-x570-gtx1080ti-gt710.txt'));
+    expect(l.devices).toHaveLength(54);
+    expect(l.untrustedGroups).toEqual([]);
+    expect(l.diagnostics.some((d) => d.code === 'iommu-listing.duplicate-address')).toBe(false);
+  });
+
+  it('ends the last group at the shell prompt so that lspci output after it does not join', () => {
+    const l = parseIommuListing(fixture('intel-alderlake-rx6700xt-split.txt'));
+    expect(l.groups.find((g) => g.id === 35)?.devices).toEqual(['0000:41:00.0']);
+    expect(l.untrustedGroups).toEqual([]);
+    expect(
+      l.diagnostics.some((d) => d.message.includes('device line outside any IOMMU group')),
+    ).toBe(true);
+  });
+
+  it('keeps names with brackets and bus[E:B] intact', () => {
+    const l = parseIommuListing(fixture('amd-x570-gtx1080ti-gt710.txt'));
+    expect(l.devices.find((d) => d.address === '0000:00:07.1')).toMatchObject({
+      name: 'Advanced Micro Devices, Inc. [AMD] Starship/Matisse Internal PCIe GPP Bridge 0 to bus[E:B]',
+      vendorId: '1022',
+      deviceId: '1484',
+    });
+  });
+});
+
+describe('parseIommuListing on awkward input (synthetic lines)', () => {
+  const vga =
+    '01:00.0 VGA compatible controller [0300]: NVIDIA Corporation GP106 [GeForce GTX 1060 6GB] [10de:1c03] (rev a1)';
+  const audio =
+    '01:00.1 Audio device [0403]: NVIDIA Corporation GP106 High Definition Audio Controller [10de:10f1] (rev a1)';
+
+  it('accepts CRLF, trailing spaces, no final newline, the 0000: domain and upper-case hex', () => {
+    const text = `IOMMU Group 7:   \r\n\t0000:${vga}  \r\n\t${audio.toUpperCase().replace('AUDIO DEVICE', 'Audio device')}`;
+    const l = parseIommuListing(text);
+    expect(l.groups).toEqual([{ id: 7, devices: ['0000:01:00.0', '0000:01:00.1'] }]);
+    expect(l.devices[1]?.vendorId).toBe('10de');
+  });
+
+  it('accepts "Group N:" headers', () => {
+    expect(parseIommuListing(`Group 3:\n  ${vga}`).groups).toEqual([
+      { id: 3, devices: ['0000:01:00.0'] },
+    ]);
+  });
+
+  it('reports a device listed in two groups and distrusts both groups', () => {
+    const l = parseIommuListing(
+      `IOMMU Group 1 ${vga}\nIOMMU Group 4 ${vga}\nIOMMU Group 4 ${audio}`,
+    );
+    expect(l.untrustedGroups).toEqual([1, 4]);
+    expect(l.groups.find((g) => g.id === 4)?.devices).toContain('0000:01:00.0');
+    expect(l.diagnostics.map((d) => d.code)).toContain('iommu-listing.duplicate-address');
+  });
+
+  it('reports a group header with no devices', () => {
+    const l = parseIommuListing(`IOMMU Group 1:\nIOMMU Group 2:\n\t${vga}`);
+    expect(l.groups.map((g) => g.id)).toEqual([2]);
+    expect(l.diagnostics).toMatchObject([
+      { code: 'iommu-listing.empty-group', subject: 'group 1' },
+    ]);
+  });
+
+  it('treats IDs that are not hex and lines cut short as unknown members of their group', () => {
+    const l = parseIommuListing(
+      `IOMMU Group 1:\n\t${vga.replace('10de:1c03', '10dg:1c03')}\n\t01:00.1 Audio device [0403]: NVIDIA Corpor`,
+    );
+    expect(l.devices).toEqual([]);
+    expect(l.groups).toEqual([{ id: 1, devices: ['0000:01:00.0', '0000:01:00.1'] }]);
+    expect(l.untrustedGroups).toEqual([1]);
+    expect(l.diagnostics.map((d) => d.code)).toEqual([
+      'iommu-listing.cut-line',
+      'iommu-listing.cut-line',
+    ]);
+  });
+
+  it('throws ParseError only when nothing looks like a listing', () => {
+    expect(() => parseIommuListing('my GPU does not work, help\n')).toThrow(ParseError);
+    expect(() => parseIommuListing('')).toThrow(ParseError);
+  });
+
+  it('stays linear on a 10 MB paste', () => {
+    const block = `IOMMU Group 1:\n\t${vga}\nsome forum text [1234:5678] ${'['.repeat(50)}\n`;
+    const text = block.repeat(Math.ceil(10_000_000 / block.length)) + 'x'.repeat(1_000_000);
+    const start = performance.now();
+    const l = parseIommuListing(text);
+    expect(performance.now() - start).toBeLessThan(5000);
+    expect(l.devices).toHaveLength(1);
+    expect(l.untrustedGroups).toEqual([1]);
+    expect(l.diagnostics.at(-1)?.code).toBe('iommu-listing.more-ignored');
+  });
+});
+
+describe('listingToInventoryParts', () => {
+  it('gives full PciDevices with unknown sysfs facts as null and the groups as an Iommu', () => {
+    const { pci, iommu } = listingToInventoryParts(
+      parseIommuListing(fixture('thinkpad-p53-quadro-rtx4000.txt')),
+    );
+    const gpu = pci.find((d) => d.address === '0000:01:00.0');
+    expect(gpu).toMatchObject({
+      slot: '0000:01:00',
+      function: 0,
+      classCode: '0300',
+      iommuGroup: 2,
+      driver: null,
+      bootVga: null,
+      resetMethods: null,
+      slotFunctions: ['0000:01:00.1', '0000:01:00.2', '0000:01:00.3'],
+    });
+    expect(iommu.enabled).toBe(true);
+    expect(iommu.interruptRemapping).toBe('unknown');
+    expect(iommu.groups).toHaveLength(29);
+  });
+});
