@@ -1,17 +1,14 @@
 // Fuzz tests: random and mutated listings give a value or a ParseError, never another error, and a
 // group holding a duplicated address is never analysed as clean.
-import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { allIommuFixtures } from '../../test/fixtures/iommu/iommu-fixtures';
 import { contextFromListing } from '../analysis/listing-context';
 import { analyzePassthrough } from '../analysis/passthrough';
 import { ParseError } from '../model/errors';
 import { parseIommuListing } from './iommu-listing';
 
-const dir = new URL('../../test/fixtures/iommu/', import.meta.url);
-const fixtures = readdirSync(dir)
-  .filter((f) => f.endsWith('.txt'))
-  .map((f) => readFileSync(new URL(f, dir), 'utf8'));
+const fixtures = allIommuFixtures();
 
 function parseOrParseError(text: string) {
   try {
@@ -49,11 +46,11 @@ const mutatedListing = fc
       if (lines.length === 0) break;
       const i = op.at % lines.length;
       const j = op.to % lines.length;
-      const line = lines[i]!;
+      const line = lines[i] ?? '';
       if (op.kind === 'duplicate') lines.splice(j, 0, line);
       else if (op.kind === 'delete') lines.splice(i, 1);
       else if (op.kind === 'cut') lines[i] = line.slice(0, op.to % (line.length + 1));
-      else if (op.kind === 'swap') [lines[i], lines[j]] = [lines[j]!, line];
+      else if (op.kind === 'swap') [lines[i], lines[j]] = [lines[j] ?? '', line];
       else lines.splice(i, 0, op.junk);
     }
     // CRLF on some runs: forum pastes come from Windows browsers too.

@@ -1,11 +1,8 @@
 // Tests for the IOMMU listing parser: real forum pastes (test/fixtures/iommu) and bad input.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { iommuFixture as fixture } from '../../test/fixtures/iommu/iommu-fixtures';
 import { ParseError } from '../model/errors';
 import { listingToInventoryParts, parseIommuListing } from './iommu-listing';
-
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../test/fixtures/iommu/${name}`, import.meta.url), 'utf8');
 
 describe('parseIommuListing on real listings', () => {
   it('reads the Arch-wiki format with tabs (ThinkPad P53)', () => {
@@ -89,6 +86,14 @@ describe('parseIommuListing on awkward input (synthetic lines)', () => {
     const l = parseIommuListing(text);
     expect(l.groups).toEqual([{ id: 7, devices: ['0000:01:00.0', '0000:01:00.1'] }]);
     expect(l.devices[1]?.vendorId).toBe('10de');
+  });
+
+  it('keeps the longer domain of Intel VMD devices', () => {
+    const l = parseIommuListing(
+      'IOMMU Group 9 10000:e1:00.0 Non-Volatile memory controller [0108]: Samsung NVMe [144d:a80a]',
+    );
+    expect(l.devices[0]?.address).toBe('10000:e1:00.0');
+    expect(listingToInventoryParts(l).pci[0]).toMatchObject({ slot: '10000:e1:00', function: 0 });
   });
 
   it('accepts "Group N:" headers', () => {

@@ -41,11 +41,14 @@ const MAX_LINE_DIAGNOSTICS = 50;
 const HEADER_RE = /^\s*(?:IOMMU\s+)?group\s+(\d{1,9})\s*:?\s*(.*)$/i;
 const FENCE_RE = /^\s*(?:```|~~~)/;
 const ADDRESS_RE =
-  /^\s*(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])(?=\s|$)\s*(.*)$/;
+  /^\s*(?:([0-9a-fA-F]{4,8}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])(?=\s|$)\s*(.*)$/;
 const CLASS_RE = /^(.*?)\s\[([^\]]*)\]:\s(.*)$/;
 const IDS_RE =
   /^(.*)\s\[([^\]\s]*):([^\]\s]*)\](?:\s+\(rev\s+([^)]*)\))?(?:\s+\(prog-if[^)]*\))?\s*$/i;
 const HEX4 = /^[0-9a-f]{4}$/;
+
+/** A capture group that the pattern guarantees; '' keeps the types honest without assertions. */
+const group = (m: RegExpExecArray, i: number): string => m[i] ?? '';
 
 type LineResult =
   | { kind: 'device'; device: Omit<ListingDevice, 'group'> }
@@ -57,27 +60,27 @@ function readDeviceLine(text: string): LineResult | null {
   const a = ADDRESS_RE.exec(text);
   if (!a) return null;
   const domain = (a[1] ?? '0000').toLowerCase();
-  const bus = a[2]!.toLowerCase();
-  const dev = a[3]!.toLowerCase();
-  const address = `${domain}:${bus}:${dev}.${a[4]!}`;
+  const bus = group(a, 2).toLowerCase();
+  const dev = group(a, 3).toLowerCase();
+  const address = `${domain}:${bus}:${dev}.${group(a, 4)}`;
   if (parseInt(dev, 16) > 0x1f)
     return { kind: 'bad', why: `${address} is not a PCI address (device above 1f)` };
-  const rest = a[5]!;
+  const rest = group(a, 5);
   const c = CLASS_RE.exec(rest);
   if (!c) return { kind: 'cut', address, why: 'no class code such as [0300]' };
-  const classCode = c[2]!.toLowerCase();
+  const classCode = group(c, 2).toLowerCase();
   if (!HEX4.test(classCode)) {
-    return { kind: 'cut', address, why: `class code [${c[2]!}] is not four hex digits` };
+    return { kind: 'cut', address, why: `class code [${group(c, 2)}] is not four hex digits` };
   }
-  const ids = IDS_RE.exec(c[3]!);
+  const ids = IDS_RE.exec(group(c, 3));
   if (!ids) return { kind: 'cut', address, why: 'no vendor:device IDs such as [10de:1c03]' };
-  const vendorId = ids[2]!.toLowerCase();
-  const deviceId = ids[3]!.toLowerCase();
+  const vendorId = group(ids, 2).toLowerCase();
+  const deviceId = group(ids, 3).toLowerCase();
   if (!HEX4.test(vendorId) || !HEX4.test(deviceId)) {
     return {
       kind: 'cut',
       address,
-      why: `IDs [${ids[2]!}:${ids[3]!}] are not two groups of four hex digits`,
+      why: `IDs [${group(ids, 2)}:${group(ids, 3)}] are not two groups of four hex digits`,
     };
   }
   return {
@@ -85,10 +88,10 @@ function readDeviceLine(text: string): LineResult | null {
     device: {
       address,
       classCode,
-      className: c[1]!.trim(),
+      className: group(c, 1).trim(),
       vendorId,
       deviceId,
-      name: ids[1]!.trim(),
+      name: group(ids, 1).trim(),
       revision: ids[4] === undefined ? null : ids[4].trim().toLowerCase(),
     },
   };
@@ -173,7 +176,7 @@ export function parseIommuListing(text: string): ParsedListing {
 
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
-    const line = lines[i]!;
+    const line = lines[i] ?? '';
     if (line.trim() === '') continue;
     if (line.length > MAX_LINE) {
       current = null;
@@ -186,7 +189,7 @@ export function parseIommuListing(text: string): ParsedListing {
     const h = HEADER_RE.exec(line);
     if (h) {
       const id = Number(h[1]);
-      const rest = h[2]!;
+      const rest = group(h, 2);
       if (rest.trim() === '') {
         sawListing = true;
         current = id;
@@ -252,7 +255,7 @@ export function listingToInventoryParts(listing: ParsedListing): {
   pci: PciDevice[];
   iommu: Iommu;
 } {
-  const slotOf = (address: string) => address.slice(0, 10);
+  const slotOf = (address: string) => address.slice(0, address.lastIndexOf('.'));
   const bySlot = new Map<string, string[]>();
   for (const d of listing.devices) {
     const list = bySlot.get(slotOf(d.address));
@@ -264,7 +267,7 @@ export function listingToInventoryParts(listing: ParsedListing): {
     .map((d) => ({
       address: d.address,
       slot: slotOf(d.address),
-      function: Number(d.address.slice(11)),
+      function: Number(d.address.slice(d.address.lastIndexOf('.') + 1)),
       classCode: d.classCode,
       progIf: '',
       className: d.className,
