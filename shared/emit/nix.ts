@@ -143,7 +143,10 @@ export function emitNixModule(body: NixAttrs, options: EmitNixModuleOptions = {}
   if (new Set(args).size !== args.length) throw new NixEmitError('duplicate module argument', '');
   if (!isPlainAttrs(body)) throw new NixEmitError('a module body must be an attribute set', '');
   if (!args.includes('lib') && usesLib(body, new Set())) {
-    throw new NixEmitError('the module uses lib.mkForce/mkDefault/mkOverride but does not take `lib`', '');
+    throw new NixEmitError(
+      'the module uses lib.mkForce/mkDefault/mkOverride but does not take `lib`',
+      '',
+    );
   }
   const printer = new Printer(options.indent ?? 2);
   const header = options.header === undefined ? '' : printer.commentLines([options.header], 0, '');
@@ -155,7 +158,18 @@ export function emitNixModule(body: NixAttrs, options: EmitNixModuleOptions = {}
 
 // Nix's ID rule is [a-zA-Z_][a-zA-Z0-9_'-]*; these words are tokens of their own. `or` is
 // accepted as an attribute name by newer parsers only through a special case, so it is quoted.
-const KEYWORDS = new Set(['if', 'then', 'else', 'assert', 'with', 'let', 'in', 'rec', 'inherit', 'or']);
+const KEYWORDS = new Set([
+  'if',
+  'then',
+  'else',
+  'assert',
+  'with',
+  'let',
+  'in',
+  'rec',
+  'inherit',
+  'or',
+]);
 const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 // An attribute path made of identifiers needs no parentheses as a list item or argument.
 const SELECT_CHAIN_RE = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/;
@@ -163,6 +177,7 @@ const SELECT_CHAIN_RE = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$
 // unambiguous subset (absolute, or starting with ./ or ../) and no trailing slash (an error in Nix).
 const PATH_RE = /^(\.{1,2})?(\/[A-Za-z0-9._+-]+)+$/;
 const LONE_SURROGATE_RE = /\p{Cs}/u;
+const MIN_NORMAL_DOUBLE = 2.2250738585072014e-308;
 // Lists whose items are all short scalars are printed on one line up to this many characters.
 const INLINE_LIST_MAX = 72;
 
@@ -265,6 +280,11 @@ function numberLiteral(n: number, at: string): { text: string; negative: boolean
     const text = Object.is(n, -0) ? '0' : String(n);
     return { text, negative: n < 0 };
   }
+  // Nix reads float literals with strtod and rejects the ERANGE ones: subnormals give
+  // "invalid float '2.0e-323'" (checked with nix-instantiate 2.8).
+  if (Math.abs(n) < MIN_NORMAL_DOUBLE) {
+    throw new NixEmitError(`${n} is too close to zero for a Nix float literal`, at);
+  }
   // Shortest round-trip form; Nix's float rule needs a '.' in the mantissa (`1e-7` is not a float).
   const s = String(n);
   const [mantissa = s, exponent] = s.split('e');
@@ -316,7 +336,10 @@ class Printer {
     if (value instanceof NixCommented) {
       // Not in an attribute or list item: keep the comment inside parentheses around the value.
       const { comments, inner } = unwrapComments(value);
-      const body = this.commentLines(comments, level + 1, at) + this.pad(level + 1) + this.value(inner, level + 1, at);
+      const body =
+        this.commentLines(comments, level + 1, at) +
+        this.pad(level + 1) +
+        this.value(inner, level + 1, at);
       return `(\n${body}\n${this.pad(level)})`;
     }
     if (Array.isArray(value)) return this.guard(value, at, () => this.list(value, level, at));
@@ -393,7 +416,13 @@ class Printer {
         const inner = Object.keys(current);
         const only = inner[0];
         const last = segments[segments.length - 1] ?? '';
-        if (inner.length !== 1 || only === undefined || !isPlainIdentifier(last) || !isPlainIdentifier(only)) break;
+        if (
+          inner.length !== 1 ||
+          only === undefined ||
+          !isPlainIdentifier(last) ||
+          !isPlainIdentifier(only)
+        )
+          break;
         if (this.stack.has(current) || chain.includes(current)) {
           throw new NixEmitError('the value contains itself (a cycle)', keyAt);
         }
@@ -456,7 +485,8 @@ function escapeIndented(text: string): string {
       i += run;
       if (run % 2 === 1) {
         const next = text.charAt(i);
-        const beforeQuotes = next === '' || next === '\r' || (next === '$' && text.charAt(i + 1) === '{');
+        const beforeQuotes =
+          next === '' || next === '\r' || (next === '$' && text.charAt(i + 1) === '{');
         out += beforeQuotes ? "''\\'" : "'";
       }
     } else if (c === '$' && text.charAt(i + 1) === '{') {
