@@ -114,7 +114,12 @@ export function formatInventory(inv: Inventory, style: Style = plainStyle): stri
 
   h('IOMMU');
   out.push(`  ${inv.iommu.enabled ? style.good('enabled') : style.warn('off')}: ${inv.iommu.reasons.join(' ')}`);
-  out.push(`  Interrupt remapping: ${inv.iommu.interruptRemapping}${inv.iommu.acsOverride ? `; ${style.warn('ACS override in use')}` : ''}`);
+  if (inv.iommu.enabled)
+    out.push(`  Interrupt remapping: ${inv.iommu.interruptRemapping}${inv.iommu.acsOverride ? `; ${style.warn('ACS override in use')}` : ''}`);
+  if (inv.iommu.groups.length === 0 && inv.pci.length > 0) {
+    out.push('  PCI devices (no IOMMU groups):');
+    for (const d of inv.pci) out.push(`    ${pciLine(d)}`);
+  }
   for (const g of inv.iommu.groups) {
     out.push(`  Group ${g.id}`);
     for (const a of g.devices) {

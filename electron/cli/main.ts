@@ -1,7 +1,12 @@
 // The `cohabit` command line: the same layers as the app, without the window.
-import { writeFile } from 'node:fs/promises';
-import { Command, CommanderError, Option } from 'commander';
-import { errorMessage } from '../../shared/model/errors';
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { formatAnalysisJson, formatAnalysisText } from '../../shared/analysis/format-analysis';
+import { contextFromListing } from '../../shared/analysis/listing-context';
+import { analyzePassthrough } from '../../shared/analysis/passthrough';
+import type { AnalysisContext } from '../../shared/analysis/passthrough';
+import { ParseError, errorMessage } from '../../shared/model/errors';
+import { parseIommuListing } from '../../shared/parse/iommu-listing';
 import { HostError } from '../host/host';
 import { LocalHost } from '../host/local-host';
 import { RecordingHost } from '../host/recording-host';
@@ -9,6 +14,8 @@ import { redactSnapshot } from '../host/redact';
 import { selectHost } from '../host/select-host';
 import type { HostChoice } from '../host/select-host';
 import { readInventory } from '../inventory/read-inventory';
+import { openInBrowser } from '../serve/open-browser';
+import { startServer } from '../serve/server';
 import { ansiStyle, formatInventory, plainStyle } from './format-inventory';
 
 export interface CliIo {
@@ -56,6 +63,41 @@ export function buildProgram(io: CliIo = processIo): Command {
     else io.stdout(formatInventory(inventory, io.isTty ? ansiStyle : plainStyle));
   });
 
+  hostOptions(
+    program
+      .command('analyze')
+      .description(
+        'what can go to a VM and why: for every GPU and USB controller, the devices that must go with it and a verdict.\n' +
+          'With FILE, analyse a pasted IOMMU group listing (the Arch-wiki script output or the one-line format; - reads stdin).',
+      )
+      .argument('[file]', 'an IOMMU group listing as posted in forums')
+      .option('--json', 'print the analysis as JSON')
+      .option('--headless', 'the host will run without a display, so its display GPU may be passed too')
+      .option('--acs-override', 'with a listing: the machine ran with pcie_acs_override (the listing cannot show it)'),
+  ).action(async (file: string | undefined, opts: HostChoice & { json?: boolean; headless?: boolean; acsOverride?: boolean }) => {
+    let ctx: AnalysisContext;
+    if (file !== undefined) {
+      if (opts.demo || opts.hostSnapshot !== undefined) throw new UserError('Give either a listing FILE or --demo / --host-snapshot, not both.');
+      const text = file === '-' ? await readStdin() : await readFile(file, 'utf8').catch((e: unknown) => {
+        throw new UserError(`cannot read ${file}: ${errorMessage(e)}`);
+      });
+      let listing;
+      try {
+        listing = parseIommuListing(text);
+      } catch (error) {
+        if (error instanceof ParseError) throw new UserError(`${file} does not look like an IOMMU group listing: ${error.message}`);
+        throw error;
+      }
+      ctx = contextFromListing(listing, { hostHeadless: opts.headless ?? false, acsOverride: opts.acsOverride ?? false });
+      for (const d of listing.diagnostics) io.stderr(`note: ${d.message}\n`);
+    } else {
+      const inventory = await readInventory(await selectHost(opts));
+      ctx = { inventory, facts: { sysfs: true, disks: true, usb: true, network: true }, hostHeadless: opts.headless ?? false };
+    }
+    const analysis = analyzePassthrough(ctx);
+    io.stdout(opts.json ? formatAnalysisJson(analysis) + '\n' : formatAnalysisText(analysis));
+  });
+
   program
     .command('snapshot')
     .description('record everything the inventory reads on this machine into one JSON file, for a bug report or a test')
@@ -71,7 +113,46 @@ export function buildProgram(io: CliIo = processIo): Command {
       if (!opts.redact) io.stderr('It holds serial numbers and UUIDs; use --redact before posting it publicly.\n');
     });
 
+  hostOptions(
+    program
+      .command('serve')
+      .description('serve the Cohabit app to a browser on this machine (127.0.0.1 only, behind a token); over SSH, forward the port')
+      .addOption(new Option('--port <n>', 'port to listen on (0 picks a free one)').default(0).argParser(parsePort))
+      .option('--no-open', 'print the URL without opening a browser'),
+  ).action(async (opts: HostChoice & { port: number; open: boolean }) => {
+    const server = await startServer({ demo: opts.demo, hostSnapshot: opts.hostSnapshot, port: opts.port });
+    io.stdout(`Cohabit is serving ${opts.demo ? 'the demo machine' : opts.hostSnapshot !== undefined ? `snapshot ${opts.hostSnapshot}` : 'this machine'} at\n  ${server.url}\n`);
+    io.stdout('Only this machine can connect; the token in the URL is the key. Press Ctrl+C to stop.\n');
+    if (opts.open) openInBrowser(server.url);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void server.close().then(resolve, resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  });
+
   return program;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535.');
+  return port;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 64 * 1024 * 1024) throw new UserError('the listing on stdin is larger than 64 MiB');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {

@@ -170,7 +170,7 @@ export function baseName(path: string): string {
   return parts[parts.length - 1] ?? '';
 }
 
-const PCI_IN_PATH = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
+const PCI_IN_PATH = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
 /** PCI addresses along a sysfs device path, outermost first. */
 export function pciAddressesInPath(path: string): string[] {
   return path.split('/').filter((part) => PCI_IN_PATH.test(part));

@@ -2,6 +2,7 @@
 // default route's NIC and the mounts that matter for provisioning.
 import { diagnostic } from '../../shared/model/diagnostic';
 import type { Boot, Cpu, Inventory, Memory } from '../../shared/model/inventory';
+import { PCI_ADDRESS_RE } from '../../shared/model/inventory';
 import { parseCmdline } from '../../shared/parse/cmdline';
 import type { CmdlineArg } from '../../shared/parse/cmdline';
 import { parseCpuinfo } from '../../shared/parse/cpuinfo';
@@ -109,7 +110,7 @@ export async function readNetwork(ctx: ReadContext): Promise<Inventory['network'
   const address = device === null ? null : baseName(device);
   return {
     defaultRouteInterface: iface,
-    defaultRouteDevice: address !== null && /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/.test(address) ? address : null,
+    defaultRouteDevice: address !== null && PCI_ADDRESS_RE.test(address) ? address : null,
   };
 }
 

@@ -1,11 +1,9 @@
 // Checks the GRUB emitter with Debian's grub-script-check and with a reading of the emitted words
 // that follows GRUB's lexer (grub-core/script/yylex.l) and its ZFS path split (fs/zfs/zfs.c).
-/* eslint-disable no-restricted-imports -- this spec runs the real grub-script-check; the product code stays pure */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-/* eslint-enable no-restricted-imports */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitGrubChainEntry, GrubEmitError, grubQuote, zfsGrubPath } from './grub';

@@ -1,11 +1,9 @@
 // Checks the Nix emitter against the real Nix (Debian's nix-instantiate): every output must parse,
 // and evaluating it must give back exactly the value that was put in.
-/* eslint-disable no-restricted-imports -- this spec runs the real nix-instantiate; the product code stays pure */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-/* eslint-enable no-restricted-imports */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {

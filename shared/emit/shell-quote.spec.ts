@@ -1,11 +1,9 @@
 // Checks shellQuote by handing its output to a real POSIX shell (dash as /bin/sh on Debian) and
 // comparing the argv the shell builds with the original one.
-/* eslint-disable no-restricted-imports -- this spec runs /bin/sh to check the quoting; the product code never does */
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-/* eslint-enable no-restricted-imports */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shellQuote, ShellQuoteError } from './shell-quote';

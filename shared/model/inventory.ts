@@ -6,8 +6,8 @@ import { DiagnosticSchema } from './diagnostic';
 const nullable = <T extends v.GenericSchema>(s: T) => v.nullable(s);
 const HexId = v.pipe(v.string(), v.regex(/^[0-9a-f]{4}$/));
 
-/** Full PCI address with domain: `0000:01:00.0`. */
-export const PCI_ADDRESS_RE = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
+/** Full PCI address with domain: `0000:01:00.0` (Intel VMD domains have more digits: `10000:e0:06.0`). */
+export const PCI_ADDRESS_RE = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
 export const PciAddressSchema = v.pipe(v.string(), v.regex(PCI_ADDRESS_RE));
 
 export const PciDeviceSchema = v.object({

@@ -163,7 +163,9 @@ function lsblkObject(row: LsblkRow): { [key: string]: Json } {
   const mounted = row.mounts.length > 0;
   const usage = mounted ? row.usage : null;
   const percent =
-    usage === null ? null : `${Math.round((usage.usedBytes / Math.max(usage.sizeBytes, 1)) * 100)}%`;
+    usage === null
+      ? null
+      : `${Math.round((usage.usedBytes / Math.max(usage.sizeBytes, 1)) * 100)}%`;
   const rotational = row.isDm ? false : disk.rotational;
   const discardMax = row.isDm ? 2199023255040 : nvme ? 2199023255040 : sata ? 0 : 131072;
   return {
@@ -219,8 +221,17 @@ function lsblkObject(row: LsblkRow): { [key: string]: Json } {
     serial: row.isWholeDisk ? disk.serial : null,
     size: row.sizeBytes,
     start: partition === null ? null : partition.startSector,
-    state: row.isWholeDisk ? (nvme ? 'live' : sata ? 'running' : null) : row.isDm ? 'running' : null,
-    subsystems: row.isDm || disk.transport === 'zvol' ? 'block' : nvme ? 'block:nvme:pci' : 'block:scsi:pci',
+    state: row.isWholeDisk
+      ? nvme
+        ? 'live'
+        : sata
+          ? 'running'
+          : null
+      : row.isDm
+        ? 'running'
+        : null,
+    subsystems:
+      row.isDm || disk.transport === 'zvol' ? 'block' : nvme ? 'block:nvme:pci' : 'block:scsi:pci',
     mountpoint: mounted ? (row.mounts[0]?.target ?? null) : null,
     mountpoints: mounted ? row.mounts.map((m) => m.target) : [null],
     tran: row.isWholeDisk ? (nvme ? 'nvme' : sata ? 'sata' : null) : null,
@@ -279,7 +290,12 @@ export function renderLsblk(disks: readonly DiskSpec[]): string {
           type: 'part',
           sizeBytes: part.sizeBytes,
           fs: part.crypt
-            ? { type: 'crypto_LUKS', version: part.crypt.luksVersion, label: null, uuid: part.crypt.luksUuid }
+            ? {
+                type: 'crypto_LUKS',
+                version: part.crypt.luksVersion,
+                label: null,
+                uuid: part.crypt.luksUuid,
+              }
             : part.fs,
           mounts: part.mounts ?? [],
           usage: part.usage ?? null,
@@ -299,7 +315,8 @@ export function renderLsblk(disks: readonly DiskSpec[]): string {
               path: `/dev/mapper/${crypt.name}`,
               majMin: `254:${crypt.dmIndex}`,
               type: 'crypt',
-              sizeBytes: part.sizeBytes - (crypt.luksVersion === '2' ? 16 * 1024 * 1024 : 2 * 1024 * 1024),
+              sizeBytes:
+                part.sizeBytes - (crypt.luksVersion === '2' ? 16 * 1024 * 1024 : 2 * 1024 * 1024),
               fs: crypt.content,
               mounts: crypt.mounts ?? [],
               usage: crypt.usage ?? null,
@@ -498,10 +515,11 @@ export function renderZpoolGetAll(pools: readonly PoolSpec[]): string {
       ['bcloneratio', '1.00'],
     ];
     if (p.zfsMinor === 3) {
-      props.push(['dedup_table_size', '0'], ['dedup_table_quota', 'auto'], [
-        'last_scrubbed_txg',
-        String(p.lastScrubbedTxg),
-      ]);
+      props.push(
+        ['dedup_table_size', '0'],
+        ['dedup_table_quota', 'auto'],
+        ['last_scrubbed_txg', String(p.lastScrubbedTxg)],
+      );
     }
     for (const [k, v] of props) lines.push(`${p.name}\t${k}\t${v}\n`);
     for (const [f, state] of p.features) lines.push(`${p.name}\tfeature@${f}\t${state}\n`);
@@ -525,10 +543,14 @@ export function renderZpoolStatus(pools: readonly PoolSpec[]): string {
       out.push(` state: ${p.health}\n`);
       if (p.scan !== null) out.push(`  scan: ${p.scan}\n`);
       out.push('config:\n\n');
-      out.push(`\t${'NAME'.padEnd(width)}  ${'STATE'.padEnd(8)} ${'READ'.padStart(5)} ${'WRITE'.padStart(5)} ${'CKSUM'.padStart(5)}\n`);
+      out.push(
+        `\t${'NAME'.padEnd(width)}  ${'STATE'.padEnd(8)} ${'READ'.padStart(5)} ${'WRITE'.padStart(5)} ${'CKSUM'.padStart(5)}\n`,
+      );
       const walk = (v: VdevSpec, depth: number): void => {
         const state = v.state ?? 'ONLINE';
-        out.push(`\t${' '.repeat(depth)}${v.name.padEnd(width - depth)}  ${state.padEnd(8)} ${'0'.padStart(5)} ${'0'.padStart(5)} ${'0'.padStart(5)}\n`);
+        out.push(
+          `\t${' '.repeat(depth)}${v.name.padEnd(width - depth)}  ${state.padEnd(8)} ${'0'.padStart(5)} ${'0'.padStart(5)} ${'0'.padStart(5)}\n`,
+        );
         for (const c of v.children ?? []) walk(c, depth + 2);
       };
       walk(root, 0);
@@ -552,7 +574,10 @@ function num(n: number | null): string {
   return n === null ? '-' : String(n);
 }
 
-export function renderZfsList(datasets: readonly DatasetSpec[], columns: readonly string[]): string {
+export function renderZfsList(
+  datasets: readonly DatasetSpec[],
+  columns: readonly string[],
+): string {
   const sorted = [...datasets].sort(compareDatasets);
   const lines: string[] = [];
   for (const d of sorted) {
