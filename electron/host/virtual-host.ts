@@ -26,28 +26,34 @@ export class VirtualHost implements Host {
     this.description = description;
   }
 
-  private put(path: string, node: Node): void {
+  /** Where a new entry named by path really goes: its parent directory is reached through links. */
+  private place(path: string): { parent: string; name: string; full: string } {
     const normal = joinPath('/', path);
-    this.mkdirp(parentOf(normal));
-    this.nodes.set(normal, node);
-    const parent = parentOf(normal);
-    const name = split(normal).pop();
-    if (name !== undefined) this.children.get(parent)?.add(name);
-    if (node.kind === 'dir' && !this.children.has(normal)) this.children.set(normal, new Set());
+    const name = split(normal).pop() ?? '';
+    const parent = this.mkdirp(parentOf(normal)).resolve(parentOf(normal));
+    return { parent, name, full: parent === '/' ? `/${name}` : `${parent}/${name}` };
   }
 
+  private put(path: string, node: Node): void {
+    const { parent, name, full } = this.place(path);
+    this.nodes.set(full, node);
+    this.children.get(parent)?.add(name);
+    if (node.kind === 'dir' && !this.children.has(full)) this.children.set(full, new Set());
+  }
+
+  /** Creates missing directories along path, following links that already exist (as mkdir -p does). */
   mkdirp(path: string): this {
-    const parts = split(path);
-    let current = '';
-    for (const part of parts) {
-      const parent = current === '' ? '/' : current;
-      current = `${current}/${part}`;
-      const existing = this.nodes.get(current);
-      if (existing === undefined) {
-        this.nodes.set(current, { kind: 'dir', mode: 0o755 });
-        this.children.set(current, new Set());
-        this.children.get(parent)?.add(part);
+    let current = '/';
+    for (const part of split(path)) {
+      let next = current === '/' ? `/${part}` : `${current}/${part}`;
+      const existing = this.nodes.get(next);
+      if (existing?.kind === 'link') next = this.resolve(next);
+      if (!this.nodes.has(next)) {
+        this.nodes.set(next, { kind: 'dir', mode: 0o755 });
+        this.children.set(next, new Set());
+        this.children.get(parentOf(next))?.add(split(next).pop() ?? '');
       }
+      current = next;
     }
     return this;
   }
@@ -64,10 +70,10 @@ export class VirtualHost implements Host {
   }
 
   remove(path: string): this {
-    const normal = joinPath('/', path);
-    this.nodes.delete(normal);
-    this.children.get(parentOf(normal))?.delete(split(normal).pop() ?? '');
-    for (const key of [...this.nodes.keys()]) if (key.startsWith(normal + '/')) this.nodes.delete(key);
+    const { parent, name, full } = this.place(path);
+    this.nodes.delete(full);
+    this.children.get(parent)?.delete(name);
+    for (const key of [...this.nodes.keys()]) if (key.startsWith(full + '/')) this.nodes.delete(key);
     return this;
   }
 

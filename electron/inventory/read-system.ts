@@ -97,7 +97,7 @@ export async function readVfio(ctx: ReadContext, pciDrivers: readonly { address:
   // Built-in modules have a /sys/module entry but no /proc/modules line.
   for (const m of sysModules ?? []) loaded.add(m);
   return {
-    modules: [...loaded].filter((m) => m === 'vfio' || m.startsWith('vfio_') || m === 'kvm' || m.startsWith('kvm_')).sort(),
+    modules: [...loaded].filter((m) => m === 'vfio' || m.startsWith('vfio_')).sort(),
     boundDevices: pciDrivers.filter((d) => d.driver === 'vfio-pci').map((d) => d.address),
   };
 }

@@ -51,5 +51,7 @@ export async function readZfs(ctx: ReadContext): Promise<Zfs> {
       devices: status?.devices ?? [],
     };
   });
-  return { available: true, version: version.split('\n')[0]?.trim() ?? null, pools, datasets };
+  // `zfs version` prints `zfs-2.3.4-1` then `zfs-kmod-2.3.4-1`: keep the userland release.
+  const release = /^zfs-(\d+\.\d+(?:\.\d+)?)/m.exec(version)?.[1] ?? null;
+  return { available: true, version: release, pools, datasets };
 }

@@ -114,7 +114,8 @@ function resolveDisk(index: Map<string, BlockDevice>, path: string): BlockDevice
   );
 }
 
-/** The PCI controllers behind the root pool's disks, the /boot disk and the ESP. */
+/** The PCI controllers behind the root pool's disks, the /boot disk, the ESP, and every other
+ * imported pool or mounted disk, with why the host needs each (the first reason found wins). */
 function hostDiskControllers(inv: Inventory, global: Reason[]): Map<string, string> {
   const out = new Map<string, string>();
   const index = diskIndex(inv.disks);
@@ -150,6 +151,13 @@ function hostDiskControllers(inv: Inventory, global: Reason[]): Map<string, stri
       const pool = m.source.split('/')[0];
       if (pool) poolDevices(pool, `${why}, pool ${pool}`);
     } else note(resolveDisk(index, m.source)?.pciController ?? null, why);
+  }
+  // Any other imported pool or mounted filesystem would vanish from under the host as well.
+  for (const pool of inv.zfs.pools) poolDevices(pool.name, `pool ${pool.name}'s disks`);
+  const mountedUnder = (d: BlockDevice): string[] => [...d.mountpoints, ...d.children.flatMap(mountedUnder)];
+  for (const disk of inv.disks) {
+    const mounted = mountedUnder(disk);
+    if (mounted.length > 0) note(disk.pciController, `the disk ${disk.name} (mounted at ${mounted.join(', ')})`);
   }
   return out;
 }

@@ -1,0 +1,190 @@
+// What the inventory must find on the demo machine, written by hand from the machine's
+// description (not computed from it), so that a reader that misreads the machine fails.
+
+export const DEMO_EXPECTATION = {
+  hostname: 'atlas',
+  os: { id: 'nixos', versionId: '25.11', prettyName: 'NixOS 25.11 (Xantusia)', isNixos: true },
+  nixos: {
+    version: '25.11.4207.3c2c4d8a1b9e',
+    stateVersion: '25.11',
+    hostId: '8425e349',
+    flake: false,
+    configurationPath: '/etc/nixos/configuration.nix',
+    luksMappers: ['cryptroot1', 'cryptroot2'],
+    luksDevices: {
+      cryptroot1: '/dev/disk/by-uuid/3f1c9b7e-5d2a-4c8e-9b0a-1d2e3f4a5b6c',
+      cryptroot2: '/dev/disk/by-uuid/4a2d0c8f-6e3b-4d9f-8c1b-2e3f4a5b6c7d',
+    },
+    initrdSecrets: ['/cryptroot.key'],
+    grub: {
+      enable: true,
+      efiSupport: true,
+      zfsSupport: true,
+      enableCryptodisk: true,
+      devices: ['nodev'],
+    },
+    efiSysMountPoint: '/boot/efi',
+  },
+  /** /etc/hostid holds 49 e3 25 84: the hostId read little-endian. */
+  hostId: '8425e349',
+  boot: {
+    firmware: 'uefi',
+    bootloader: 'grub',
+    kernelRelease: '6.12.58',
+    cmdlineHas: ['intel_iommu=on', 'iommu=pt'],
+  },
+  cpu: {
+    vendor: 'intel',
+    model: 'Intel(R) Core(TM) i9-9900K CPU @ 3.60GHz',
+    sockets: 1,
+    cores: 8,
+    threads: 16,
+    virtualization: 'vmx',
+  },
+  memory: { totalBytes: 65_772_548 * 1024, hugepageSizesKiB: [2048, 1048576] },
+  iommu: {
+    enabled: true,
+    firmwareTable: 'DMAR',
+    units: ['dmar0', 'dmar1'],
+    interruptRemapping: 'on',
+    acsOverride: false,
+    groupCount: 17,
+  },
+  gpus: [
+    {
+      address: '0000:00:02.0',
+      vendorId: '8086',
+      driver: 'i915',
+      bootVga: true,
+      drivesDisplay: true,
+      connectedOutputs: ['HDMI-A-1'],
+      functions: ['0000:00:02.0'],
+      iommuGroup: 2,
+    },
+    {
+      address: '0000:01:00.0',
+      vendorId: '10de',
+      driver: 'nvidia',
+      bootVga: false,
+      drivesDisplay: false,
+      connectedOutputs: [],
+      functions: ['0000:01:00.0', '0000:01:00.1', '0000:01:00.2', '0000:01:00.3'],
+      iommuGroup: 13,
+    },
+    {
+      address: '0000:04:00.0',
+      vendorId: '1002',
+      driver: 'amdgpu',
+      bootVga: false,
+      drivesDisplay: false,
+      connectedOutputs: [],
+      functions: ['0000:04:00.0', '0000:04:00.1'],
+      iommuGroup: 8,
+    },
+  ],
+  groups: {
+    /** The NVIDIA card: exactly its four functions, its root port elsewhere. */
+    nvidia: { id: 13, devices: ['0000:01:00.0', '0000:01:00.1', '0000:01:00.2', '0000:01:00.3'] },
+    nvidiaRootPort: { id: 1, devices: ['0000:00:01.0'] },
+    /** The spare ASMedia USB controller, nothing plugged in. */
+    spareUsb: { id: 15, devices: ['0000:03:00.0'] },
+    /** GPU slot mixed with the chipset SATA controller that holds the data disk. */
+    mixed: { id: 8, devices: ['0000:00:17.0', '0000:00:1c.4', '0000:04:00.0', '0000:04:00.1'] },
+    /** LPC, PMC, audio, SMBus, SPI and the NIC on the default route. */
+    chipset: {
+      id: 12,
+      devices: [
+        '0000:00:1f.0',
+        '0000:00:1f.2',
+        '0000:00:1f.3',
+        '0000:00:1f.4',
+        '0000:00:1f.5',
+        '0000:00:1f.6',
+      ],
+    },
+    rootNvme: [
+      { id: 14, devices: ['0000:02:00.0'] },
+      { id: 16, devices: ['0000:05:00.0'] },
+    ],
+  },
+  unboundDevices: ['0000:00:08.0', '0000:00:14.2', '0000:00:1f.0', '0000:00:1f.2'],
+  usb: {
+    keyboardController: '0000:00:14.0',
+    keyboardBuses: [1, 2],
+    spareController: { address: '0000:03:00.0', buses: [5, 6], devices: 0 },
+    gpuController: { address: '0000:01:00.2', buses: [3, 4], devices: 0 },
+    keyboard: { port: '1-2', vendorId: '046d', productId: 'c31c', product: 'USB Keyboard' },
+    mouse: { port: '1-3', vendorId: '046d', productId: 'c077', product: 'USB Optical Mouse' },
+    /** The Bluetooth device has no string descriptors. */
+    namelessDevice: {
+      port: '1-14',
+      vendorId: '8087',
+      productId: '0aaa',
+      manufacturer: null,
+      product: null,
+    },
+  },
+  disks: {
+    controllers: {
+      nvme0n1: '0000:02:00.0',
+      nvme1n1: '0000:05:00.0',
+      sda: '0000:00:17.0',
+      zd0: null,
+    },
+    esp: { device: 'nvme0n1p1', mountPoint: '/boot/efi', fstype: 'vfat' },
+    luks: { nvme0n1p2: 'cryptroot1', nvme1n1p2: 'cryptroot2' },
+    dataDisk: { device: 'sda1', fstype: 'ext4', mountPoint: '/srv/data' },
+    zvols: { zd0: 'zroot/vm/win10' },
+  },
+  zfs: {
+    version: '2.3.4',
+    pools: [
+      {
+        name: 'zroot',
+        sizeBytes: 991_529_558_016,
+        allocatedBytes: 308_579_950_592,
+        freeBytes: 682_949_607_424,
+        health: 'ONLINE',
+        compatibility: 'grub2',
+        devices: ['/dev/mapper/cryptroot1', '/dev/mapper/cryptroot2'],
+        vdevKinds: ['mirror'],
+        activeFeatures: [
+          'empty_bpobj',
+          'lz4_compress',
+          'spacemap_histogram',
+          'enabled_txg',
+          'hole_birth',
+          'extensible_dataset',
+          'embedded_data',
+          'userobj_accounting',
+          'project_quota',
+          'spacemap_v2',
+          'log_spacemap',
+        ],
+      },
+    ],
+    filesystems: ['zroot', 'zroot/home', 'zroot/nix', 'zroot/root', 'zroot/var', 'zroot/vm'],
+    rootDataset: 'zroot/root',
+    snapshots: [
+      'zroot/home@2026-11-01',
+      'zroot/home@2026-11-15',
+      'zroot/root@2026-11-01',
+      'zroot/root@2026-11-15',
+      'zroot/vm/win10@2026-11-01',
+    ],
+    volumes: [
+      {
+        name: 'zroot/vm/win10',
+        volsizeBytes: 107_374_182_400,
+        volblocksizeBytes: 16384,
+        refreservationBytes: 110_595_407_872,
+      },
+    ],
+  },
+  network: { defaultRouteInterface: 'eno1', defaultRouteDevice: '0000:00:1f.6' },
+  vfio: { modules: [] as string[], boundDevices: [] as string[] },
+  mounts: {
+    '/': { source: 'zroot/root', fstype: 'zfs' },
+    '/boot/efi': { source: '/dev/nvme0n1p1', fstype: 'vfat' },
+  },
+} as const;
