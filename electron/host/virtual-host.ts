@@ -92,6 +92,27 @@ export class VirtualHost implements Host {
     return this;
   }
 
+  /** Every entry as stored (real paths, links unresolved), parents before children. */
+  *entries(): Generator<{ path: string } & ({ kind: 'dir' } | { kind: 'file'; data: Uint8Array } | { kind: 'link'; target: string })> {
+    for (const path of [...this.nodes.keys()].sort()) {
+      const node = this.nodes.get(path);
+      if (node === undefined || path === '/') continue;
+      if (node.kind === 'dir') yield { path, kind: 'dir' };
+      else if (node.kind === 'file') yield { path, kind: 'file', data: node.data };
+      else yield { path, kind: 'link', target: node.target };
+    }
+  }
+
+  /** The canned command results (handlers and errors are left out). */
+  cannedCommands(): { argv: string[]; result: RunResult }[] {
+    const out: { argv: string[]; result: RunResult }[] = [];
+    for (const [key, entry] of this.commands) {
+      if (typeof entry === 'function' || 'error' in entry) continue;
+      out.push({ argv: JSON.parse(key) as string[], result: entry });
+    }
+    return out;
+  }
+
   /** Follows links in every component; with followLast false the last component is not followed. */
   private resolve(path: string, followLast = true): string {
     let pending = split(path);

@@ -1,4 +1,4 @@
-// For the benchmark: a host snapshot laid out as a real directory tree (files, directories,
+// For the benchmark: a virtual machine laid out as a real directory tree (files, directories,
 // relative symlinks) plus one output file per command, read through node:fs and `cat` so that
 // both the inventory and the floor pay real I/O and real process spawns.
 import { createHash } from 'node:crypto';
@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { LocalHost } from '../../electron/host/local-host';
 import { HostError, describeArgv } from '../../electron/host/host';
 import type { Host, RunOptions, RunResult, StatResult } from '../../electron/host/host';
-import { argvKey, decodeFile } from '../../electron/host/snapshot-format';
-import type { HostSnapshot } from '../../electron/host/snapshot-format';
+import { argvKey } from '../../electron/host/snapshot-format';
+import type { VirtualHost } from '../../electron/host/virtual-host';
 
 const COMMANDS_DIR = '.cohabit-commands';
 
@@ -16,29 +16,24 @@ export function commandFile(root: string, argv: readonly string[]): string {
   return join(root, COMMANDS_DIR, createHash('sha256').update(argvKey(argv)).digest('hex').slice(0, 32));
 }
 
-/** Writes the snapshot's successful reads under root; errors are simply absent (ENOENT). */
-export async function materializeSnapshot(snapshot: HostSnapshot, root: string): Promise<void> {
+/** Lays the virtual machine out under root as a real tree, plus one output file per command. */
+export async function materializeMachine(machine: VirtualHost, root: string): Promise<void> {
   await mkdir(join(root, COMMANDS_DIR), { recursive: true });
-  for (const [path, entry] of Object.entries(snapshot.dirs)) if ('entries' in entry) await mkdir(join(root, path), { recursive: true });
-  for (const [path, entry] of Object.entries(snapshot.links)) {
-    if (!('target' in entry)) continue;
+  const links: { path: string; target: string }[] = [];
+  for (const entry of machine.entries()) {
+    const full = join(root, entry.path);
+    if (entry.kind === 'dir') await mkdir(full, { recursive: true });
+    else if (entry.kind === 'file') {
+      await mkdir(dirname(full), { recursive: true });
+      await writeFile(full, entry.data);
+    } else links.push(entry);
+  }
+  for (const { path, target } of links) {
     await mkdir(dirname(join(root, path)), { recursive: true });
-    await symlink(entry.target, join(root, path)).catch(() => undefined);
+    // Absolute targets would leave the tree: re-root them.
+    await symlink(target.startsWith('/') ? join(root, target) : target, join(root, path));
   }
-  for (const [path, entry] of Object.entries(snapshot.files)) {
-    if ('error' in entry) continue;
-    const full = join(root, path);
-    await mkdir(dirname(full), { recursive: true }).catch(() => undefined);
-    await writeFile(full, decodeFile(entry)).catch(() => undefined);
-  }
-  for (const [path, entry] of Object.entries(snapshot.stats)) {
-    if ('error' in entry || entry.kind !== 'dir') continue;
-    await mkdir(join(root, path), { recursive: true });
-  }
-  for (const c of snapshot.commands) {
-    if (!('stdout' in c)) continue;
-    await writeFile(commandFile(root, c.argv), c.stdout);
-  }
+  for (const { argv, result } of machine.cannedCommands()) await writeFile(commandFile(root, argv), result.stdout);
 }
 
 export class RootedHost implements Host {

@@ -16,7 +16,7 @@ import type { HostSnapshot } from '../../electron/host/snapshot-format';
 import type { Host } from '../../electron/host/host';
 import { readInventory } from '../../electron/inventory/read-inventory';
 import { buildLargeMachine } from '../machines/large-machine';
-import { RootedHost, materializeSnapshot } from './rooted-host';
+import { RootedHost, materializeMachine } from './rooted-host';
 
 const run = promisify(execFile);
 const SELF = fileURLToPath(import.meta.url);
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     const inventory = await readInventory(recorder);
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(root, 'snapshot.json'), JSON.stringify(recorder.snapshot));
-    await materializeSnapshot(recorder.snapshot, root);
+    await materializeMachine(machine, root);
     const size = {
       pci: inventory.pci.length,
       groups: inventory.iommu.groups.length,

@@ -1,0 +1,329 @@
+// The NixOS module that hands the chosen PCI devices to vfio-pci at boot and sets up libvirt
+// (issue "Passthrough", item 4). Every option it sets carries a comment saying why.
+import { PCI_ADDRESS_RE } from '../model/inventory';
+import { emitNixModule, multiline, nixRaw, withComment, type NixAttrs, type NixValue } from './nix';
+
+/** The input cannot be turned into a safe module (a malformed ID, address, driver or user name). */
+export class VfioModuleError extends Error {
+  override readonly name = 'VfioModuleError';
+  constructor(
+    /** Which input field, e.g. `devices[1].vendorId`. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+export interface VfioDevice {
+  /** Full PCI address with domain, as sysfs writes it: `0000:01:00.0`. */
+  address: string;
+  vendorId: string;
+  deviceId: string;
+  /** Class and subclass, four hex digits (`0300`, `0403`, `0c03`). */
+  classCode: string;
+  /** The driver that claims the device today as sysfs names it (`nvidia`, `xhci_hcd`...), or null. */
+  hostDriver: string | null;
+}
+
+export interface VfioModuleInput {
+  cpuVendor: 'intel' | 'amd' | 'other';
+  devices: VfioDevice[];
+  /** An ID is shared with a device that stays with the host: bind by PCI address instead of by ID. */
+  bindByAddress: boolean;
+  hugepages?: { sizeKiB: 2048 | 1048576; count: number } | null;
+  /** Enable virtualisation.libvirtd. */
+  libvirt: boolean;
+  /** Added to the libvirtd group. */
+  users?: string[];
+  /** An emulated TPM for guests (virtualisation.libvirtd.qemu.swtpm.enable). */
+  swtpm?: boolean;
+  /** Install virt-manager (programs.virt-manager.enable). */
+  virtManager?: boolean;
+}
+
+const HEX4_RE = /^[0-9a-f]{4}$/;
+// Kernel module and sysfs driver names: letters, digits, `_` and `-`. Anything else could break out
+// of a modprobe.d line (a newline starts a new directive).
+const DRIVER_RE = /^[A-Za-z0-9_-]{1,64}$/;
+// useradd's default NAME_REGEX, which NixOS user names follow in practice.
+const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
+const MAX_HUGEPAGES = 1 << 24;
+
+// sysfs shows a driver's own name, which is not always its module's name: xhci-pci registers as
+// `xhci_hcd`, ehci-pci as `ehci-pci`, i2c-nvidia-gpu (the UCSI function of NVIDIA cards) as
+// `nvidia-gpu`. softdep needs module names (modprobe treats `-` and `_` alike).
+const MODULE_OF_DRIVER: Readonly<Record<string, string>> = {
+  xhci_hcd: 'xhci_pci',
+  'ehci-pci': 'ehci_pci',
+  'ohci-pci': 'ohci_pci',
+  uhci_hcd: 'uhci_hcd',
+  'nvidia-gpu': 'i2c_nvidia_gpu',
+  snd_hda_intel: 'snd_hda_intel',
+};
+
+/**
+ * The drivers that would claim a device of this class and vendor if vfio-pci were not loaded
+ * first, even when none claims it today (a driver installed later, nouveau vs nvidia). Display
+ * classes by vendor: NVIDIA nvidia/nouveau, AMD amdgpu/radeon, Intel i915/xe; HD-audio functions
+ * snd_hda_intel; USB controllers xhci_pci (the PCI glue of xHCI).
+ */
+function likelyDrivers(device: VfioDevice): string[] {
+  const gpu =
+    device.classCode === '0300' || device.classCode === '0302' || device.classCode === '0380';
+  if (gpu && device.vendorId === '10de') return ['nvidia', 'nouveau'];
+  if (gpu && device.vendorId === '1002') return ['amdgpu', 'radeon'];
+  if (gpu && device.vendorId === '8086') return ['i915', 'xe'];
+  if (device.classCode === '0403') return ['snd_hda_intel'];
+  if (device.classCode === '0c03') return ['xhci_pci'];
+  return [];
+}
+
+function checkDevices(devices: readonly VfioDevice[]): VfioDevice[] {
+  if (devices.length === 0) throw new VfioModuleError('devices', 'no device to pass through');
+  const seen = new Set<string>();
+  return devices.map((device, i) => {
+    const at = `devices[${i}]`;
+    if (!PCI_ADDRESS_RE.test(device.address)) {
+      throw new VfioModuleError(
+        `${at}.address`,
+        `"${device.address}" is not a full PCI address like 0000:01:00.0`,
+      );
+    }
+    if (seen.has(device.address))
+      throw new VfioModuleError(`${at}.address`, `${device.address} is listed twice`);
+    seen.add(device.address);
+    for (const field of ['vendorId', 'deviceId', 'classCode'] as const) {
+      if (!HEX4_RE.test(device[field])) {
+        throw new VfioModuleError(
+          `${at}.${field}`,
+          `"${device[field]}" is not four lowercase hex digits`,
+        );
+      }
+    }
+    if (device.hostDriver !== null && !DRIVER_RE.test(device.hostDriver)) {
+      throw new VfioModuleError(`${at}.hostDriver`, `"${device.hostDriver}" is not a driver name`);
+    }
+    return device;
+  });
+}
+
+/** vendor:device pairs, de-duplicated, in the order of the devices. */
+function vfioIds(devices: readonly VfioDevice[]): string[] {
+  return [...new Set(devices.map((d) => `${d.vendorId}:${d.deviceId}`))];
+}
+
+/** Module names to order after vfio-pci, in first-seen order, vfio-pci itself left out. */
+function softdepModules(devices: readonly VfioDevice[]): string[] {
+  const modules = new Set<string>();
+  for (const device of devices) {
+    for (const name of likelyDrivers(device)) modules.add(name);
+    if (device.hostDriver !== null) {
+      modules.add(MODULE_OF_DRIVER[device.hostDriver] ?? device.hostDriver.replace(/-/g, '_'));
+    }
+  }
+  modules.delete('vfio_pci');
+  return [...modules];
+}
+
+/**
+ * Stage-1 shell text that sets driver_override for each address. It runs in NixOS's scripted
+ * initrd after boot.initrd.kernelModules are loaded (so vfio_pci is already there) and before udev
+ * loads the drivers of the devices (stage-1-init.sh: the modprobe loop, then preDeviceCommands,
+ * then systemd-udevd). Writing to drivers_probe makes the already loaded vfio-pci take the device.
+ * A device that a driver already holds (one listed in boot.initrd.kernelModules) is left alone:
+ * unbinding a GPU from its driver can hang the machine.
+ * Built only from addresses that matched PCI_ADDRESS_RE, so every word is [0-9a-f:.] and the text
+ * holds no quote, `$(`, `@` (stage-1 substitutes `@name@` placeholders in this text) or newline.
+ */
+function driverOverrideScript(addresses: readonly string[]): string {
+  for (const address of addresses) {
+    if (!PCI_ADDRESS_RE.test(address))
+      throw new VfioModuleError('devices', `"${address}" is not a PCI address`);
+  }
+  return [
+    '# Cohabit: give these PCI devices to vfio-pci by address, before udev loads their host drivers.',
+    `for dev in ${addresses.join(' ')}; do`,
+    '  if [ ! -e "/sys/bus/pci/devices/$dev" ]; then',
+    '    echo "cohabit: PCI device $dev not found, not binding it to vfio-pci"',
+    '    continue',
+    '  fi',
+    '  echo vfio-pci > "/sys/bus/pci/devices/$dev/driver_override"',
+    '  if [ -e "/sys/bus/pci/devices/$dev/driver" ]; then',
+    '    echo "cohabit: PCI device $dev already has a driver, left as it is"',
+    '  else',
+    '    echo "$dev" > /sys/bus/pci/drivers_probe',
+    '  fi',
+    'done',
+    '',
+  ].join('\n');
+}
+
+function modprobeConfig(ids: readonly string[] | null, softdeps: readonly string[]): string {
+  const lines: string[] = [];
+  if (ids !== null) {
+    lines.push('# vfio-pci claims these vendor:device IDs as soon as it loads.');
+    lines.push(`options vfio-pci ids=${ids.join(',')}`);
+  }
+  for (const module of softdeps) {
+    lines.push(
+      `# Load vfio-pci before ${module}, so that ${module} finds the passed device already taken.`,
+    );
+    lines.push(`softdep ${module} pre: vfio-pci`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The attribute set of the module, for the planner to merge into /etc/nixos/cohabit.nix. */
+export function vfioModuleBody(input: VfioModuleInput): NixAttrs {
+  const devices = checkDevices(input.devices);
+  const users = input.users ?? [];
+  users.forEach((user, i) => {
+    if (!USER_RE.test(user))
+      throw new VfioModuleError(`users[${i}]`, `"${user}" is not a user name`);
+  });
+  if (new Set(users).size !== users.length)
+    throw new VfioModuleError('users', 'a user is listed twice');
+  const hugepages = input.hugepages ?? null;
+  if (hugepages !== null) {
+    if (hugepages.sizeKiB !== 2048 && hugepages.sizeKiB !== 1048576) {
+      throw new VfioModuleError('hugepages.sizeKiB', 'huge pages are 2048 KiB or 1048576 KiB');
+    }
+    if (
+      !Number.isSafeInteger(hugepages.count) ||
+      hugepages.count < 1 ||
+      hugepages.count > MAX_HUGEPAGES
+    ) {
+      throw new VfioModuleError(
+        'hugepages.count',
+        `${hugepages.count} is not a positive page count`,
+      );
+    }
+  }
+
+  const ids = input.bindByAddress ? null : vfioIds(devices);
+  const kernelParams: NixValue[] = [];
+  if (input.cpuVendor === 'intel') {
+    kernelParams.push(
+      withComment(
+        'Intel IOMMU (VT-d) stays off unless asked for; AMD turns its own on by default.',
+        'intel_iommu=on',
+      ),
+    );
+  }
+  kernelParams.push(
+    withComment(
+      "Pass-through mode: the host's own devices skip IOMMU translation and keep their speed.",
+      'iommu=pt',
+    ),
+  );
+  if (ids !== null) {
+    kernelParams.push(
+      withComment(
+        'vfio-pci takes these devices by ID even when it is built into the kernel.',
+        `vfio-pci.ids=${ids.join(',')}`,
+      ),
+    );
+  }
+  if (hugepages !== null && hugepages.sizeKiB === 1048576) {
+    kernelParams.push(
+      withComment(
+        'Huge pages default to 1 GiB, so hugetlbfs (and libvirt) use them.',
+        'default_hugepagesz=1G',
+      ),
+    );
+    kernelParams.push(
+      withComment(
+        '1 GiB pages can only be reserved at boot, before memory fragments.',
+        'hugepagesz=1G',
+      ),
+    );
+    kernelParams.push(
+      withComment(`${hugepages.count} GiB for the VM's memory.`, `hugepages=${hugepages.count}`),
+    );
+  }
+
+  const boot: NixAttrs = {
+    kernelParams,
+    initrd: {
+      kernelModules: [
+        withComment(
+          'The VFIO driver for PCI devices, loaded in the initrd before udev loads any GPU driver.',
+          'vfio_pci',
+        ),
+        withComment(
+          'VFIO core; since Linux 6.2 it holds virqfd, which is no longer a module of its own.',
+          'vfio',
+        ),
+        withComment('The IOMMU backend VFIO uses on x86.', 'vfio_iommu_type1'),
+      ],
+    },
+    extraModprobeConfig: withComment(
+      'NixOS sorts module lists, so order alone cannot make vfio-pci win: softdep does.',
+      multiline(modprobeConfig(ids, softdepModules(devices))),
+    ),
+  };
+  if (input.bindByAddress) {
+    (boot.initrd as NixAttrs).preDeviceCommands = withComment(
+      'A device the host keeps has the same ID, so bind by PCI address (driver_override) instead of by ID.',
+      multiline(driverOverrideScript(devices.map((d) => d.address))),
+    );
+  }
+  if (hugepages !== null && hugepages.sizeKiB === 2048) {
+    boot.kernel = {
+      sysctl: {
+        'vm.nr_hugepages': withComment(
+          `${hugepages.count} pages of 2 MiB reserved for the VM's memory.`,
+          hugepages.count,
+        ),
+      },
+    };
+  }
+
+  const body: NixAttrs = { boot };
+  if (input.bindByAddress) {
+    body.assertions = [
+      {
+        // nixRaw: trusted code of ours, no data in it.
+        assertion: nixRaw('!config.boot.initrd.systemd.enable'),
+        message:
+          'Cohabit binds the passed-through devices by PCI address with boot.initrd.preDeviceCommands, which the systemd initrd (boot.initrd.systemd.enable) does not run. Turn the systemd initrd off, or bind the devices another way.',
+      },
+    ];
+  }
+  if (input.libvirt) {
+    const qemu: NixAttrs = {};
+    if (input.swtpm === true) {
+      qemu.swtpm = { enable: withComment('An emulated TPM 2.0 for guests that want one.', true) };
+    }
+    const libvirtd: NixAttrs = {
+      enable: withComment(
+        'libvirt runs the VM; the OVMF firmware images come with QEMU (NixOS 25.11 and later).',
+        true,
+      ),
+    };
+    if (Object.keys(qemu).length > 0) libvirtd.qemu = qemu;
+    body.virtualisation = { libvirtd };
+    if (input.virtManager === true) {
+      body.programs = { 'virt-manager': { enable: withComment('A desktop UI for the VM.', true) } };
+    }
+  }
+  if (users.length > 0) {
+    const userSets: NixAttrs = {};
+    for (const user of users) {
+      userSets[user] = {
+        extraGroups: withComment('Members of libvirtd manage VMs without root.', ['libvirtd']),
+      };
+    }
+    body.users = { users: userSets };
+  }
+  return body;
+}
+
+/** A complete module file for /etc/nixos (or a flake's modules list). */
+export function emitVfioModule(input: VfioModuleInput): string {
+  return emitNixModule(vfioModuleBody(input), {
+    header:
+      'VFIO passthrough and libvirt, written by Cohabit. Changes here are overwritten when Cohabit applies a new plan.',
+  });
+}
