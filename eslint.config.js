@@ -5,7 +5,17 @@ import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'child_process', 'os', 'http', 'net', 'crypto'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'child_process',
+  'os',
+  'http',
+  'net',
+  'crypto',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'test-results', 'renderer/public', '.cache'] },
@@ -26,7 +36,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-confusing-void-expression': 'off',
     },
@@ -49,7 +62,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: nodeBuiltins, message: 'shared/ is pure: no Node built-ins.' },
-            { group: ['**/electron/**', 'electron', '**/renderer/**', 'execa', 'systeminformation'], message: 'shared/ imports only shared/ (and pure libraries).' },
+            {
+              group: ['**/electron/**', 'electron', '**/renderer/**', 'execa', 'systeminformation'],
+              message: 'shared/ imports only shared/ (and pure libraries).',
+            },
           ],
         },
       ],
@@ -63,7 +79,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: nodeBuiltins, message: 'The renderer has no Node: talk to the api contract.' },
-            { group: ['**/electron/**', 'electron', 'execa', 'systeminformation'], message: 'The renderer never imports electron/: use window.cohabit.' },
+            {
+              group: ['**/electron/**', 'electron', 'execa', 'systeminformation'],
+              message: 'The renderer never imports electron/: use window.cohabit.',
+            },
           ],
         },
       ],

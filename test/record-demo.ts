@@ -13,7 +13,10 @@ import { buildDemoMachine } from './machines/demo-machine';
 export const DEMO_RECORDED_AT = '2026-11-27T00:00:00.000Z';
 
 export async function recordDemo(): Promise<HostSnapshot> {
-  const recorder = new RecordingHost(buildDemoMachine(), 'Cohabit demo machine: NixOS 25.11 workstation with ZFS on LUKS and two GPUs');
+  const recorder = new RecordingHost(
+    buildDemoMachine(),
+    'Cohabit demo machine: NixOS 25.11 workstation with ZFS on LUKS and two GPUs',
+  );
   await readInventory(recorder);
   return { ...recorder.snapshot, recordedAt: DEMO_RECORDED_AT };
 }

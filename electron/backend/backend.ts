@@ -1,6 +1,12 @@
 // The backend behind the api contract, shared by Electron's IPC handlers and browser mode's HTTP
 // server: it holds which machine is shown and answers each call channel.
-import type { CallChannel, CallResponse, EventChannel, EventPayload, MachineInfo } from '../../shared/api/contract';
+import type {
+  CallChannel,
+  CallResponse,
+  EventChannel,
+  EventPayload,
+  MachineInfo,
+} from '../../shared/api/contract';
 import { parseRequest } from '../../shared/api/contract';
 import type { Inventory } from '../../shared/model/inventory';
 import type { Host } from '../host/host';
@@ -9,7 +15,8 @@ import { loadDemoHost } from '../host/select-host';
 import { SnapshotHost } from '../host/snapshot-host';
 import { readInventory } from '../inventory/read-inventory';
 
-export type BackendSource = { kind: 'local' } | { kind: 'demo' } | { kind: 'snapshot'; path: string };
+export type BackendSource =
+  { kind: 'local' } | { kind: 'demo' } | { kind: 'snapshot'; path: string };
 
 type Handlers = { [C in CallChannel]: (request: unknown) => Promise<CallResponse<C>> };
 type Listener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
@@ -20,7 +27,10 @@ export interface Backend {
   subscribe(listener: Listener): () => void;
 }
 
-export function createBackend(initial: BackendSource, options: { allowLocal?: boolean } = {}): Backend {
+export function createBackend(
+  initial: BackendSource,
+  options: { allowLocal?: boolean } = {},
+): Backend {
   const allowLocal = options.allowLocal ?? initial.kind === 'local';
   let source = initial;
   let host: Promise<Host> | null = null;
@@ -28,7 +38,11 @@ export function createBackend(initial: BackendSource, options: { allowLocal?: bo
   const listeners = new Set<Listener>();
 
   const hostFor = (s: BackendSource): Promise<Host> =>
-    s.kind === 'local' ? Promise.resolve(new LocalHost()) : s.kind === 'demo' ? loadDemoHost() : SnapshotHost.load(s.path);
+    s.kind === 'local'
+      ? Promise.resolve(new LocalHost())
+      : s.kind === 'demo'
+        ? loadDemoHost()
+        : SnapshotHost.load(s.path);
   const currentHost = () => (host ??= hostFor(source));
   const info = async (): Promise<MachineInfo> => ({
     source: source.kind,
@@ -58,7 +72,11 @@ export function createBackend(initial: BackendSource, options: { allowLocal?: bo
     },
     'machine:select': async (request) => {
       const { source: wanted } = parseRequest('machine:select', request);
-      if (wanted === 'local' && !allowLocal) throw new BackendError('forbidden', 'This session shows a recorded machine only; start Cohabit without --demo to see this machine.');
+      if (wanted === 'local' && !allowLocal)
+        throw new BackendError(
+          'forbidden',
+          'This session shows a recorded machine only; start Cohabit without --demo to see this machine.',
+        );
       source = { kind: wanted };
       host = null;
       inventory = null;

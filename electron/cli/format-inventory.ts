@@ -11,9 +11,21 @@ export interface Style {
   good(s: string): string;
 }
 
-export const plainStyle: Style = { bold: (s) => s, dim: (s) => s, warn: (s) => s, bad: (s) => s, good: (s) => s };
+export const plainStyle: Style = {
+  bold: (s) => s,
+  dim: (s) => s,
+  warn: (s) => s,
+  bad: (s) => s,
+  good: (s) => s,
+};
 const sgr = (code: string) => (s: string) => `\u001b[${code}m${s}\u001b[0m`;
-export const ansiStyle: Style = { bold: sgr('1'), dim: sgr('2'), warn: sgr('33'), bad: sgr('31'), good: sgr('32') };
+export const ansiStyle: Style = {
+  bold: sgr('1'),
+  dim: sgr('2'),
+  warn: sgr('33'),
+  bad: sgr('31'),
+  good: sgr('32'),
+};
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 export function formatBytes(bytes: number): string {
@@ -35,7 +47,10 @@ export function usageBar(fraction: number, width = 24): string {
 /** Terminal-safe: control characters from device names or labels are shown escaped. */
 export function safe(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 function pciLine(d: PciDevice): string {
@@ -46,7 +61,9 @@ function pciLine(d: PciDevice): string {
 function vdevLines(nodes: readonly VdevNode[], indent: string, out: string[]): void {
   for (const n of nodes) {
     const errors = n.readErrors + n.writeErrors + n.checksumErrors;
-    out.push(`${indent}${safe(n.name)}  ${n.state}${errors > 0 ? `  errors r/w/c ${n.readErrors}/${n.writeErrors}/${n.checksumErrors}` : ''}`);
+    out.push(
+      `${indent}${safe(n.name)}  ${n.state}${errors > 0 ? `  errors r/w/c ${n.readErrors}/${n.writeErrors}/${n.checksumErrors}` : ''}`,
+    );
     vdevLines(n.children, indent + '  ', out);
   }
 }
@@ -66,7 +83,12 @@ function diskLines(d: BlockDevice, indent: string, out: string[]): void {
 }
 
 function diagnosticLine(d: Diagnostic, style: Style): string {
-  const mark = d.severity === 'error' ? style.bad('error') : d.severity === 'warning' ? style.warn('warning') : style.dim('note');
+  const mark =
+    d.severity === 'error'
+      ? style.bad('error')
+      : d.severity === 'warning'
+        ? style.warn('warning')
+        : style.dim('note');
   return `  ${mark}: ${safe(d.message)}${d.fix ? `\n    fix: ${safe(d.fix)}` : ''}`;
 }
 
@@ -76,22 +98,39 @@ export function formatInventory(inv: Inventory, style: Style = plainStyle): stri
   const byAddress = new Map(inv.pci.map((d) => [d.address, d]));
 
   const os = inv.os;
-  out.push(style.bold(`${os.prettyName ?? os.name ?? 'Unknown OS'}${os.hostname ? ` on ${safe(os.hostname)}` : ''}`));
+  out.push(
+    style.bold(
+      `${os.prettyName ?? os.name ?? 'Unknown OS'}${os.hostname ? ` on ${safe(os.hostname)}` : ''}`,
+    ),
+  );
   if (os.nixos) {
     const n = os.nixos;
-    out.push(`  NixOS ${n.version ?? '?'}, stateVersion ${n.stateVersion ?? 'unknown'}, hostId ${n.hostId ?? os.hostId ?? 'unset'} (${n.source === 'eval' ? 'from the evaluated configuration' : 'from the running system'})`);
-    if (n.luksDevices.length > 0) out.push(`  LUKS in initrd: ${n.luksDevices.map((l) => `${safe(l.name)} <- ${safe(l.device)}`).join(', ')}`);
+    out.push(
+      `  NixOS ${n.version ?? '?'}, stateVersion ${n.stateVersion ?? 'unknown'}, hostId ${n.hostId ?? os.hostId ?? 'unset'} (${n.source === 'eval' ? 'from the evaluated configuration' : 'from the running system'})`,
+    );
+    if (n.luksDevices.length > 0)
+      out.push(
+        `  LUKS in initrd: ${n.luksDevices.map((l) => `${safe(l.name)} <- ${safe(l.device)}`).join(', ')}`,
+      );
   } else if (os.hostId) out.push(`  hostid ${os.hostId}`);
   const b = inv.boot;
-  out.push(`  Firmware ${b.firmware.toUpperCase()}, bootloader ${b.bootloader}${b.kernelRelease ? `, kernel ${b.kernelRelease}` : ''}`);
+  out.push(
+    `  Firmware ${b.firmware.toUpperCase()}, bootloader ${b.bootloader}${b.kernelRelease ? `, kernel ${b.kernelRelease}` : ''}`,
+  );
   out.push(`  Kernel command line: ${safe(b.kernelCmdline) || '(empty)'}`);
   if (inv.cpu) {
     const c = inv.cpu;
-    out.push(`  CPU ${safe(c.model)}: ${c.cores} cores, ${c.threads} threads, virtualisation ${c.virtualization ?? style.warn('not shown')}`);
+    out.push(
+      `  CPU ${safe(c.model)}: ${c.cores} cores, ${c.threads} threads, virtualisation ${c.virtualization ?? style.warn('not shown')}`,
+    );
   }
   if (inv.memory) {
-    const huge = inv.memory.hugepages.filter((p) => p.total > 0).map((p) => `${p.total} x ${formatBytes(p.sizeKiB * 1024)}`);
-    out.push(`  Memory ${formatBytes(inv.memory.totalBytes)}${huge.length > 0 ? `, huge pages ${huge.join(', ')}` : ''}`);
+    const huge = inv.memory.hugepages
+      .filter((p) => p.total > 0)
+      .map((p) => `${p.total} x ${formatBytes(p.sizeKiB * 1024)}`);
+    out.push(
+      `  Memory ${formatBytes(inv.memory.totalBytes)}${huge.length > 0 ? `, huge pages ${huge.join(', ')}` : ''}`,
+    );
   }
 
   h('ZFS pools');
@@ -99,13 +138,18 @@ export function formatInventory(inv: Inventory, style: Style = plainStyle): stri
   else if (inv.zfs.pools.length === 0) out.push('  ZFS is installed, but no pool is imported.');
   for (const p of inv.zfs.pools) {
     const health = p.health === 'ONLINE' ? style.good(p.health) : style.warn(p.health);
-    out.push(`  ${style.bold(safe(p.name))}  ${usageBar(p.allocatedBytes / p.sizeBytes)} ${p.capacityPercent}%  ${formatBytes(p.allocatedBytes)} of ${formatBytes(p.sizeBytes)}, ${formatBytes(p.freeBytes)} free  ${health}`);
+    out.push(
+      `  ${style.bold(safe(p.name))}  ${usageBar(p.allocatedBytes / p.sizeBytes)} ${p.capacityPercent}%  ${formatBytes(p.allocatedBytes)} of ${formatBytes(p.sizeBytes)}, ${formatBytes(p.freeBytes)} free  ${health}`,
+    );
     vdevLines(p.vdevs, '    ', out);
     const datasets = inv.zfs.datasets.filter((d) => d.pool === p.name);
     const count = (t: string) => datasets.filter((d) => d.type === t).length;
-    out.push(`    ${count('filesystem')} datasets, ${count('volume')} zvols, ${count('snapshot')} snapshots${p.bootfs ? `, bootfs ${safe(p.bootfs)}` : ''}`);
+    out.push(
+      `    ${count('filesystem')} datasets, ${count('volume')} zvols, ${count('snapshot')} snapshots${p.bootfs ? `, bootfs ${safe(p.bootfs)}` : ''}`,
+    );
     const managed = datasets.filter((d) => d.cohabit['cohabit:managed'] === 'on');
-    if (managed.length > 0) out.push(`    managed by Cohabit: ${managed.map((d) => safe(d.name)).join(', ')}`);
+    if (managed.length > 0)
+      out.push(`    managed by Cohabit: ${managed.map((d) => safe(d.name)).join(', ')}`);
   }
 
   h('Disks');
@@ -113,9 +157,13 @@ export function formatInventory(inv: Inventory, style: Style = plainStyle): stri
   for (const d of inv.disks) diskLines(d, '  ', out);
 
   h('IOMMU');
-  out.push(`  ${inv.iommu.enabled ? style.good('enabled') : style.warn('off')}: ${inv.iommu.reasons.join(' ')}`);
+  out.push(
+    `  ${inv.iommu.enabled ? style.good('enabled') : style.warn('off')}: ${inv.iommu.reasons.join(' ')}`,
+  );
   if (inv.iommu.enabled)
-    out.push(`  Interrupt remapping: ${inv.iommu.interruptRemapping}${inv.iommu.acsOverride ? `; ${style.warn('ACS override in use')}` : ''}`);
+    out.push(
+      `  Interrupt remapping: ${inv.iommu.interruptRemapping}${inv.iommu.acsOverride ? `; ${style.warn('ACS override in use')}` : ''}`,
+    );
   if (inv.iommu.groups.length === 0 && inv.pci.length > 0) {
     out.push('  PCI devices (no IOMMU groups):');
     for (const d of inv.pci) out.push(`    ${pciLine(d)}`);
@@ -133,7 +181,9 @@ export function formatInventory(inv: Inventory, style: Style = plainStyle): stri
   for (const g of inv.gpus) {
     const role = g.drivesDisplay ? style.bold('drives the display') : 'not driving a display';
     const group = byAddress.get(g.address)?.iommuGroup;
-    out.push(`  ${g.address} ${safe(g.name)}: ${role}${group !== null && group !== undefined ? `, group ${group}` : ''}${g.driver ? `, driver ${g.driver}` : ''}`);
+    out.push(
+      `  ${g.address} ${safe(g.name)}: ${role}${group !== null && group !== undefined ? `, group ${group}` : ''}${g.driver ? `, driver ${g.driver}` : ''}`,
+    );
     if (g.functions.length > 1) out.push(`    functions: ${g.functions.join(', ')}`);
     if (g.connectedOutputs.length > 0) out.push(`    connected: ${g.connectedOutputs.join(', ')}`);
   }
@@ -142,13 +192,19 @@ export function formatInventory(inv: Inventory, style: Style = plainStyle): stri
   if (inv.usb.length === 0) out.push('  No USB controller found.');
   for (const c of inv.usb) {
     const group = byAddress.get(c.address)?.iommuGroup;
-    const marks = [c.hasKeyboard ? 'keyboard' : '', c.hasMouse ? 'mouse' : ''].filter(Boolean).join(' and ');
-    out.push(`  ${c.address} ${safe(c.name)}${group !== null && group !== undefined ? `, group ${group}` : ''}${marks ? `: ${style.bold(`${marks} attached`)}` : ''}`);
+    const marks = [c.hasKeyboard ? 'keyboard' : '', c.hasMouse ? 'mouse' : '']
+      .filter(Boolean)
+      .join(' and ');
+    out.push(
+      `  ${c.address} ${safe(c.name)}${group !== null && group !== undefined ? `, group ${group}` : ''}${marks ? `: ${style.bold(`${marks} attached`)}` : ''}`,
+    );
     const devices = c.devices.filter((d) => !d.isHub);
     if (devices.length === 0) out.push('    nothing attached');
     for (const d of devices) {
       const tag = d.isKeyboard ? ' [keyboard]' : d.isMouse ? ' [mouse]' : '';
-      out.push(`    ${d.port} ${d.vendorId}:${d.productId} ${safe([d.manufacturer, d.product].filter(Boolean).join(' '))}${tag}`);
+      out.push(
+        `    ${d.port} ${d.vendorId}:${d.productId} ${safe([d.manufacturer, d.product].filter(Boolean).join(' '))}${tag}`,
+      );
     }
   }
 

@@ -37,8 +37,15 @@ export class UserError extends Error {
 
 function hostOptions(command: Command): Command {
   return command
-    .addOption(new Option('--demo', 'use the demo machine shipped with Cohabit').conflicts('hostSnapshot'))
-    .addOption(new Option('--host-snapshot <file>', 'replay a host snapshot recorded with `cohabit snapshot`'));
+    .addOption(
+      new Option('--demo', 'use the demo machine shipped with Cohabit').conflicts('hostSnapshot'),
+    )
+    .addOption(
+      new Option(
+        '--host-snapshot <file>',
+        'replay a host snapshot recorded with `cohabit snapshot`',
+      ),
+    );
 }
 
 export function buildProgram(io: CliIo = processIo): Command {
@@ -54,7 +61,9 @@ export function buildProgram(io: CliIo = processIo): Command {
   hostOptions(
     program
       .command('inventory')
-      .description('show what Cohabit sees on this machine: pools, disks, IOMMU groups, GPUs, USB controllers')
+      .description(
+        'show what Cohabit sees on this machine: pools, disks, IOMMU groups, GPUs, USB controllers',
+      )
       .option('--json', 'print the inventory as JSON (format cohabit-inventory/1)'),
   ).action(async (opts: HostChoice & { json?: boolean }) => {
     const host = await selectHost(opts);
@@ -72,57 +81,104 @@ export function buildProgram(io: CliIo = processIo): Command {
       )
       .argument('[file]', 'an IOMMU group listing as posted in forums')
       .option('--json', 'print the analysis as JSON')
-      .option('--headless', 'the host will run without a display, so its display GPU may be passed too')
-      .option('--acs-override', 'with a listing: the machine ran with pcie_acs_override (the listing cannot show it)'),
-  ).action(async (file: string | undefined, opts: HostChoice & { json?: boolean; headless?: boolean; acsOverride?: boolean }) => {
-    let ctx: AnalysisContext;
-    if (file !== undefined) {
-      if (opts.demo || opts.hostSnapshot !== undefined) throw new UserError('Give either a listing FILE or --demo / --host-snapshot, not both.');
-      const text = file === '-' ? await readStdin() : await readFile(file, 'utf8').catch((e: unknown) => {
-        throw new UserError(`cannot read ${file}: ${errorMessage(e)}`);
-      });
-      let listing;
-      try {
-        listing = parseIommuListing(text);
-      } catch (error) {
-        if (error instanceof ParseError) throw new UserError(`${file} does not look like an IOMMU group listing: ${error.message}`);
-        throw error;
+      .option(
+        '--headless',
+        'the host will run without a display, so its display GPU may be passed too',
+      )
+      .option(
+        '--acs-override',
+        'with a listing: the machine ran with pcie_acs_override (the listing cannot show it)',
+      ),
+  ).action(
+    async (
+      file: string | undefined,
+      opts: HostChoice & { json?: boolean; headless?: boolean; acsOverride?: boolean },
+    ) => {
+      let ctx: AnalysisContext;
+      if (file !== undefined) {
+        if (opts.demo || opts.hostSnapshot !== undefined)
+          throw new UserError('Give either a listing FILE or --demo / --host-snapshot, not both.');
+        const text =
+          file === '-'
+            ? await readStdin()
+            : await readFile(file, 'utf8').catch((e: unknown) => {
+                throw new UserError(`cannot read ${file}: ${errorMessage(e)}`);
+              });
+        let listing;
+        try {
+          listing = parseIommuListing(text);
+        } catch (error) {
+          if (error instanceof ParseError)
+            throw new UserError(
+              `${file} does not look like an IOMMU group listing: ${error.message}`,
+            );
+          throw error;
+        }
+        ctx = contextFromListing(listing, {
+          hostHeadless: opts.headless ?? false,
+          acsOverride: opts.acsOverride ?? false,
+        });
+        for (const d of listing.diagnostics) io.stderr(`note: ${d.message}\n`);
+      } else {
+        const inventory = await readInventory(await selectHost(opts));
+        ctx = {
+          inventory,
+          facts: { sysfs: true, disks: true, usb: true, network: true },
+          hostHeadless: opts.headless ?? false,
+        };
       }
-      ctx = contextFromListing(listing, { hostHeadless: opts.headless ?? false, acsOverride: opts.acsOverride ?? false });
-      for (const d of listing.diagnostics) io.stderr(`note: ${d.message}\n`);
-    } else {
-      const inventory = await readInventory(await selectHost(opts));
-      ctx = { inventory, facts: { sysfs: true, disks: true, usb: true, network: true }, hostHeadless: opts.headless ?? false };
-    }
-    const analysis = analyzePassthrough(ctx);
-    io.stdout(opts.json ? formatAnalysisJson(analysis) + '\n' : formatAnalysisText(analysis));
-  });
+      const analysis = analyzePassthrough(ctx);
+      io.stdout(opts.json ? formatAnalysisJson(analysis) + '\n' : formatAnalysisText(analysis));
+    },
+  );
 
   program
     .command('snapshot')
-    .description('record everything the inventory reads on this machine into one JSON file, for a bug report or a test')
+    .description(
+      'record everything the inventory reads on this machine into one JSON file, for a bug report or a test',
+    )
     .requiredOption('--out <file>', 'where to write the snapshot')
-    .option('--redact', 'replace serial numbers, UUIDs, pool GUIDs, the hostid and the hostname with stand-ins')
+    .option(
+      '--redact',
+      'replace serial numbers, UUIDs, pool GUIDs, the hostid and the hostname with stand-ins',
+    )
     .action(async (opts: { out: string; redact?: boolean }) => {
       const recorder = new RecordingHost(new LocalHost(), 'recorded with cohabit snapshot');
       const inventory = await readInventory(recorder);
       const snapshot = opts.redact ? redactSnapshot(recorder.snapshot) : recorder.snapshot;
       await writeFile(opts.out, JSON.stringify(snapshot, null, 1) + '\n', { mode: 0o600 });
       const counts = `${Object.keys(snapshot.files).length} files, ${snapshot.commands.length} commands`;
-      io.stderr(`Wrote ${opts.out} (${counts}${opts.redact ? ', redacted' : ''}); ${inventory.diagnostics.length} diagnostics.\n`);
-      if (!opts.redact) io.stderr('It holds serial numbers and UUIDs; use --redact before posting it publicly.\n');
+      io.stderr(
+        `Wrote ${opts.out} (${counts}${opts.redact ? ', redacted' : ''}); ${inventory.diagnostics.length} diagnostics.\n`,
+      );
+      if (!opts.redact)
+        io.stderr('It holds serial numbers and UUIDs; use --redact before posting it publicly.\n');
     });
 
   hostOptions(
     program
       .command('serve')
-      .description('serve the Cohabit app to a browser on this machine (127.0.0.1 only, behind a token); over SSH, forward the port')
-      .addOption(new Option('--port <n>', 'port to listen on (0 picks a free one)').default(0).argParser(parsePort))
+      .description(
+        'serve the Cohabit app to a browser on this machine (127.0.0.1 only, behind a token); over SSH, forward the port',
+      )
+      .addOption(
+        new Option('--port <n>', 'port to listen on (0 picks a free one)')
+          .default(0)
+          .argParser(parsePort),
+      )
       .option('--no-open', 'print the URL without opening a browser'),
   ).action(async (opts: HostChoice & { port: number; open: boolean }) => {
-    const server = await startServer({ demo: opts.demo, hostSnapshot: opts.hostSnapshot, port: opts.port });
-    io.stdout(`Cohabit is serving ${opts.demo ? 'the demo machine' : opts.hostSnapshot !== undefined ? `snapshot ${opts.hostSnapshot}` : 'this machine'} at\n  ${server.url}\n`);
-    io.stdout('Only this machine can connect; the token in the URL is the key. Press Ctrl+C to stop.\n');
+    const server = await startServer({
+      demo: opts.demo,
+      hostSnapshot: opts.hostSnapshot,
+      port: opts.port,
+    });
+    io.stdout(
+      `Cohabit is serving ${opts.demo ? 'the demo machine' : opts.hostSnapshot !== undefined ? `snapshot ${opts.hostSnapshot}` : 'this machine'} at\n  ${server.url}\n`,
+    );
+    io.stdout(
+      'Only this machine can connect; the token in the URL is the key. Press Ctrl+C to stop.\n',
+    );
     if (opts.open) openInBrowser(server.url);
     await new Promise<void>((resolve) => {
       const stop = () => {
@@ -140,7 +196,8 @@ export function buildProgram(io: CliIo = processIo): Command {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535.');
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new InvalidArgumentError('a port is a number from 0 to 65535.');
   return port;
 }
 

@@ -11,11 +11,20 @@ const KNOWN_CODES = new Set(['ENOENT', 'EACCES', 'ENOTDIR', 'EISDIR', 'EINVAL', 
 function toHostError(error: unknown, target: string): HostError {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'EPERM') return new HostError('EACCES', target);
-  if (code !== undefined && KNOWN_CODES.has(code)) return new HostError(code as HostErrorCode, target);
-  return new HostError('EIO', target, `${target}: ${error instanceof Error ? error.message : String(error)}`);
+  if (code !== undefined && KNOWN_CODES.has(code))
+    return new HostError(code as HostErrorCode, target);
+  return new HostError(
+    'EIO',
+    target,
+    `${target}: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
-export function statKind(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): StatResult['kind'] {
+export function statKind(s: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}): StatResult['kind'] {
   if (s.isSymbolicLink()) return 'link';
   if (s.isDirectory()) return 'dir';
   if (s.isFile()) return 'file';
@@ -42,7 +51,8 @@ export class LocalHost implements Host {
         const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
         if (bytesRead === 0) break;
         total += bytesRead;
-        if (total > maxBytes) throw new HostError('TOO_LARGE', path, `${path} is larger than ${maxBytes} bytes`);
+        if (total > maxBytes)
+          throw new HostError('TOO_LARGE', path, `${path} is larger than ${maxBytes} bytes`);
         chunks.push(chunk.subarray(0, bytesRead));
       }
       return new Uint8Array(Buffer.concat(chunks));
@@ -96,7 +106,12 @@ export class LocalHost implements Host {
       extendEnv: true,
     });
     const target = describeArgv(argv);
-    if (result.timedOut) throw new HostError('TIMEOUT', target, `${target} did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`);
+    if (result.timedOut)
+      throw new HostError(
+        'TIMEOUT',
+        target,
+        `${target} did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`,
+      );
     if (result.isCanceled) throw new HostError('ABORTED', target, `${target} was cancelled`);
     if (result.failed && result.exitCode === undefined) {
       const code = (result as { code?: string }).code;

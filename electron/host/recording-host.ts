@@ -33,7 +33,8 @@ export class RecordingHost implements Host {
       return value;
     } catch (error) {
       // A timeout or an abort says nothing about the machine; do not freeze it into the snapshot.
-      if (!(error instanceof HostError && (error.code === 'ABORTED'))) store({ error: errorEntry(error) });
+      if (!(error instanceof HostError && error.code === 'ABORTED'))
+        store({ error: errorEntry(error) });
       throw error;
     }
   }
@@ -73,7 +74,9 @@ export class RecordingHost implements Host {
       (r) => {
         if (this.seen.has(key)) return;
         this.seen.add(key);
-        this.snapshot.commands.push('ok' in r ? { argv: [...argv], ...r.ok } : { argv: [...argv], ...r.error });
+        this.snapshot.commands.push(
+          'ok' in r ? { argv: [...argv], ...r.ok } : { argv: [...argv], ...r.error },
+        );
       },
     );
   }

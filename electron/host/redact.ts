@@ -28,8 +28,8 @@ function standIn(token: string, index: number): string {
   let out = '';
   for (const ch of token) {
     if (/[0-9]/.test(ch)) out += String(next() % 10);
-    else if (/[a-f]/.test(ch)) out += 'abcdef'[next() % 6];
-    else if (/[A-F]/.test(ch)) out += 'ABCDEF'[next() % 6];
+    else if (/[a-f]/.test(ch)) out += 'abcdef'.charAt(next() % 6);
+    else if (/[A-F]/.test(ch)) out += 'ABCDEF'.charAt(next() % 6);
     else if (/[a-z]/.test(ch)) out += String.fromCharCode(97 + (next() % 26));
     else if (/[A-Z]/.test(ch)) out += String.fromCharCode(65 + (next() % 26));
     else out += ch;
@@ -89,7 +89,8 @@ export function redactSnapshot(snapshot: HostSnapshot): HostSnapshot {
     const bytes = Buffer.from(hostid.base64, 'base64');
     if (bytes.length === 4) {
       const fake = map.get(Buffer.from(bytes).reverse().toString('hex'));
-      if (fake !== undefined) files['/etc/hostid'] = { base64: Buffer.from(fake, 'hex').reverse().toString('base64') };
+      if (fake !== undefined)
+        files['/etc/hostid'] = { base64: Buffer.from(fake, 'hex').reverse().toString('base64') };
     }
   }
   return {
@@ -101,7 +102,9 @@ export function redactSnapshot(snapshot: HostSnapshot): HostSnapshot {
     links: rekey(snapshot.links, (e) => ('target' in e ? { target: r(e.target) } : e)),
     stats: rekey(snapshot.stats, (e) => e),
     commands: snapshot.commands.map((c) =>
-      'stdout' in c ? { argv: c.argv.map(r), stdout: r(c.stdout), stderr: r(c.stderr), exitCode: c.exitCode } : { ...c, argv: c.argv.map(r) },
+      'stdout' in c
+        ? { argv: c.argv.map(r), stdout: r(c.stdout), stderr: r(c.stderr), exitCode: c.exitCode }
+        : { ...c, argv: c.argv.map(r) },
     ),
   };
 }

@@ -17,7 +17,8 @@ export interface HostChoice {
 }
 
 export async function selectHost(choice: HostChoice): Promise<Host> {
-  if (choice.demo && choice.hostSnapshot !== undefined) throw new Error('Choose either --demo or --host-snapshot, not both.');
+  if (choice.demo && choice.hostSnapshot !== undefined)
+    throw new Error('Choose either --demo or --host-snapshot, not both.');
   if (choice.demo) return loadDemoHost();
   if (choice.hostSnapshot !== undefined) return SnapshotHost.load(choice.hostSnapshot);
   return new LocalHost();

@@ -23,7 +23,12 @@ const StatEntry = v.union([
   ErrorEntry,
 ]);
 const CommandEntry = v.union([
-  v.object({ argv: v.array(v.string()), stdout: v.string(), stderr: v.string(), exitCode: v.number() }),
+  v.object({
+    argv: v.array(v.string()),
+    stdout: v.string(),
+    stderr: v.string(),
+    exitCode: v.number(),
+  }),
   v.object({ argv: v.array(v.string()), error: v.string(), message: v.optional(v.string()) }),
 ]);
 
@@ -70,5 +75,7 @@ export function encodeFile(bytes: Uint8Array): SnapshotFileEntry {
   }
 }
 export function decodeFile(entry: { text: string } | { base64: string }): Uint8Array {
-  return 'text' in entry ? new TextEncoder().encode(entry.text) : new Uint8Array(Buffer.from(entry.base64, 'base64'));
+  return 'text' in entry
+    ? new TextEncoder().encode(entry.text)
+    : new Uint8Array(Buffer.from(entry.base64, 'base64'));
 }

@@ -28,7 +28,11 @@ export class SnapshotHost implements Host {
     if (!result.success) {
       const issue = result.issues[0];
       const where = issue.path?.map((p) => String(p.key)).join('.') ?? '';
-      throw new HostError('EINVAL', label ?? 'snapshot', `not a Cohabit host snapshot (${where}: ${issue.message})`);
+      throw new HostError(
+        'EINVAL',
+        label ?? 'snapshot',
+        `not a Cohabit host snapshot (${where}: ${issue.message})`,
+      );
     }
     return new SnapshotHost(result.output, label);
   }
@@ -38,7 +42,11 @@ export class SnapshotHost implements Host {
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      throw new HostError('ENOENT', path, `cannot read snapshot ${path}: ${(error as Error).message}`);
+      throw new HostError(
+        'ENOENT',
+        path,
+        `cannot read snapshot ${path}: ${(error as Error).message}`,
+      );
     }
     let json: unknown;
     try {
@@ -50,16 +58,23 @@ export class SnapshotHost implements Host {
   }
 
   private missing(kind: string, target: string): HostError {
-    return new HostError('NOT_RECORDED', target, `the ${this.description} holds no ${kind} for ${target}`);
+    return new HostError(
+      'NOT_RECORDED',
+      target,
+      `the ${this.description} holds no ${kind} for ${target}`,
+    );
   }
 
   readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
     const entry = this.snapshot.files[path];
     if (entry === undefined) return Promise.reject(this.missing('file', path));
-    if ('error' in entry) return Promise.reject(new HostError(entry.error as HostErrorCode, path, entry.message));
+    if ('error' in entry)
+      return Promise.reject(new HostError(entry.error as HostErrorCode, path, entry.message));
     const bytes = decodeFile(entry);
     if (options?.maxBytes !== undefined && bytes.length > options.maxBytes)
-      return Promise.reject(new HostError('TOO_LARGE', path, `${path} is larger than ${options.maxBytes} bytes`));
+      return Promise.reject(
+        new HostError('TOO_LARGE', path, `${path} is larger than ${options.maxBytes} bytes`),
+      );
     return Promise.resolve(bytes);
   }
 
@@ -83,10 +98,10 @@ export class SnapshotHost implements Host {
   ): Promise<R> {
     try {
       if (entry === undefined) throw this.missing(kind, target);
-      if ('error' in entry) fail(entry as { error: string; message?: string }, target);
-      return Promise.resolve(map(entry as E));
+      if ('error' in entry) fail(entry, target);
+      return Promise.resolve(map(entry));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -95,7 +110,12 @@ export class SnapshotHost implements Host {
     if (options?.signal?.aborted) return Promise.reject(new HostError('ABORTED', target));
     const entry = this.commands.get(argvKey(argv));
     if (entry === undefined) return Promise.reject(this.missing('command', target));
-    if ('error' in entry) return Promise.reject(new HostError(entry.error as HostErrorCode, target, entry.message));
-    return Promise.resolve({ stdout: entry.stdout, stderr: entry.stderr, exitCode: entry.exitCode });
+    if ('error' in entry)
+      return Promise.reject(new HostError(entry.error as HostErrorCode, target, entry.message));
+    return Promise.resolve({
+      stdout: entry.stdout,
+      stderr: entry.stderr,
+      exitCode: entry.exitCode,
+    });
   }
 }

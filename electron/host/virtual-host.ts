@@ -14,13 +14,19 @@ type Node =
   | { kind: 'dir'; mode: number }
   | { kind: 'link'; target: string };
 
-export type CommandHandler = (argv: readonly string[], options?: RunOptions) => RunResult | Promise<RunResult>;
+export type CommandHandler = (
+  argv: readonly string[],
+  options?: RunOptions,
+) => RunResult | Promise<RunResult>;
 
 export class VirtualHost implements Host {
   readonly description: string;
   private readonly nodes = new Map<string, Node>([['/', { kind: 'dir', mode: 0o755 }]]);
   private readonly children = new Map<string, Set<string>>([['/', new Set()]]);
-  private readonly commands = new Map<string, CommandHandler | RunResult | { error: HostErrorCode; message?: string }>();
+  private readonly commands = new Map<
+    string,
+    CommandHandler | RunResult | { error: HostErrorCode; message?: string }
+  >();
 
   constructor(description = 'virtual machine') {
     this.description = description;
@@ -73,7 +79,8 @@ export class VirtualHost implements Host {
     const { parent, name, full } = this.place(path);
     this.nodes.delete(full);
     this.children.get(parent)?.delete(name);
-    for (const key of [...this.nodes.keys()]) if (key.startsWith(full + '/')) this.nodes.delete(key);
+    for (const key of [...this.nodes.keys()])
+      if (key.startsWith(full + '/')) this.nodes.delete(key);
     return this;
   }
 
@@ -93,7 +100,11 @@ export class VirtualHost implements Host {
   }
 
   /** Every entry as stored (real paths, links unresolved), parents before children. */
-  *entries(): Generator<{ path: string } & ({ kind: 'dir' } | { kind: 'file'; data: Uint8Array } | { kind: 'link'; target: string })> {
+  *entries(): Generator<
+    { path: string } & (
+      { kind: 'dir' } | { kind: 'file'; data: Uint8Array } | { kind: 'link'; target: string }
+    )
+  > {
     for (const path of [...this.nodes.keys()].sort()) {
       const node = this.nodes.get(path);
       if (node === undefined || path === '/') continue;
@@ -133,7 +144,8 @@ export class VirtualHost implements Host {
         if (node.target.startsWith('/')) current = '/';
         continue;
       }
-      if (node !== undefined && node.kind === 'file' && pending.length > 0) throw new HostError('ENOTDIR', path);
+      if (node !== undefined && node.kind === 'file' && pending.length > 0)
+        throw new HostError('ENOTDIR', path);
       current = next;
     }
     return current;
@@ -157,7 +169,8 @@ export class VirtualHost implements Host {
       if (node.kind === 'dir') throw new HostError('EISDIR', path);
       if (node.kind !== 'file') throw new HostError('ENOENT', path);
       const max = options?.maxBytes ?? 16 * 1024 * 1024;
-      if (node.data.length > max) throw new HostError('TOO_LARGE', path, `${path} is larger than ${max} bytes`);
+      if (node.data.length > max)
+        throw new HostError('TOO_LARGE', path, `${path} is larger than ${max} bytes`);
       return node.data;
     });
   }
@@ -181,7 +194,8 @@ export class VirtualHost implements Host {
   stat(path: string): Promise<StatResult> {
     return this.guard(() => {
       const { node } = this.nodeAt(path, false);
-      if (node.kind === 'link') return { kind: 'link', size: node.target.length, mode: 0o777, uid: 0, gid: 0 };
+      if (node.kind === 'link')
+        return { kind: 'link', size: node.target.length, mode: 0o777, uid: 0, gid: 0 };
       if (node.kind === 'dir') return { kind: 'dir', size: 0, mode: node.mode, uid: 0, gid: 0 };
       return { kind: 'file', size: node.data.length, mode: node.mode, uid: 0, gid: 0 };
     });
@@ -192,7 +206,8 @@ export class VirtualHost implements Host {
     const target = describeArgv(argv);
     if (options?.signal?.aborted) throw new HostError('ABORTED', target);
     const entry = this.commands.get(argvKey(argv));
-    if (entry === undefined) throw new HostError('ENOENT', target, `${argv[0] ?? ''}: command not found`);
+    if (entry === undefined)
+      throw new HostError('ENOENT', target, `${argv[0] ?? ''}: command not found`);
     if (typeof entry === 'function') return entry(argv, options);
     if ('error' in entry) throw new HostError(entry.error, target, entry.message);
     return { ...entry };

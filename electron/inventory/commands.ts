@@ -15,7 +15,13 @@ export const ZPOOL_LIST_COLUMNS = [
   'guid',
   'altroot',
 ] as const;
-export const ZPOOL_LIST_ARGV = ['zpool', 'list', '-Hp', '-o', ZPOOL_LIST_COLUMNS.join(',')] as const;
+export const ZPOOL_LIST_ARGV = [
+  'zpool',
+  'list',
+  '-Hp',
+  '-o',
+  ZPOOL_LIST_COLUMNS.join(','),
+] as const;
 export const ZPOOL_GET_ARGV = ['zpool', 'get', '-Hp', '-o', 'name,property,value', 'all'] as const;
 export const ZPOOL_STATUS_ARGV = ['zpool', 'status', '-P'] as const;
 export const ZFS_VERSION_ARGV = ['zfs', 'version'] as const;
@@ -43,7 +49,15 @@ export const ZFS_LIST_COLUMNS = [
   'cohabit:system',
   'cohabit:journal',
 ] as const;
-export const ZFS_LIST_ARGV = ['zfs', 'list', '-Hp', '-t', 'all', '-o', ZFS_LIST_COLUMNS.join(',')] as const;
+export const ZFS_LIST_ARGV = [
+  'zfs',
+  'list',
+  '-Hp',
+  '-t',
+  'all',
+  '-o',
+  ZFS_LIST_COLUMNS.join(','),
+] as const;
 
 /**
  * The Nix function that pulls the facts provisioning needs out of an evaluated NixOS config.

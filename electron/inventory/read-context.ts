@@ -35,26 +35,55 @@ export class ReadContext {
       const subject = options.subject !== undefined ? { subject: options.subject } : {};
       switch (error.code) {
         case 'ENOENT':
-          this.report(diagnostic(`${base}.missing`, 'warning', `${target} does not exist on ${this.host.description}.`, { source: target, ...subject }));
+          this.report(
+            diagnostic(
+              `${base}.missing`,
+              'warning',
+              `${target} does not exist on ${this.host.description}.`,
+              { source: target, ...subject },
+            ),
+          );
           return;
         case 'EACCES':
           this.report(
-            diagnostic(`${base}.permission`, 'warning', `No permission to read ${target}; Cohabit reads the inventory without root.`, {
+            diagnostic(
+              `${base}.permission`,
+              'warning',
+              `No permission to read ${target}; Cohabit reads the inventory without root.`,
+              {
+                source: target,
+                fix: 'The fact is left out. Run `cohabit inventory` as root to include it.',
+                ...subject,
+              },
+            ),
+          );
+          return;
+        case 'NOT_RECORDED':
+          this.report(
+            diagnostic(`${base}.not-recorded`, 'error', error.message, {
               source: target,
-              fix: 'The fact is left out. Run `cohabit inventory` as root to include it.',
               ...subject,
             }),
           );
           return;
-        case 'NOT_RECORDED':
-          this.report(diagnostic(`${base}.not-recorded`, 'error', error.message, { source: target, ...subject }));
-          return;
         default:
-          this.report(diagnostic(`${base}.failed`, 'warning', `Could not read ${target}: ${error.message}`, { source: target, ...subject }));
+          this.report(
+            diagnostic(`${base}.failed`, 'warning', `Could not read ${target}: ${error.message}`, {
+              source: target,
+              ...subject,
+            }),
+          );
           return;
       }
     }
-    this.report(diagnostic(`${options.code ?? 'read'}.failed`, 'warning', `Could not read ${target}: ${errorMessage(error)}`, { source: target }));
+    this.report(
+      diagnostic(
+        `${options.code ?? 'read'}.failed`,
+        'warning',
+        `Could not read ${target}: ${errorMessage(error)}`,
+        { source: target },
+      ),
+    );
   }
 
   async text(path: string, options: ReadOptions = {}): Promise<string | null> {
@@ -116,7 +145,12 @@ export class ReadContext {
    */
   async run(
     argv: readonly string[],
-    options: { code: string; missingTool: string; timeoutMs?: number; severity?: 'info' | 'warning' },
+    options: {
+      code: string;
+      missingTool: string;
+      timeoutMs?: number;
+      severity?: 'info' | 'warning';
+    },
   ): Promise<string | null> {
     const target = describeArgv(argv);
     try {
@@ -127,9 +161,14 @@ export class ReadContext {
       if (result.exitCode !== 0) {
         const stderr = result.stderr.trim().split('\n').slice(-2).join(' ');
         this.report(
-          diagnostic(`${options.code}.exit`, 'warning', `${target} exited with status ${result.exitCode}${stderr ? `: ${stderr}` : ''}.`, {
-            source: target,
-          }),
+          diagnostic(
+            `${options.code}.exit`,
+            'warning',
+            `${target} exited with status ${result.exitCode}${stderr ? `: ${stderr}` : ''}.`,
+            {
+              source: target,
+            },
+          ),
         );
         return null;
       }
@@ -137,12 +176,24 @@ export class ReadContext {
     } catch (error) {
       if (error instanceof HostError && error.code === 'ENOENT') {
         this.report(
-          diagnostic(`${options.code}.missing-tool`, options.severity ?? 'info', `${argv[0] ?? ''} is not installed: ${options.missingTool}`, {
-            source: target,
-          }),
+          diagnostic(
+            `${options.code}.missing-tool`,
+            options.severity ?? 'info',
+            `${argv[0] ?? ''} is not installed: ${options.missingTool}`,
+            {
+              source: target,
+            },
+          ),
         );
       } else if (error instanceof HostError && error.code === 'TIMEOUT') {
-        this.report(diagnostic(`${options.code}.timeout`, 'warning', `${target} did not answer in time and was stopped.`, { source: target }));
+        this.report(
+          diagnostic(
+            `${options.code}.timeout`,
+            'warning',
+            `${target} did not answer in time and was stopped.`,
+            { source: target },
+          ),
+        );
       } else {
         this.failed(error, target, { code: options.code });
       }
@@ -156,7 +207,14 @@ export class ReadContext {
       return parse();
     } catch (error) {
       if (error instanceof ParseError) {
-        this.report(diagnostic(`${code}.malformed`, 'warning', `Could not understand ${source}: ${error.message}`, { source }));
+        this.report(
+          diagnostic(
+            `${code}.malformed`,
+            'warning',
+            `Could not understand ${source}: ${error.message}`,
+            { source },
+          ),
+        );
         return null;
       }
       throw error;

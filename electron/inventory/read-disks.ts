@@ -8,7 +8,11 @@ import type { ReadContext } from './read-context';
 
 const BY_ID = '/dev/disk/by-id';
 
-function walk(devices: readonly BlockDevice[], visit: (d: BlockDevice, parent: BlockDevice | null) => void, parent: BlockDevice | null = null): void {
+function walk(
+  devices: readonly BlockDevice[],
+  visit: (d: BlockDevice, parent: BlockDevice | null) => void,
+  parent: BlockDevice | null = null,
+): void {
   for (const d of devices) {
     visit(d, parent);
     walk(d.children, visit, d);

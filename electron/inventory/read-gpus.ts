@@ -36,7 +36,8 @@ export async function readConnectedOutputs(ctx: ReadContext): Promise<Map<string
       const address = cardAddress.get(m[1]);
       if (address === undefined) return;
       const status = await ctx.attr(`${DRM_DIR}/${entry}/status`);
-      if (status === 'connected') byAddress.set(address, [...(byAddress.get(address) ?? []), m[2]].sort());
+      if (status === 'connected')
+        byAddress.set(address, [...(byAddress.get(address) ?? []), m[2]].sort());
     }),
   );
   return byAddress;
@@ -56,7 +57,10 @@ export function gpusFrom(pci: readonly PciDevice[], outputs: ReadonlyMap<string,
       connectedOutputs,
       // A monitor on any output means the host uses it; without boot_vga anywhere (some
       // firmware never sets it), a lone GPU with a driver is the display.
-      drivesDisplay: g.bootVga === true || connectedOutputs.length > 0 || (!anyBootVga && gpus.length === 1 && g.driver !== null && g.driver !== 'vfio-pci'),
+      drivesDisplay:
+        g.bootVga === true ||
+        connectedOutputs.length > 0 ||
+        (!anyBootVga && gpus.length === 1 && g.driver !== null && g.driver !== 'vfio-pci'),
       driver: g.driver,
     };
   });

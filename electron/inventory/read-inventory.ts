@@ -10,11 +10,22 @@ import { gpusFrom, readConnectedOutputs } from './read-gpus';
 import { readIommu } from './read-iommu';
 import { readOs } from './read-os';
 import { readPciDevices } from './read-pci';
-import { readBoot, readCmdline, readCpu, readMemory, readMounts, readNetwork, readVfio } from './read-system';
+import {
+  readBoot,
+  readCmdline,
+  readCpu,
+  readMemory,
+  readMounts,
+  readNetwork,
+  readVfio,
+} from './read-system';
 import { readUsbControllers } from './read-usb';
 import { readZfs } from './read-zfs';
 
-export async function readInventory(host: Host, options: { signal?: AbortSignal } = {}): Promise<Inventory> {
+export async function readInventory(
+  host: Host,
+  options: { signal?: AbortSignal } = {},
+): Promise<Inventory> {
   const ctx = new ReadContext(host, options.signal);
   const [pci, cmdline, cpu, memory, disks, zfs, outputs, network, mounts] = await Promise.all([
     readPciDevices(ctx),
@@ -36,21 +47,43 @@ export async function readInventory(host: Host, options: { signal?: AbortSignal 
   const os = await readOs(ctx, { disks, mounts, boot });
 
   if (!zfs.available)
-    ctx.report(diagnostic('zfs.absent', 'info', 'No ZFS on this machine: there is no pool to add systems or VM volumes to.', {
-      fix: 'On NixOS: boot.supportedFilesystems = [ "zfs" ]; then create a pool. Cohabit plans into an existing pool.',
-    }));
-  else if (zfs.pools.length === 0) ctx.report(diagnostic('zfs.no-pools', 'info', 'ZFS is installed but no pool is imported.'));
+    ctx.report(
+      diagnostic(
+        'zfs.absent',
+        'info',
+        'No ZFS on this machine: there is no pool to add systems or VM volumes to.',
+        {
+          fix: 'On NixOS: boot.supportedFilesystems = [ "zfs" ]; then create a pool. Cohabit plans into an existing pool.',
+        },
+      ),
+    );
+  else if (zfs.pools.length === 0)
+    ctx.report(diagnostic('zfs.no-pools', 'info', 'ZFS is installed but no pool is imported.'));
   if (!iommu.enabled)
-    ctx.report(diagnostic('iommu.off', 'warning', `The IOMMU is off: no device can be passed to a VM. ${iommu.reasons.join(' ')}`, {
-      fix:
-        cpu?.vendor === 'amd'
-          ? 'Enable SVM and IOMMU (AMD-Vi) in the firmware setup; the kernel turns it on by itself.'
-          : 'Enable VT-d in the firmware setup and add intel_iommu=on to boot.kernelParams.',
-    }));
+    ctx.report(
+      diagnostic(
+        'iommu.off',
+        'warning',
+        `The IOMMU is off: no device can be passed to a VM. ${iommu.reasons.join(' ')}`,
+        {
+          fix:
+            cpu?.vendor === 'amd'
+              ? 'Enable SVM and IOMMU (AMD-Vi) in the firmware setup; the kernel turns it on by itself.'
+              : 'Enable VT-d in the firmware setup and add intel_iommu=on to boot.kernelParams.',
+        },
+      ),
+    );
   if (cpu !== null && cpu.virtualization === null)
-    ctx.report(diagnostic('cpu.no-virtualization', 'warning', 'The CPU shows no vmx/svm flag: hardware virtualisation is off or absent, so VMs will be slow or refuse to start.', {
-      fix: 'Enable Intel VT-x / AMD SVM in the firmware setup.',
-    }));
+    ctx.report(
+      diagnostic(
+        'cpu.no-virtualization',
+        'warning',
+        'The CPU shows no vmx/svm flag: hardware virtualisation is off or absent, so VMs will be slow or refuse to start.',
+        {
+          fix: 'Enable Intel VT-x / AMD SVM in the firmware setup.',
+        },
+      ),
+    );
 
   return {
     format: INVENTORY_FORMAT,

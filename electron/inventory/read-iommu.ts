@@ -5,7 +5,16 @@ import { parseInterruptRemapping } from '../../shared/parse/interrupts';
 import type { ReadContext } from './read-context';
 
 export const IOMMU_GROUPS_DIR = '/sys/kernel/iommu_groups';
-const IOMMU_ARG_KEYS = new Set(['intel_iommu', 'amd_iommu', 'iommu', 'iommu.passthrough', 'iommu.strict', 'pcie_acs_override', 'vfio-pci.ids', 'vfio_iommu_type1.allow_unsafe_interrupts']);
+const IOMMU_ARG_KEYS = new Set([
+  'intel_iommu',
+  'amd_iommu',
+  'iommu',
+  'iommu.passthrough',
+  'iommu.strict',
+  'pcie_acs_override',
+  'vfio-pci.ids',
+  'vfio_iommu_type1.allow_unsafe_interrupts',
+]);
 
 export function groupsFromDevices(pci: readonly PciDevice[]): IommuGroup[] {
   const groups = new Map<number, string[]>();
@@ -13,7 +22,9 @@ export function groupsFromDevices(pci: readonly PciDevice[]): IommuGroup[] {
     if (d.iommuGroup === null) continue;
     groups.set(d.iommuGroup, [...(groups.get(d.iommuGroup) ?? []), d.address]);
   }
-  return [...groups.entries()].sort(([a], [b]) => a - b).map(([id, devices]) => ({ id, devices: devices.sort() }));
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([id, devices]) => ({ id, devices: devices.sort() }));
 }
 
 export async function readIommu(
@@ -29,7 +40,11 @@ export async function readIommu(
     ctx.text('/proc/interrupts', { optional: true, code: 'iommu.interrupts' }),
   ]);
   const groups = groupsFromDevices(pci);
-  const firmwareTable = tables?.includes('DMAR') ? 'DMAR' : tables?.includes('IVRS') ? 'IVRS' : null;
+  const firmwareTable = tables?.includes('DMAR')
+    ? 'DMAR'
+    : tables?.includes('IVRS')
+      ? 'IVRS'
+      : null;
   const args = cmdline.filter((a) => IOMMU_ARG_KEYS.has(a.key));
   const argValue = (key: string) => cmdline.findLast((a) => a.key === key)?.value ?? null;
   const acsOverride = cmdline.some((a) => a.key === 'pcie_acs_override');
@@ -39,30 +54,51 @@ export async function readIommu(
   if (enabled) {
     reasons.push(`The kernel made ${groups.length || groupDirs?.length || 0} IOMMU groups.`);
   } else {
-    reasons.push(groupDirs === null ? `${IOMMU_GROUPS_DIR} does not exist.` : `${IOMMU_GROUPS_DIR} is empty.`);
+    reasons.push(
+      groupDirs === null ? `${IOMMU_GROUPS_DIR} does not exist.` : `${IOMMU_GROUPS_DIR} is empty.`,
+    );
   }
   if (firmwareTable === 'DMAR') reasons.push('The firmware provides a DMAR table (Intel VT-d).');
   else if (firmwareTable === 'IVRS') reasons.push('The firmware provides an IVRS table (AMD-Vi).');
-  else if (tables !== null) reasons.push('The firmware provides no DMAR or IVRS table: VT-d / AMD-Vi is off or absent in the firmware setup.');
+  else if (tables !== null)
+    reasons.push(
+      'The firmware provides no DMAR or IVRS table: VT-d / AMD-Vi is off or absent in the firmware setup.',
+    );
   else reasons.push('The ACPI tables could not be listed, so the firmware side is unknown.');
-  if (argValue('intel_iommu') === 'off' || argValue('amd_iommu') === 'off' || argValue('iommu') === 'off')
+  if (
+    argValue('intel_iommu') === 'off' ||
+    argValue('amd_iommu') === 'off' ||
+    argValue('iommu') === 'off'
+  )
     reasons.push('The kernel command line turns the IOMMU off.');
   else if (argValue('intel_iommu') === 'on' || argValue('amd_iommu') === 'on')
     reasons.push('The kernel command line turns the IOMMU on.');
   else if (!enabled && cpu?.vendor === 'intel')
-    reasons.push('intel_iommu=on is not on the kernel command line (many kernels leave VT-d off without it).');
+    reasons.push(
+      'intel_iommu=on is not on the kernel command line (many kernels leave VT-d off without it).',
+    );
   if (argValue('iommu') === 'pt' || argValue('iommu.passthrough') === '1')
-    reasons.push('iommu=pt: host devices bypass translation, which is the usual setting for passthrough hosts.');
+    reasons.push(
+      'iommu=pt: host devices bypass translation, which is the usual setting for passthrough hosts.',
+    );
   if (acsOverride)
-    reasons.push('pcie_acs_override is on the command line: the groups shown are split by a kernel patch and do not prove isolation.');
+    reasons.push(
+      'pcie_acs_override is on the command line: the groups shown are split by a kernel patch and do not prove isolation.',
+    );
 
   let interruptRemapping: Iommu['interruptRemapping'] = 'unknown';
   if (interrupts !== null) {
-    interruptRemapping = ctx.parse('/proc/interrupts', 'iommu.interrupts', () => parseInterruptRemapping(interrupts)) ?? 'unknown';
+    interruptRemapping =
+      ctx.parse('/proc/interrupts', 'iommu.interrupts', () =>
+        parseInterruptRemapping(interrupts),
+      ) ?? 'unknown';
   }
-  if (enabled && interruptRemapping === 'on') reasons.push('Interrupt remapping is active (IR- interrupt chips in /proc/interrupts).');
+  if (enabled && interruptRemapping === 'on')
+    reasons.push('Interrupt remapping is active (IR- interrupt chips in /proc/interrupts).');
   if (enabled && interruptRemapping === 'off')
-    reasons.push('Interrupt remapping is not active: VFIO refuses devices unless allow_unsafe_interrupts is set.');
+    reasons.push(
+      'Interrupt remapping is not active: VFIO refuses devices unless allow_unsafe_interrupts is set.',
+    );
 
   return {
     enabled,

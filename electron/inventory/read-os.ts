@@ -18,7 +18,14 @@ const NixosFactsSchema = v.object({
   stateVersion: nullable(v.string()),
   hostId: nullable(v.string()),
   luks: nullable(
-    v.record(v.string(), v.object({ device: nullable(v.string()), keyFile: nullable(v.string()), preLVM: nullable(v.boolean()) })),
+    v.record(
+      v.string(),
+      v.object({
+        device: nullable(v.string()),
+        keyFile: nullable(v.string()),
+        preLVM: nullable(v.boolean()),
+      }),
+    ),
   ),
   initrdSecrets: nullable(v.array(v.string())),
   grub: nullable(
@@ -36,10 +43,16 @@ const NixosFactsSchema = v.object({
   efiSysMountPoint: nullable(v.string()),
   canTouchEfiVariables: nullable(v.boolean()),
   forceImportRoot: nullable(v.boolean()),
-  fileSystems: nullable(v.record(v.string(), v.object({ device: nullable(v.string()), fsType: nullable(v.string()) }))),
+  fileSystems: nullable(
+    v.record(v.string(), v.object({ device: nullable(v.string()), fsType: nullable(v.string()) })),
+  ),
 });
 
-function factsToNixos(facts: v.InferOutput<typeof NixosFactsSchema>, flake: boolean, configurationPath: string): Nixos {
+function factsToNixos(
+  facts: v.InferOutput<typeof NixosFactsSchema>,
+  flake: boolean,
+  configurationPath: string,
+): Nixos {
   return {
     source: 'eval',
     version: facts.version,
@@ -80,14 +93,24 @@ function luksFromDisks(disks: readonly BlockDevice[]): Nixos['luksDevices'] {
   const found: Nixos['luksDevices'] = [];
   const visit = (d: BlockDevice) => {
     if (d.fstype === 'crypto_LUKS' && d.luksMapper !== null)
-      found.push({ name: d.luksMapper, device: d.uuid !== null ? `/dev/disk/by-uuid/${d.uuid}` : d.path, keyFile: null, preLvm: null });
+      found.push({
+        name: d.luksMapper,
+        device: d.uuid !== null ? `/dev/disk/by-uuid/${d.uuid}` : d.path,
+        keyFile: null,
+        preLvm: null,
+      });
     d.children.forEach(visit);
   };
   disks.forEach(visit);
   return found;
 }
 
-async function readNixos(ctx: ReadContext, hostname: string | null, hostId: string | null, inv: Pick<Inventory, 'disks' | 'mounts' | 'boot'>): Promise<Nixos> {
+async function readNixos(
+  ctx: ReadContext,
+  hostname: string | null,
+  hostId: string | null,
+  inv: Pick<Inventory, 'disks' | 'mounts' | 'boot'>,
+): Promise<Nixos> {
   const [version, hasFlake, hasConfiguration] = await Promise.all([
     ctx.attr('/run/current-system/nixos-version', { optional: true, code: 'os.nixos' }),
     ctx.exists('/etc/nixos/flake.nix'),
@@ -105,7 +128,8 @@ async function readNixos(ctx: ReadContext, hostname: string | null, hostId: stri
   if (argv !== null && configurationPath !== null) {
     const out = await ctx.run(argv, {
       code: 'os.nixos-eval',
-      missingTool: 'the NixOS configuration cannot be evaluated; facts come from the running system.',
+      missingTool:
+        'the NixOS configuration cannot be evaluated; facts come from the running system.',
       timeoutMs: NIXOS_EVAL_TIMEOUT_MS,
     });
     if (out !== null) {
@@ -121,10 +145,23 @@ async function readNixos(ctx: ReadContext, hostname: string | null, hostId: stri
         if (nixos.version === null) nixos.version = version;
         return nixos;
       }
-      ctx.report(diagnostic('os.nixos-eval.malformed', 'warning', 'Evaluating the NixOS configuration gave an unexpected answer; facts come from the running system.', { source: argv.slice(0, 2).join(' ') }));
+      ctx.report(
+        diagnostic(
+          'os.nixos-eval.malformed',
+          'warning',
+          'Evaluating the NixOS configuration gave an unexpected answer; facts come from the running system.',
+          { source: argv.slice(0, 2).join(' ') },
+        ),
+      );
     }
   } else {
-    ctx.report(diagnostic('os.nixos-config', 'info', 'Neither /etc/nixos/configuration.nix nor /etc/nixos/flake.nix exists; facts come from the running system.'));
+    ctx.report(
+      diagnostic(
+        'os.nixos-config',
+        'info',
+        'Neither /etc/nixos/configuration.nix nor /etc/nixos/flake.nix exists; facts come from the running system.',
+      ),
+    );
   }
   const uefi = inv.boot.firmware === 'uefi';
   return {
@@ -133,31 +170,69 @@ async function readNixos(ctx: ReadContext, hostname: string | null, hostId: stri
     stateVersion: null,
     hostId,
     flake: hasFlake,
-    configurationPath: hasFlake ? '/etc/nixos/flake.nix' : hasConfiguration ? '/etc/nixos/configuration.nix' : null,
+    configurationPath: hasFlake
+      ? '/etc/nixos/flake.nix'
+      : hasConfiguration
+        ? '/etc/nixos/configuration.nix'
+        : null,
     luksDevices: luksFromDisks(inv.disks),
     initrdSecrets: [],
     grub:
       inv.boot.bootloader === 'grub'
-        ? { enable: true, devices: [], efiSupport: uefi, efiInstallAsRemovable: false, zfsSupport: inv.mounts.some((m) => m.fstype === 'zfs'), enableCryptodisk: false, copyKernels: false }
+        ? {
+            enable: true,
+            devices: [],
+            efiSupport: uefi,
+            efiInstallAsRemovable: false,
+            zfsSupport: inv.mounts.some((m) => m.fstype === 'zfs'),
+            enableCryptodisk: false,
+            copyKernels: false,
+          }
         : null,
     systemdBoot: inv.boot.bootloader === 'systemd-boot',
-    efiSysMountPoint: inv.mounts.find((m) => m.fstype === 'vfat' && (m.target === '/boot' || m.target === '/boot/efi' || m.target === '/efi'))?.target ?? null,
+    efiSysMountPoint:
+      inv.mounts.find(
+        (m) =>
+          m.fstype === 'vfat' &&
+          (m.target === '/boot' || m.target === '/boot/efi' || m.target === '/efi'),
+      )?.target ?? null,
     canTouchEfiVariables: null,
     forceImportRoot: null,
-    fileSystems: inv.mounts.map((m) => ({ mountPoint: m.target, device: m.source, fsType: m.fstype })),
+    fileSystems: inv.mounts.map((m) => ({
+      mountPoint: m.target,
+      device: m.source,
+      fsType: m.fstype,
+    })),
   };
 }
 
-export async function readOs(ctx: ReadContext, inv: Pick<Inventory, 'disks' | 'mounts' | 'boot'>): Promise<Os> {
+export async function readOs(
+  ctx: ReadContext,
+  inv: Pick<Inventory, 'disks' | 'mounts' | 'boot'>,
+): Promise<Os> {
   let releaseText = await ctx.text('/etc/os-release', { optional: true, code: 'os.release' });
-  if (releaseText === null) releaseText = await ctx.text('/usr/lib/os-release', { optional: true, code: 'os.release' });
-  const release = releaseText === null ? {} : (ctx.parse('/etc/os-release', 'os.release', () => parseOsRelease(releaseText)) ?? {});
-  if (releaseText === null) ctx.report(diagnostic('os.release.missing', 'warning', 'Neither /etc/os-release nor /usr/lib/os-release exists: the OS is unknown.'));
+  if (releaseText === null)
+    releaseText = await ctx.text('/usr/lib/os-release', { optional: true, code: 'os.release' });
+  const release =
+    releaseText === null
+      ? {}
+      : (ctx.parse('/etc/os-release', 'os.release', () => parseOsRelease(releaseText)) ?? {});
+  if (releaseText === null)
+    ctx.report(
+      diagnostic(
+        'os.release.missing',
+        'warning',
+        'Neither /etc/os-release nor /usr/lib/os-release exists: the OS is unknown.',
+      ),
+    );
   const [hostnameText, hostIdBytes] = await Promise.all([
     ctx.attr('/etc/hostname', { optional: true, code: 'os.hostname' }),
     ctx.bytes('/etc/hostid', { optional: true, code: 'os.hostid' }),
   ]);
-  const hostId = hostIdBytes === null ? null : ctx.parse('/etc/hostid', 'os.hostid', () => parseHostId(hostIdBytes));
+  const hostId =
+    hostIdBytes === null
+      ? null
+      : ctx.parse('/etc/hostid', 'os.hostid', () => parseHostId(hostIdBytes));
   const isNixos = release.ID === 'nixos';
   const hostname = hostnameText === '' ? null : hostnameText;
   return {

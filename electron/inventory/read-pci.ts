@@ -49,7 +49,20 @@ interface RawPci {
 async function readOne(ctx: ReadContext, address: string): Promise<RawPci> {
   const dir = `${PCI_DEVICES_DIR}/${address}`;
   const subject = { subject: address };
-  const [link, cls, vendor, device, subVendor, subDevice, revision, bootVga, reset, override, driver, group] = await Promise.all([
+  const [
+    link,
+    cls,
+    vendor,
+    device,
+    subVendor,
+    subDevice,
+    revision,
+    bootVga,
+    reset,
+    override,
+    driver,
+    group,
+  ] = await Promise.all([
     ctx.link(dir),
     ctx.attr(`${dir}/class`, { code: 'pci.class', ...subject }),
     ctx.attr(`${dir}/vendor`, { code: 'pci.vendor', ...subject }),
@@ -84,7 +97,10 @@ async function readOne(ctx: ReadContext, address: string): Promise<RawPci> {
 
 interface Namer {
   source: PciDevice['nameSource'];
-  names(raw: RawPci, classCode: string): { vendorName: string; deviceName: string; className: string };
+  names(
+    raw: RawPci,
+    classCode: string,
+  ): { vendorName: string; deviceName: string; className: string };
 }
 
 async function makeNamer(ctx: ReadContext): Promise<Namer> {
@@ -132,14 +148,23 @@ async function makeNamer(ctx: ReadContext): Promise<Namer> {
     };
   }
   ctx.report(
-    diagnostic('pci.names', 'info', 'Neither lspci nor a pci.ids file was found: devices are shown by vendor and device ID.', {
-      fix: 'Install pciutils (NixOS: environment.systemPackages = [ pkgs.pciutils ]).',
-    }),
+    diagnostic(
+      'pci.names',
+      'info',
+      'Neither lspci nor a pci.ids file was found: devices are shown by vendor and device ID.',
+      {
+        fix: 'Install pciutils (NixOS: environment.systemPackages = [ pkgs.pciutils ]).',
+      },
+    ),
   );
   return {
     source: 'ids',
     names(raw, classCode) {
-      return { vendorName: raw.vendorId ?? 'unknown', deviceName: raw.deviceId ?? 'unknown', className: pciClassName(classCode) };
+      return {
+        vendorName: raw.vendorId ?? 'unknown',
+        deviceName: raw.deviceId ?? 'unknown',
+        className: pciClassName(classCode),
+      };
     },
   };
 }
@@ -149,19 +174,33 @@ export async function readPciDevices(ctx: ReadContext): Promise<PciDevice[]> {
   if (listing === null) return [];
   const addresses = listing.filter((name) => {
     if (PCI_ADDRESS_RE.test(name)) return true;
-    ctx.report(diagnostic('pci.odd-entry', 'info', `Ignored ${PCI_DEVICES_DIR}/${JSON.stringify(name).slice(1, -1)}: not a PCI address.`));
+    ctx.report(
+      diagnostic(
+        'pci.odd-entry',
+        'info',
+        `Ignored ${PCI_DEVICES_DIR}/${JSON.stringify(name).slice(1, -1)}: not a PCI address.`,
+      ),
+    );
     return false;
   });
-  const [raws, namer] = await Promise.all([Promise.all(addresses.map((a) => readOne(ctx, a))), makeNamer(ctx)]);
+  const [raws, namer] = await Promise.all([
+    Promise.all(addresses.map((a) => readOne(ctx, a))),
+    makeNamer(ctx),
+  ]);
 
   const devices: PciDevice[] = [];
   for (const raw of raws) {
     if (raw.classHex === null || raw.vendorId === null || raw.deviceId === null) {
       ctx.report(
-        diagnostic('pci.unreadable', 'warning', `PCI device ${raw.address} has unreadable class or IDs and is left out.`, {
-          subject: raw.address,
-          source: `${PCI_DEVICES_DIR}/${raw.address}`,
-        }),
+        diagnostic(
+          'pci.unreadable',
+          'warning',
+          `PCI device ${raw.address} has unreadable class or IDs and is left out.`,
+          {
+            subject: raw.address,
+            source: `${PCI_DEVICES_DIR}/${raw.address}`,
+          },
+        ),
       );
       continue;
     }
@@ -196,6 +235,7 @@ export async function readPciDevices(ctx: ReadContext): Promise<PciDevice[]> {
   }
   const bySlot = new Map<string, string[]>();
   for (const d of devices) bySlot.set(d.slot, [...(bySlot.get(d.slot) ?? []), d.address]);
-  for (const d of devices) d.slotFunctions = (bySlot.get(d.slot) ?? []).filter((a) => a !== d.address);
+  for (const d of devices)
+    d.slotFunctions = (bySlot.get(d.slot) ?? []).filter((a) => a !== d.address);
   return devices;
 }

@@ -38,21 +38,37 @@ export async function readMemory(ctx: ReadContext): Promise<Memory | null> {
           ctx.attr(`${HUGEPAGES_DIR}/${name}/nr_hugepages`),
           ctx.attr(`${HUGEPAGES_DIR}/${name}/free_hugepages`),
         ]);
-        return { sizeKiB: Number(m?.[1]), total: Number(total ?? 0) || 0, free: Number(free ?? 0) || 0 };
+        return {
+          sizeKiB: Number(m?.[1]),
+          total: Number(total ?? 0) || 0,
+          free: Number(free ?? 0) || 0,
+        };
       }),
   );
-  return { totalBytes: info.totalBytes, availableBytes: info.availableBytes, hugepages: hugepages.sort((a, b) => a.sizeKiB - b.sizeKiB) };
+  return {
+    totalBytes: info.totalBytes,
+    availableBytes: info.availableBytes,
+    hugepages: hugepages.sort((a, b) => a.sizeKiB - b.sizeKiB),
+  };
 }
 
 export async function readCmdline(ctx: ReadContext): Promise<{ text: string; args: CmdlineArg[] }> {
   const text = (await ctx.text('/proc/cmdline', { code: 'boot.cmdline' })) ?? '';
-  return { text: text.trim(), args: ctx.parse('/proc/cmdline', 'boot.cmdline', () => parseCmdline(text)) ?? [] };
+  return {
+    text: text.trim(),
+    args: ctx.parse('/proc/cmdline', 'boot.cmdline', () => parseCmdline(text)) ?? [],
+  };
 }
 
-export async function readBoot(ctx: ReadContext, cmdline: { text: string; args: CmdlineArg[] }): Promise<Boot> {
+export async function readBoot(
+  ctx: ReadContext,
+  cmdline: { text: string; args: CmdlineArg[] },
+): Promise<Boot> {
   const uefi = await ctx.exists('/sys/firmware/efi');
   const [efivars, grubCfg, loaderBoot, loaderBootEfi, loaderEfi, release] = await Promise.all([
-    uefi ? ctx.dir('/sys/firmware/efi/efivars', { optional: true, code: 'boot.efivars' }) : Promise.resolve(null),
+    uefi
+      ? ctx.dir('/sys/firmware/efi/efivars', { optional: true, code: 'boot.efivars' })
+      : Promise.resolve(null),
     ctx.exists('/boot/grub/grub.cfg'),
     ctx.exists('/boot/loader/loader.conf'),
     ctx.exists('/boot/efi/loader/loader.conf'),
@@ -66,16 +82,24 @@ export async function readBoot(ctx: ReadContext, cmdline: { text: string; args: 
     evidence.push('The firmware variable LoaderInfo is set: this boot went through systemd-boot.');
   } else if (grubCfg) {
     bootloader = 'grub';
-    evidence.push('/boot/grub/grub.cfg exists' + (uefi ? ' and no boot-loader-interface variable is set.' : '.'));
+    evidence.push(
+      '/boot/grub/grub.cfg exists' +
+        (uefi ? ' and no boot-loader-interface variable is set.' : '.'),
+    );
   } else if (loaderBoot || loaderBootEfi || loaderEfi) {
     bootloader = 'systemd-boot';
     evidence.push('A systemd-boot loader.conf exists on the ESP.');
   }
   if (bootloader === 'unknown') {
     ctx.report(
-      diagnostic('boot.loader-unknown', 'warning', 'Neither GRUB nor systemd-boot could be recognised on this machine.', {
-        fix: 'Cohabit chains new systems from GRUB; if /boot is not mounted, mount it and refresh.',
-      }),
+      diagnostic(
+        'boot.loader-unknown',
+        'warning',
+        'Neither GRUB nor systemd-boot could be recognised on this machine.',
+        {
+          fix: 'Cohabit chains new systems from GRUB; if /boot is not mounted, mount it and refresh.',
+        },
+      ),
     );
   }
   return {
@@ -88,12 +112,19 @@ export async function readBoot(ctx: ReadContext, cmdline: { text: string; args: 
   };
 }
 
-export async function readVfio(ctx: ReadContext, pciDrivers: readonly { address: string; driver: string | null }[]): Promise<Inventory['vfio']> {
+export async function readVfio(
+  ctx: ReadContext,
+  pciDrivers: readonly { address: string; driver: string | null }[],
+): Promise<Inventory['vfio']> {
   const [modulesText, sysModules] = await Promise.all([
     ctx.text('/proc/modules', { optional: true, code: 'vfio.modules' }),
     ctx.dir('/sys/module', { optional: true, code: 'vfio.modules' }),
   ]);
-  const loaded = new Set(modulesText === null ? [] : (ctx.parse('/proc/modules', 'vfio.modules', () => parseProcModules(modulesText)) ?? []));
+  const loaded = new Set(
+    modulesText === null
+      ? []
+      : (ctx.parse('/proc/modules', 'vfio.modules', () => parseProcModules(modulesText)) ?? []),
+  );
   // Built-in modules have a /sys/module entry but no /proc/modules line.
   for (const m of sysModules ?? []) loaded.add(m);
   return {
@@ -104,8 +135,13 @@ export async function readVfio(ctx: ReadContext, pciDrivers: readonly { address:
 
 export async function readNetwork(ctx: ReadContext): Promise<Inventory['network']> {
   const routes = await ctx.text('/proc/net/route', { optional: true, code: 'network.route' });
-  const iface = routes === null ? null : (ctx.parse('/proc/net/route', 'network.route', () => parseDefaultRouteInterface(routes)) ?? null);
-  if (iface === null || !/^[A-Za-z0-9_.:@-]{1,15}$/.test(iface)) return { defaultRouteInterface: iface, defaultRouteDevice: null };
+  const iface =
+    routes === null
+      ? null
+      : (ctx.parse('/proc/net/route', 'network.route', () => parseDefaultRouteInterface(routes)) ??
+        null);
+  if (iface === null || !/^[A-Za-z0-9_.:@-]{1,15}$/.test(iface))
+    return { defaultRouteInterface: iface, defaultRouteDevice: null };
   const device = await ctx.link(`/sys/class/net/${iface}/device`);
   const address = device === null ? null : baseName(device);
   return {
@@ -120,4 +156,3 @@ export async function readMounts(ctx: ReadContext): Promise<Inventory['mounts']>
   const all = ctx.parse('/proc/mounts', 'mounts', () => parseProcMounts(text)) ?? [];
   return all.filter((m) => PROVISIONING_MOUNTS.has(m.target));
 }
-

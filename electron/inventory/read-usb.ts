@@ -31,17 +31,18 @@ function usbDeviceOfPath(path: string): string | null {
 
 async function readDevice(ctx: ReadContext, name: string, interfaces: string[]): Promise<RawUsb> {
   const dir = `${USB_DIR}/${name}`;
-  const [link, vendor, product, manufacturer, productName, speed, busnum, devnum, devClass] = await Promise.all([
-    ctx.link(dir),
-    ctx.attr(`${dir}/idVendor`),
-    ctx.attr(`${dir}/idProduct`),
-    ctx.attr(`${dir}/manufacturer`),
-    ctx.attr(`${dir}/product`),
-    ctx.attr(`${dir}/speed`),
-    ctx.attr(`${dir}/busnum`),
-    ctx.attr(`${dir}/devnum`),
-    ctx.attr(`${dir}/bDeviceClass`),
-  ]);
+  const [link, vendor, product, manufacturer, productName, speed, busnum, devnum, devClass] =
+    await Promise.all([
+      ctx.link(dir),
+      ctx.attr(`${dir}/idVendor`),
+      ctx.attr(`${dir}/idProduct`),
+      ctx.attr(`${dir}/manufacturer`),
+      ctx.attr(`${dir}/product`),
+      ctx.attr(`${dir}/speed`),
+      ctx.attr(`${dir}/busnum`),
+      ctx.attr(`${dir}/devnum`),
+      ctx.attr(`${dir}/bDeviceClass`),
+    ]);
   const classes = await Promise.all(
     interfaces.map(async (i) => {
       const [c, s, p] = await Promise.all([
@@ -70,7 +71,10 @@ async function readDevice(ctx: ReadContext, name: string, interfaces: string[]):
   };
 }
 
-export async function readUsbControllers(ctx: ReadContext, pci: readonly PciDevice[]): Promise<UsbController[]> {
+export async function readUsbControllers(
+  ctx: ReadContext,
+  pci: readonly PciDevice[],
+): Promise<UsbController[]> {
   const controllers = pci.filter((d) => d.classCode === USB_CONTROLLER_CLASS);
   const [entries, inputText] = await Promise.all([
     ctx.dir(USB_DIR, { optional: true, code: 'usb.sysfs' }),
@@ -84,9 +88,14 @@ export async function readUsbControllers(ctx: ReadContext, pci: readonly PciDevi
     const owner = device.endsWith('-0') ? `usb${device.slice(0, -2)}` : device;
     interfacesOf.set(owner, [...(interfacesOf.get(owner) ?? []), e]);
   }
-  const devices = await Promise.all(names.map((n) => readDevice(ctx, n, interfacesOf.get(n) ?? [])));
+  const devices = await Promise.all(
+    names.map((n) => readDevice(ctx, n, interfacesOf.get(n) ?? [])),
+  );
 
-  const inputs = inputText === null ? null : ctx.parse('/proc/bus/input/devices', 'usb.input', () => parseInputDevices(inputText));
+  const inputs =
+    inputText === null
+      ? null
+      : ctx.parse('/proc/bus/input/devices', 'usb.input', () => parseInputDevices(inputText));
   const byName = new Map(devices.map((d) => [d.port, d]));
   if (inputs !== null) {
     for (const input of inputs) {

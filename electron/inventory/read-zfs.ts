@@ -4,7 +4,14 @@ import { diagnostic } from '../../shared/model/diagnostic';
 import type { Zfs, ZfsPool } from '../../shared/model/inventory';
 import { parseZfsList } from '../../shared/parse/zfs';
 import { parseZpoolGet, parseZpoolList, parseZpoolStatus } from '../../shared/parse/zpool';
-import { ZFS_LIST_ARGV, ZFS_LIST_COLUMNS, ZFS_VERSION_ARGV, ZPOOL_GET_ARGV, ZPOOL_LIST_ARGV, ZPOOL_STATUS_ARGV } from './commands';
+import {
+  ZFS_LIST_ARGV,
+  ZFS_LIST_COLUMNS,
+  ZFS_VERSION_ARGV,
+  ZPOOL_GET_ARGV,
+  ZPOOL_LIST_ARGV,
+  ZPOOL_STATUS_ARGV,
+} from './commands';
 import type { ReadContext } from './read-context';
 
 const FEATURE_STATES = new Set(['disabled', 'enabled', 'active']);
@@ -18,14 +25,38 @@ export async function readZfs(ctx: ReadContext): Promise<Zfs> {
 
   const [listOut, getOut, statusOut, datasetsOut] = await Promise.all([
     ctx.run(ZPOOL_LIST_ARGV, { code: 'zfs.zpool-list', missingTool: 'pools cannot be listed.' }),
-    ctx.run(ZPOOL_GET_ARGV, { code: 'zfs.zpool-get', missingTool: 'pool properties cannot be read.' }),
-    ctx.run(ZPOOL_STATUS_ARGV, { code: 'zfs.zpool-status', missingTool: 'the vdev tree cannot be read.' }),
-    ctx.run(ZFS_LIST_ARGV, { code: 'zfs.list', missingTool: 'datasets cannot be listed.', timeoutMs: 120_000 }),
+    ctx.run(ZPOOL_GET_ARGV, {
+      code: 'zfs.zpool-get',
+      missingTool: 'pool properties cannot be read.',
+    }),
+    ctx.run(ZPOOL_STATUS_ARGV, {
+      code: 'zfs.zpool-status',
+      missingTool: 'the vdev tree cannot be read.',
+    }),
+    ctx.run(ZFS_LIST_ARGV, {
+      code: 'zfs.list',
+      missingTool: 'datasets cannot be listed.',
+      timeoutMs: 120_000,
+    }),
   ]);
-  const rows = listOut === null ? [] : (ctx.parse('zpool list', 'zfs.zpool-list', () => parseZpoolList(listOut)) ?? []);
-  const props = getOut === null ? new Map<string, Map<string, string>>() : (ctx.parse('zpool get all', 'zfs.zpool-get', () => parseZpoolGet(getOut)) ?? new Map<string, Map<string, string>>());
-  const statuses = statusOut === null ? [] : (ctx.parse('zpool status -P', 'zfs.zpool-status', () => parseZpoolStatus(statusOut)) ?? []);
-  const datasets = datasetsOut === null ? [] : (ctx.parse('zfs list', 'zfs.list', () => parseZfsList(datasetsOut, ZFS_LIST_COLUMNS)) ?? []);
+  const rows =
+    listOut === null
+      ? []
+      : (ctx.parse('zpool list', 'zfs.zpool-list', () => parseZpoolList(listOut)) ?? []);
+  const props =
+    getOut === null
+      ? new Map<string, Map<string, string>>()
+      : (ctx.parse('zpool get all', 'zfs.zpool-get', () => parseZpoolGet(getOut)) ??
+        new Map<string, Map<string, string>>());
+  const statuses =
+    statusOut === null
+      ? []
+      : (ctx.parse('zpool status -P', 'zfs.zpool-status', () => parseZpoolStatus(statusOut)) ?? []);
+  const datasets =
+    datasetsOut === null
+      ? []
+      : (ctx.parse('zfs list', 'zfs.list', () => parseZfsList(datasetsOut, ZFS_LIST_COLUMNS)) ??
+        []);
 
   const pools: ZfsPool[] = rows.map((row) => {
     const p = props.get(row.name) ?? new Map<string, string>();
@@ -33,7 +64,8 @@ export async function readZfs(ctx: ReadContext): Promise<Zfs> {
     const features: ZfsPool['features'] = {};
     for (const [key, value] of p) {
       if (!key.startsWith('feature@')) continue;
-      if (FEATURE_STATES.has(value)) features[key.slice('feature@'.length)] = value as 'disabled' | 'enabled' | 'active';
+      if (FEATURE_STATES.has(value))
+        features[key.slice('feature@'.length)] = value as 'disabled' | 'enabled' | 'active';
     }
     const value = (key: string) => {
       const v = p.get(key);
@@ -41,7 +73,14 @@ export async function readZfs(ctx: ReadContext): Promise<Zfs> {
     };
     const compatibility = value('compatibility');
     if (status === undefined)
-      ctx.report(diagnostic('zfs.no-status', 'warning', `zpool status says nothing about pool ${row.name}: its disks are unknown.`, { subject: row.name }));
+      ctx.report(
+        diagnostic(
+          'zfs.no-status',
+          'warning',
+          `zpool status says nothing about pool ${row.name}: its disks are unknown.`,
+          { subject: row.name },
+        ),
+      );
     return {
       ...row,
       bootfs: value('bootfs'),

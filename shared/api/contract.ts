@@ -79,27 +79,37 @@ export class ContractError extends Error {
   }
 }
 
-export function parseRequest<C extends CallChannel>(channel: C, value: unknown): v.InferOutput<(typeof calls)[C]['request']> {
+export function parseRequest<C extends CallChannel>(
+  channel: C,
+  value: unknown,
+): v.InferOutput<(typeof calls)[C]['request']> {
   const result = v.safeParse(calls[channel].request, value ?? {});
-  if (!result.success) throw new ContractError('bad-request', `${channel}: ${describeIssues(result.issues)}`);
-  return result.output as v.InferOutput<(typeof calls)[C]['request']>;
+  if (!result.success)
+    throw new ContractError('bad-request', `${channel}: ${describeIssues(result.issues)}`);
+  return result.output;
 }
 
 export function parseResponse<C extends CallChannel>(channel: C, value: unknown): CallResponse<C> {
   const result = v.safeParse(calls[channel].response, value);
-  if (!result.success) throw new ContractError('bad-response', `${channel}: ${describeIssues(result.issues)}`);
-  return result.output as CallResponse<C>;
+  if (!result.success)
+    throw new ContractError('bad-response', `${channel}: ${describeIssues(result.issues)}`);
+  return result.output;
 }
 
 export function parseEvent<E extends EventChannel>(channel: E, value: unknown): EventPayload<E> {
   const result = v.safeParse(events[channel], value);
-  if (!result.success) throw new ContractError('bad-event', `${channel}: ${describeIssues(result.issues)}`);
-  return result.output as EventPayload<E>;
+  if (!result.success)
+    throw new ContractError('bad-event', `${channel}: ${describeIssues(result.issues)}`);
+  return result.output;
 }
 
 /** The API object the renderer sees as `window.cohabit` (Electron) or builds over HTTP (browser mode). */
 export interface CohabitApi {
   call<C extends CallChannel>(channel: C, request: CallRequest<C>): Promise<CallResponse<C>>;
   /** Subscribes to an event until the signal aborts. */
-  on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void, signal: AbortSignal): void;
+  on<E extends EventChannel>(
+    channel: E,
+    listener: (payload: EventPayload<E>) => void,
+    signal: AbortSignal,
+  ): void;
 }

@@ -165,7 +165,18 @@ export const BlockDeviceSchema: v.GenericSchema<BlockDevice> = v.object({
 export interface VdevNode {
   /** Device path (`/dev/disk/by-id/...-part2`) or a group name (`mirror-0`, `raidz1-0`). */
   name: string;
-  kind: 'disk' | 'file' | 'mirror' | 'raidz' | 'draid' | 'log' | 'cache' | 'spare' | 'special' | 'dedup' | 'group';
+  kind:
+    | 'disk'
+    | 'file'
+    | 'mirror'
+    | 'raidz'
+    | 'draid'
+    | 'log'
+    | 'cache'
+    | 'spare'
+    | 'special'
+    | 'dedup'
+    | 'group';
   state: string;
   readErrors: number;
   writeErrors: number;
@@ -174,7 +185,19 @@ export interface VdevNode {
 }
 export const VdevNodeSchema: v.GenericSchema<VdevNode> = v.object({
   name: v.string(),
-  kind: v.picklist(['disk', 'file', 'mirror', 'raidz', 'draid', 'log', 'cache', 'spare', 'special', 'dedup', 'group']),
+  kind: v.picklist([
+    'disk',
+    'file',
+    'mirror',
+    'raidz',
+    'draid',
+    'log',
+    'cache',
+    'spare',
+    'special',
+    'dedup',
+    'group',
+  ]),
   state: v.string(),
   readErrors: v.number(),
   writeErrors: v.number(),
@@ -205,7 +228,12 @@ export const ZfsPoolSchema = v.object({
 export type ZfsPool = v.InferOutput<typeof ZfsPoolSchema>;
 
 /** The `cohabit:` user properties Cohabit sets and reads. */
-export const COHABIT_PROPS = ['cohabit:managed', 'cohabit:role', 'cohabit:system', 'cohabit:journal'] as const;
+export const COHABIT_PROPS = [
+  'cohabit:managed',
+  'cohabit:role',
+  'cohabit:system',
+  'cohabit:journal',
+] as const;
 
 export const ZfsDatasetSchema = v.object({
   name: v.string(),
@@ -254,7 +282,11 @@ export const CpuSchema = v.object({
 });
 export type Cpu = v.InferOutput<typeof CpuSchema>;
 
-export const HugepagePoolSchema = v.object({ sizeKiB: v.number(), total: v.number(), free: v.number() });
+export const HugepagePoolSchema = v.object({
+  sizeKiB: v.number(),
+  total: v.number(),
+  free: v.number(),
+});
 export const MemorySchema = v.object({
   totalBytes: v.number(),
   availableBytes: nullable(v.number()),

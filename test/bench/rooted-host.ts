@@ -13,7 +13,11 @@ import type { VirtualHost } from '../../electron/host/virtual-host';
 const COMMANDS_DIR = '.cohabit-commands';
 
 export function commandFile(root: string, argv: readonly string[]): string {
-  return join(root, COMMANDS_DIR, createHash('sha256').update(argvKey(argv)).digest('hex').slice(0, 32));
+  return join(
+    root,
+    COMMANDS_DIR,
+    createHash('sha256').update(argvKey(argv)).digest('hex').slice(0, 32),
+  );
 }
 
 /** Lays the virtual machine out under root as a real tree, plus one output file per command. */
@@ -33,7 +37,8 @@ export async function materializeMachine(machine: VirtualHost, root: string): Pr
     // Absolute targets would leave the tree: re-root them.
     await symlink(target.startsWith('/') ? join(root, target) : target, join(root, path));
   }
-  for (const { argv, result } of machine.cannedCommands()) await writeFile(commandFile(root, argv), result.stdout);
+  for (const { argv, result } of machine.cannedCommands())
+    await writeFile(commandFile(root, argv), result.stdout);
 }
 
 export class RootedHost implements Host {
@@ -70,7 +75,8 @@ export class RootedHost implements Host {
   }
   async run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
     const result = await this.local.run(['cat', commandFile(this.root, argv)], options);
-    if (result.exitCode !== 0) throw new HostError('ENOENT', describeArgv(argv), `${argv[0] ?? ''}: command not found`);
+    if (result.exitCode !== 0)
+      throw new HostError('ENOENT', describeArgv(argv), `${argv[0] ?? ''}: command not found`);
     return result;
   }
 }

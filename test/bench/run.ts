@@ -84,7 +84,11 @@ async function worker(mode: Mode, root: string, iterations: number): Promise<Wor
 }
 
 async function inChild(mode: Mode, root: string, iterations: number): Promise<WorkerResult> {
-  const { stdout } = await run(process.execPath, [TSX, SELF, '--worker', mode, root, String(iterations)], { maxBuffer: 1 << 24 });
+  const { stdout } = await run(
+    process.execPath,
+    [TSX, SELF, '--worker', mode, root, String(iterations)],
+    { maxBuffer: 1 << 24 },
+  );
   return JSON.parse(stdout) as WorkerResult;
 }
 
@@ -115,24 +119,43 @@ async function main(): Promise<void> {
       groups: inventory.iommu.groups.length,
       disks: inventory.disks.length,
       datasets: inventory.zfs.datasets.length,
-      reads: Object.keys(recorder.snapshot.files).length + Object.keys(recorder.snapshot.dirs).length + Object.keys(recorder.snapshot.links).length,
+      reads:
+        Object.keys(recorder.snapshot.files).length +
+        Object.keys(recorder.snapshot.dirs).length +
+        Object.keys(recorder.snapshot.links).length,
       commands: recorder.snapshot.commands.length,
     };
-    console.log(`Large synthetic machine: ${size.pci} PCI devices in ${size.groups} groups, ${size.disks} disks, ${size.datasets} datasets and snapshots; ${size.reads} reads and ${size.commands} commands.`);
+    console.log(
+      `Large synthetic machine: ${size.pci} PCI devices in ${size.groups} groups, ${size.disks} disks, ${size.datasets} datasets and snapshots; ${size.reads} reads and ${size.commands} commands.`,
+    );
 
     const results: Record<string, WorkerResult[]> = {};
-    const modes: Mode[] = ['floor', 'inventory', 'replay-inventory', 'local-inventory', 'systeminformation'];
+    const modes: Mode[] = [
+      'floor',
+      'inventory',
+      'replay-inventory',
+      'local-inventory',
+      'systeminformation',
+    ];
     for (let r = 0; r < rounds; r++) {
       for (const mode of modes) (results[mode] ??= []).push(await inChild(mode, root, iterations));
     }
     const med = (mode: Mode) => median(results[mode]?.flatMap((x) => x.ms) ?? []);
     const peak = (mode: Mode) => Math.max(...(results[mode]?.map((x) => x.peakRssKiB) ?? [0]));
-    const rows = modes.map((m) => `| ${m} | ${med(m).toFixed(1)} ms | ${(peak(m) / 1024).toFixed(0)} MiB |`);
+    const rows = modes.map(
+      (m) => `| ${m} | ${med(m).toFixed(1)} ms | ${(peak(m) / 1024).toFixed(0)} MiB |`,
+    );
     console.log('\n| job | median time | peak RSS of its process |\n|---|---|---|');
     console.log(rows.join('\n'));
-    console.log(`\nInventory / floor on the large machine: ${(med('inventory') / med('floor')).toFixed(2)}x (target <= 1.5x)`);
-    console.log(`Inventory (this machine) / systeminformation graphics+blockDevices+diskLayout (this machine): ${(med('local-inventory') / med('systeminformation')).toFixed(2)}x`);
-    console.log(`Parsing and assembly alone (in-memory replay of the large machine): ${med('replay-inventory').toFixed(1)} ms`);
+    console.log(
+      `\nInventory / floor on the large machine: ${(med('inventory') / med('floor')).toFixed(2)}x (target <= 1.5x)`,
+    );
+    console.log(
+      `Inventory (this machine) / systeminformation graphics+blockDevices+diskLayout (this machine): ${(med('local-inventory') / med('systeminformation')).toFixed(2)}x`,
+    );
+    console.log(
+      `Parsing and assembly alone (in-memory replay of the large machine): ${med('replay-inventory').toFixed(1)} ms`,
+    );
   } finally {
     await rm(root, { recursive: true, force: true });
   }

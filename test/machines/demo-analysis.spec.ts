@@ -8,12 +8,17 @@ import { loadDemoHost } from '../../electron/host/select-host';
 import { readInventory } from '../../electron/inventory/read-inventory';
 
 let analysis: PassthroughAnalysis;
-const find = (list: PassthroughCandidate[], address: string) => list.find((c) => c.address === address);
+const find = (list: PassthroughCandidate[], address: string) =>
+  list.find((c) => c.address === address);
 const codes = (c: PassthroughCandidate | undefined) => c?.reasons.map((r) => r.code) ?? [];
 
 beforeAll(async () => {
   const inventory = await readInventory(await loadDemoHost());
-  analysis = analyzePassthrough({ inventory, facts: { sysfs: true, disks: true, usb: true, network: true }, hostHeadless: false });
+  analysis = analyzePassthrough({
+    inventory,
+    facts: { sysfs: true, disks: true, usb: true, network: true },
+    hostHeadless: false,
+  });
 });
 
 describe('passthrough analysis of the demo machine', () => {
@@ -31,7 +36,11 @@ describe('passthrough analysis of the demo machine', () => {
   it('refuses the iGPU that drives the display, unless the host goes headless', async () => {
     expect(codes(find(analysis.gpus, '0000:00:02.0'))).toContain('refuse.boot-vga');
     const inventory = await readInventory(await loadDemoHost());
-    const headless = analyzePassthrough({ inventory, facts: { sysfs: true, disks: true, usb: true, network: true }, hostHeadless: true });
+    const headless = analyzePassthrough({
+      inventory,
+      facts: { sysfs: true, disks: true, usb: true, network: true },
+      hostHeadless: true,
+    });
     expect(codes(find(headless.gpus, '0000:00:02.0'))).not.toContain('refuse.boot-vga');
   });
 
@@ -43,7 +52,13 @@ describe('passthrough analysis of the demo machine', () => {
   });
 
   it('passes the spare ASMedia controller and refuses the one with the keyboard', () => {
-    expect(find(analysis.usbControllers, '0000:03:00.0')).toMatchObject({ verdict: 'ok', clean: true, passTogether: ['0000:03:00.0'] });
-    expect(codes(find(analysis.usbControllers, '0000:00:14.0'))).toContain('refuse.input-usb-controller');
+    expect(find(analysis.usbControllers, '0000:03:00.0')).toMatchObject({
+      verdict: 'ok',
+      clean: true,
+      passTogether: ['0000:03:00.0'],
+    });
+    expect(codes(find(analysis.usbControllers, '0000:00:14.0'))).toContain(
+      'refuse.input-usb-controller',
+    );
   });
 });

@@ -33,11 +33,17 @@ describe('the demo machine inventory', () => {
       efiSysMountPoint: E.nixos.efiSysMountPoint,
     });
     expect(n?.grub).toMatchObject(E.nixos.grub);
-    expect(Object.fromEntries(n?.luksDevices.map((l) => [l.name, l.device]) ?? [])).toEqual(E.nixos.luksDevices);
+    expect(Object.fromEntries(n?.luksDevices.map((l) => [l.name, l.device]) ?? [])).toEqual(
+      E.nixos.luksDevices,
+    );
   });
 
   it('knows the firmware, bootloader, kernel and command line', () => {
-    expect(inv.boot).toMatchObject({ firmware: E.boot.firmware, bootloader: E.boot.bootloader, kernelRelease: E.boot.kernelRelease });
+    expect(inv.boot).toMatchObject({
+      firmware: E.boot.firmware,
+      bootloader: E.boot.bootloader,
+      kernelRelease: E.boot.kernelRelease,
+    });
     for (const arg of E.boot.cmdlineHas) expect(inv.boot.kernelCmdline.split(' ')).toContain(arg);
   });
 
@@ -52,7 +58,14 @@ describe('the demo machine inventory', () => {
     expect(inv.iommu).toMatchObject(state);
     expect(inv.iommu.groups).toHaveLength(groupCount);
     const group = (id: number) => inv.iommu.groups.find((g) => g.id === id);
-    for (const g of [E.groups.nvidia, E.groups.nvidiaRootPort, E.groups.spareUsb, E.groups.mixed, E.groups.chipset, ...E.groups.rootNvme])
+    for (const g of [
+      E.groups.nvidia,
+      E.groups.nvidiaRootPort,
+      E.groups.spareUsb,
+      E.groups.mixed,
+      E.groups.chipset,
+      ...E.groups.rootNvme,
+    ])
       expect(group(g.id)?.devices).toEqual(g.devices);
     const unbound = inv.pci.filter((d) => d.driver === null).map((d) => d.address);
     expect(unbound).toEqual(E.unboundDevices);
@@ -77,20 +90,41 @@ describe('the demo machine inventory', () => {
     const c = (a: string) => inv.usb.find((u) => u.address === a);
     const kb = c(E.usb.keyboardController);
     expect(kb).toMatchObject({ hasKeyboard: true, hasMouse: true, buses: E.usb.keyboardBuses });
-    expect(kb?.devices.find((d) => d.port === E.usb.keyboard.port)).toMatchObject({ ...E.usb.keyboard, isKeyboard: true });
-    expect(kb?.devices.find((d) => d.port === E.usb.mouse.port)).toMatchObject({ ...E.usb.mouse, isMouse: true, isKeyboard: false });
-    expect(kb?.devices.find((d) => d.port === E.usb.namelessDevice.port)).toMatchObject(E.usb.namelessDevice);
+    expect(kb?.devices.find((d) => d.port === E.usb.keyboard.port)).toMatchObject({
+      ...E.usb.keyboard,
+      isKeyboard: true,
+    });
+    expect(kb?.devices.find((d) => d.port === E.usb.mouse.port)).toMatchObject({
+      ...E.usb.mouse,
+      isMouse: true,
+      isKeyboard: false,
+    });
+    expect(kb?.devices.find((d) => d.port === E.usb.namelessDevice.port)).toMatchObject(
+      E.usb.namelessDevice,
+    );
     for (const spare of [E.usb.spareController, E.usb.gpuController]) {
-      expect(c(spare.address)).toMatchObject({ buses: spare.buses, hasKeyboard: false, hasMouse: false });
+      expect(c(spare.address)).toMatchObject({
+        buses: spare.buses,
+        hasKeyboard: false,
+        hasMouse: false,
+      });
       expect(c(spare.address)?.devices).toHaveLength(spare.devices);
     }
   });
 
   it('finds the disks, their controllers, LUKS containers, the ESP and the zvol', () => {
-    for (const [name, controller] of Object.entries(E.disks.controllers)) expect(byName.get(name)?.pciController, name).toBe(controller);
-    expect(byName.get(E.disks.esp.device)).toMatchObject({ fstype: E.disks.esp.fstype, mountpoints: [E.disks.esp.mountPoint] });
-    for (const [part, mapper] of Object.entries(E.disks.luks)) expect(byName.get(part)).toMatchObject({ fstype: 'crypto_LUKS', luksMapper: mapper });
-    expect(byName.get(E.disks.dataDisk.device)).toMatchObject({ fstype: E.disks.dataDisk.fstype, mountpoints: [E.disks.dataDisk.mountPoint] });
+    for (const [name, controller] of Object.entries(E.disks.controllers))
+      expect(byName.get(name)?.pciController, name).toBe(controller);
+    expect(byName.get(E.disks.esp.device)).toMatchObject({
+      fstype: E.disks.esp.fstype,
+      mountpoints: [E.disks.esp.mountPoint],
+    });
+    for (const [part, mapper] of Object.entries(E.disks.luks))
+      expect(byName.get(part)).toMatchObject({ fstype: 'crypto_LUKS', luksMapper: mapper });
+    expect(byName.get(E.disks.dataDisk.device)).toMatchObject({
+      fstype: E.disks.dataDisk.fstype,
+      mountpoints: [E.disks.dataDisk.mountPoint],
+    });
     expect(byName.get('nvme0n1')?.byId.length).toBeGreaterThan(0);
     expect(Object.keys(E.disks.zvols).every((z) => byName.has(z))).toBe(true);
   });
@@ -110,23 +144,34 @@ describe('the demo machine inventory', () => {
     });
     expect(pool?.devices).toEqual(want.devices);
     expect(pool?.vdevs.map((v) => v.kind)).toEqual(want.vdevKinds);
-    const active = Object.entries(pool?.features ?? {}).filter(([, s]) => s === 'active').map(([f]) => f);
+    const active = Object.entries(pool?.features ?? {})
+      .filter(([, s]) => s === 'active')
+      .map(([f]) => f);
     expect(active.sort()).toEqual([...want.activeFeatures].sort());
-    const names = (type: string) => inv.zfs.datasets.filter((d) => d.type === type).map((d) => d.name).sort();
+    const names = (type: string) =>
+      inv.zfs.datasets
+        .filter((d) => d.type === type)
+        .map((d) => d.name)
+        .sort();
     expect(names('filesystem')).toEqual(E.zfs.filesystems);
     expect(names('snapshot')).toEqual(E.zfs.snapshots);
-    expect(inv.zfs.datasets.filter((d) => d.type === 'volume').map((d) => ({
-      name: d.name,
-      volsizeBytes: d.volsizeBytes,
-      volblocksizeBytes: d.volblocksizeBytes,
-      refreservationBytes: d.refreservationBytes,
-    }))).toEqual(E.zfs.volumes);
+    expect(
+      inv.zfs.datasets
+        .filter((d) => d.type === 'volume')
+        .map((d) => ({
+          name: d.name,
+          volsizeBytes: d.volsizeBytes,
+          volblocksizeBytes: d.volblocksizeBytes,
+          refreservationBytes: d.refreservationBytes,
+        })),
+    ).toEqual(E.zfs.volumes);
     expect(inv.mounts.find((m) => m.target === '/')?.source).toBe(E.zfs.rootDataset);
   });
 
   it('knows the default route, vfio state and the mounts that matter', () => {
     expect(inv.network).toEqual(E.network);
     expect(inv.vfio).toEqual(E.vfio);
-    for (const [target, m] of Object.entries(E.mounts)) expect(inv.mounts.find((x) => x.target === target)).toMatchObject(m);
+    for (const [target, m] of Object.entries(E.mounts))
+      expect(inv.mounts.find((x) => x.target === target)).toMatchObject(m);
   });
 });

@@ -1,0 +1,127 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { CALL_CHANNELS } from '../../shared/api/contract';
+
+const electron = await vi.hoisted(async () => {
+  // vi.hoisted runs before the imports, so it loads what it needs itself.
+  const { EventEmitter: Emitter } = await import('node:events');
+  class FakeWindow extends Emitter {
+    static created: FakeWindow[] = [];
+    webContents = Object.assign(new Emitter(), { setWindowOpenHandler: () => undefined, send: () => undefined, isDestroyed: () => false });
+    focused = 0;
+    restored = 0;
+    constructor(readonly options: unknown) {
+      super();
+      FakeWindow.created.push(this);
+    }
+    loadURL() {
+      return Promise.resolve();
+    }
+    show() {}
+    focus() {
+      this.focused++;
+    }
+    isMinimized() {
+      return true;
+    }
+    restore() {
+      this.restored++;
+    }
+    isDestroyed() {
+      return false;
+    }
+  }
+  const app = Object.assign(new Emitter(), {
+    requestSingleInstanceLock: vi.fn(() => true),
+    quit: vi.fn(),
+    exit: vi.fn(),
+    whenReady: vi.fn(() => Promise.resolve()),
+  });
+  const sessionProtocol = { handle: vi.fn() };
+  return {
+    FakeWindow,
+    app,
+    sessionProtocol,
+    module: {
+      app,
+      BrowserWindow: FakeWindow,
+      nativeTheme: { shouldUseDarkColors: false },
+      dialog: { showErrorBox: vi.fn() },
+      ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
+      protocol: { registerSchemesAsPrivileged: vi.fn() },
+      shell: { openExternal: vi.fn(() => Promise.resolve()) },
+      session: {
+        defaultSession: {
+          protocol: sessionProtocol,
+          webRequest: { onHeadersReceived: vi.fn() },
+          setPermissionRequestHandler: vi.fn(),
+          setPermissionCheckHandler: vi.fn(),
+          setDevicePermissionHandler: vi.fn(),
+        },
+      },
+    },
+  };
+});
+vi.mock('electron', () => electron.module);
+
+const { startCohabit, bundlePaths } = await import('./app');
+const options = { argv: ['/usr/bin/electron', '/opt/cohabit/dist/electron/main.cjs', '--demo'], cwd: '/home/u', mainDir: '/opt/cohabit/dist/electron' };
+
+function settle() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  electron.app.removeAllListeners();
+  electron.FakeWindow.created.length = 0;
+});
+
+describe('starting the app', () => {
+  it('finds the preload and the renderer next to the main bundle', () => {
+    expect(bundlePaths('/opt/cohabit/dist/electron')).toEqual({
+      preload: '/opt/cohabit/dist/electron/preload.cjs',
+      renderer: '/opt/cohabit/dist/renderer',
+    });
+  });
+
+  it('quits at once when another instance holds the lock, opening no window', async () => {
+    electron.app.requestSingleInstanceLock.mockReturnValueOnce(false);
+    expect(startCohabit(options)).toBe(false);
+    await settle();
+    expect(electron.app.quit).toHaveBeenCalled();
+    expect(electron.FakeWindow.created).toHaveLength(0);
+    expect(electron.module.ipcMain.handle).not.toHaveBeenCalled();
+  });
+
+  it('registers the scheme, serves the renderer, handles every call and opens one window', async () => {
+    expect(startCohabit(options)).toBe(true);
+    expect(electron.module.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
+      { scheme: 'cohabit', privileges: expect.objectContaining({ standard: true, secure: true }) as object },
+    ]);
+    await settle();
+    expect(electron.sessionProtocol.handle).toHaveBeenCalledWith('cohabit', expect.any(Function));
+    const channels = electron.module.ipcMain.handle.mock.calls.map((c: unknown[]) => c[0]);
+    expect(channels.sort()).toEqual([...CALL_CHANNELS].sort());
+    expect(electron.FakeWindow.created).toHaveLength(1);
+    expect(electron.module.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled();
+    expect(electron.module.session.defaultSession.webRequest.onHeadersReceived).toHaveBeenCalled();
+  });
+
+  it('brings the existing window forward when the app is launched again', async () => {
+    startCohabit(options);
+    await settle();
+    const window = electron.FakeWindow.created[0];
+    electron.app.emit('second-instance', {}, ['/usr/bin/cohabit'], '/');
+    expect(window?.restored).toBe(1);
+    expect(window?.focused).toBe(1);
+    expect(electron.FakeWindow.created).toHaveLength(1);
+  });
+
+  it('explains bad arguments in a dialog and exits', async () => {
+    startCohabit({ ...options, argv: ['/usr/bin/cohabit', '--demo', '--host-snapshot', 'h.json'] });
+    await settle();
+    expect(electron.module.dialog.showErrorBox).toHaveBeenCalledWith('Cohabit cannot start', 'Choose either --demo or --host-snapshot, not both.');
+    expect(electron.app.exit).toHaveBeenCalledWith(2);
+    expect(electron.FakeWindow.created).toHaveLength(0);
+  });
+});

@@ -1,0 +1,79 @@
+// Starts the desktop app: one instance, the cohabit:// scheme serving the built renderer, the
+// window-security rules, the IPC handlers over the backend, and one window.
+import { join } from 'node:path';
+import { app, dialog, ipcMain, protocol, session, shell } from 'electron';
+import type { BrowserWindow } from 'electron';
+import { errorMessage } from '../../shared/model/errors';
+import { createBackend } from '../backend/backend';
+import { parseAppArgs } from './app-args';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, isAppUrl, serveAppRequest } from './app-protocol';
+import { forwardEvents, isTrustedSender, registerIpcHandlers } from './ipc';
+import { createMainWindow, focusWindow } from './main-window';
+import { secureApp, secureSession } from './security/index';
+import type { SecurityOptions } from './security/index';
+
+/** Where the bundles sit: dist/electron/{main,preload}.cjs next to dist/renderer/. */
+export function bundlePaths(mainDir: string): { preload: string; renderer: string } {
+  return { preload: join(mainDir, 'preload.cjs'), renderer: join(mainDir, '..', 'renderer') };
+}
+
+export interface StartOptions {
+  /** process.argv; the switches are read wherever they sit among Electron's own. */
+  argv: readonly string[];
+  cwd: string;
+  /** The directory of the main bundle. */
+  mainDir: string;
+}
+
+/** Returns false when another instance already runs (it gets focused and this one quits). */
+export function startCohabit(options: StartOptions): boolean {
+  // Before ready, as Electron requires: our scheme is a standard, secure origin.
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
+
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return false;
+  }
+
+  let source;
+  try {
+    source = parseAppArgs(options.argv.slice(1), options.cwd);
+  } catch (error) {
+    dialog.showErrorBox('Cohabit cannot start', errorMessage(error));
+    app.exit(2);
+    return false;
+  }
+
+  const paths = bundlePaths(options.mainDir);
+  // The desktop app runs as the user on their own machine, so it may always switch to it.
+  const backend = createBackend(source, { allowLocal: true });
+  const security: SecurityOptions = { isAppUrl, openExternal: (url) => shell.openExternal(url) };
+  secureApp(app, security);
+
+  let window: BrowserWindow | null = null;
+  app.on('second-instance', () => {
+    if (window !== null && !window.isDestroyed()) focusWindow(window);
+  });
+  app.on('window-all-closed', () => app.quit());
+
+  app
+    .whenReady()
+    .then(() => {
+      const ses = session.defaultSession;
+      secureSession(ses, security);
+      ses.protocol.handle(APP_SCHEME, (request) => serveAppRequest(paths.renderer, request));
+      registerIpcHandlers(ipcMain, backend, (event) => isTrustedSender(event, window, isAppUrl));
+      const created = createMainWindow(paths.preload);
+      window = created;
+      const stopEvents = forwardEvents(backend, created.webContents);
+      created.on('closed', () => {
+        stopEvents();
+        window = null;
+      });
+    })
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Cohabit cannot start', errorMessage(error));
+      app.exit(1);
+    });
+  return true;
+}
