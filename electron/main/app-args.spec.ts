@@ -3,7 +3,12 @@ import { AppArgsError, parseAppArgs } from './app-args';
 
 describe('parseAppArgs', () => {
   it('opens this machine by default, whatever Chromium switches come along', () => {
-    expect(parseAppArgs(['dist/electron/main.cjs', '--no-sandbox', '--ozone-platform=wayland'], '/home/u')).toEqual({ kind: 'local' });
+    expect(
+      parseAppArgs(
+        ['dist/electron/main.cjs', '--no-sandbox', '--ozone-platform=wayland'],
+        '/home/u',
+      ),
+    ).toEqual({ kind: 'local' });
   });
 
   it('opens the demo machine with --demo', () => {
@@ -11,8 +16,14 @@ describe('parseAppArgs', () => {
   });
 
   it('replays a snapshot, resolved against the directory the app was started from', () => {
-    expect(parseAppArgs(['--host-snapshot', 'host.json'], '/home/u')).toEqual({ kind: 'snapshot', path: '/home/u/host.json' });
-    expect(parseAppArgs(['--host-snapshot=/tmp/h.json'], '/home/u')).toEqual({ kind: 'snapshot', path: '/tmp/h.json' });
+    expect(parseAppArgs(['--host-snapshot', 'host.json'], '/home/u')).toEqual({
+      kind: 'snapshot',
+      path: '/home/u/host.json',
+    });
+    expect(parseAppArgs(['--host-snapshot=/tmp/h.json'], '/home/u')).toEqual({
+      kind: 'snapshot',
+      path: '/tmp/h.json',
+    });
   });
 
   it('refuses --demo with --host-snapshot, and --host-snapshot without a file', () => {

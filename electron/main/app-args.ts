@@ -22,7 +22,8 @@ export function parseAppArgs(argv: readonly string[], cwd: string): BackendSourc
       i++;
     } else if (arg.startsWith('--host-snapshot=')) {
       snapshot = arg.slice('--host-snapshot='.length);
-      if (snapshot === '') throw new AppArgsError('--host-snapshot needs a file: --host-snapshot=host.json');
+      if (snapshot === '')
+        throw new AppArgsError('--host-snapshot needs a file: --host-snapshot=host.json');
     }
   }
   if (demo && snapshot !== undefined) {

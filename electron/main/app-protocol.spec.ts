@@ -54,9 +54,15 @@ describe('serving the renderer', () => {
   });
 
   it('gives scripts and styles their types, so the CSP and nosniff accept them', async () => {
-    const js = await serveAppRequest(root, { method: 'GET', url: 'cohabit://app/assets/index-1a2b.js' });
+    const js = await serveAppRequest(root, {
+      method: 'GET',
+      url: 'cohabit://app/assets/index-1a2b.js',
+    });
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    const css = await serveAppRequest(root, { method: 'GET', url: 'cohabit://app/assets/style.css' });
+    const css = await serveAppRequest(root, {
+      method: 'GET',
+      url: 'cohabit://app/assets/style.css',
+    });
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
   });
 
@@ -79,8 +85,12 @@ describe('serving the renderer', () => {
   });
 
   it('answers 404 for a missing file or a directory, and 405 for anything but GET and HEAD', async () => {
-    expect((await serveAppRequest(root, { method: 'GET', url: 'cohabit://app/nope.js' })).status).toBe(404);
-    expect((await serveAppRequest(root, { method: 'GET', url: 'cohabit://app/assets' })).status).toBe(404);
+    expect(
+      (await serveAppRequest(root, { method: 'GET', url: 'cohabit://app/nope.js' })).status,
+    ).toBe(404);
+    expect(
+      (await serveAppRequest(root, { method: 'GET', url: 'cohabit://app/assets' })).status,
+    ).toBe(404);
     expect((await serveAppRequest(root, { method: 'POST', url: APP_ENTRY_URL })).status).toBe(405);
     const head = await serveAppRequest(root, { method: 'HEAD', url: APP_ENTRY_URL });
     expect(head.status).toBe(200);

@@ -104,7 +104,8 @@ export async function serveAppRequest(
   root: string,
   request: { method: string; url: string },
 ): Promise<Response> {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    return plain(405, 'Method not allowed');
   const path = resolveAppPath(root, request.url);
   if (path === null) return plain(404, 'Not found');
   let body: Uint8Array<ArrayBuffer>;

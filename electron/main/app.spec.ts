@@ -6,7 +6,11 @@ const electron = await vi.hoisted(async () => {
   const { EventEmitter: Emitter } = await import('node:events');
   class FakeWindow extends Emitter {
     static created: FakeWindow[] = [];
-    webContents = Object.assign(new Emitter(), { setWindowOpenHandler: () => undefined, send: () => undefined, isDestroyed: () => false });
+    webContents = Object.assign(new Emitter(), {
+      setWindowOpenHandler: () => undefined,
+      send: () => undefined,
+      isDestroyed: () => false,
+    });
     focused = 0;
     restored = 0;
     constructor(readonly options: unknown) {
@@ -64,7 +68,11 @@ const electron = await vi.hoisted(async () => {
 vi.mock('electron', () => electron.module);
 
 const { startCohabit, bundlePaths } = await import('./app');
-const options = { argv: ['/usr/bin/electron', '/opt/cohabit/dist/electron/main.cjs', '--demo'], cwd: '/home/u', mainDir: '/opt/cohabit/dist/electron' };
+const options = {
+  argv: ['/usr/bin/electron', '/opt/cohabit/dist/electron/main.cjs', '--demo'],
+  cwd: '/home/u',
+  mainDir: '/opt/cohabit/dist/electron',
+};
 
 function settle() {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -96,7 +104,10 @@ describe('starting the app', () => {
   it('registers the scheme, serves the renderer, handles every call and opens one window', async () => {
     expect(startCohabit(options)).toBe(true);
     expect(electron.module.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
-      { scheme: 'cohabit', privileges: expect.objectContaining({ standard: true, secure: true }) as object },
+      {
+        scheme: 'cohabit',
+        privileges: expect.objectContaining({ standard: true, secure: true }) as object,
+      },
     ]);
     await settle();
     expect(electron.sessionProtocol.handle).toHaveBeenCalledWith('cohabit', expect.any(Function));
@@ -120,7 +131,10 @@ describe('starting the app', () => {
   it('explains bad arguments in a dialog and exits', async () => {
     startCohabit({ ...options, argv: ['/usr/bin/cohabit', '--demo', '--host-snapshot', 'h.json'] });
     await settle();
-    expect(electron.module.dialog.showErrorBox).toHaveBeenCalledWith('Cohabit cannot start', 'Choose either --demo or --host-snapshot, not both.');
+    expect(electron.module.dialog.showErrorBox).toHaveBeenCalledWith(
+      'Cohabit cannot start',
+      'Choose either --demo or --host-snapshot, not both.',
+    );
     expect(electron.app.exit).toHaveBeenCalledWith(2);
     expect(electron.FakeWindow.created).toHaveLength(0);
   });

@@ -88,7 +88,12 @@ describe('IPC handlers', () => {
     const backend = { ...recordedBackend() };
     backend.handlers = { ...backend.handlers, 'machine:info': info };
     const { call, webContents, mainFrame } = setup(backend);
-    const subframe: Frame = { url: 'cohabit://app/index.html', parent: mainFrame, processId: 4, routingId: 7 };
+    const subframe: Frame = {
+      url: 'cohabit://app/index.html',
+      parent: mainFrame,
+      processId: 4,
+      routingId: 7,
+    };
     const foreign: Frame = { ...mainFrame, url: 'https://evil.example/' };
     const otherContents = { mainFrame: { ...mainFrame } };
     for (const event of [
@@ -148,7 +153,10 @@ describe('IPC handlers', () => {
 
 describe('event forwarding', () => {
   it('sends backend events to the window until unsubscribed', async () => {
-    const backend = createBackend({ kind: 'snapshot', path: '/nonexistent/host.json' }, { allowLocal: true });
+    const backend = createBackend(
+      { kind: 'snapshot', path: '/nonexistent/host.json' },
+      { allowLocal: true },
+    );
     const sent: unknown[][] = [];
     const contents = {
       isDestroyed: () => false,
@@ -157,7 +165,11 @@ describe('event forwarding', () => {
     const stop = forwardEvents(backend, contents);
     await backend.handlers['machine:select']({ source: 'demo' });
     expect(sent).toEqual([
-      ['event', 'machine:changed', { source: 'demo', description: 'the demo machine', localAvailable: true }],
+      [
+        'event',
+        'machine:changed',
+        { source: 'demo', description: 'the demo machine', localAvailable: true },
+      ],
     ]);
     stop();
     await backend.handlers['machine:select']({ source: 'demo' });

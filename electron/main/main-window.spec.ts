@@ -51,7 +51,11 @@ describe('the main window', () => {
   it('loads the app origin hidden and shows itself when ready, over a dark background in dark mode', () => {
     const window = createMainWindow('/x/preload.cjs') as unknown as FakeBrowserWindow;
     expect(created).toHaveLength(1);
-    expect(window.options).toMatchObject({ show: false, backgroundColor: '#17191c', title: 'Cohabit' });
+    expect(window.options).toMatchObject({
+      show: false,
+      backgroundColor: '#17191c',
+      title: 'Cohabit',
+    });
     expect(window.options.webPreferences).toEqual(mainWebPreferences('/x/preload.cjs'));
     expect(window.loaded).toEqual(['cohabit://app/index.html']);
     expect(window.shown).toBe(false);

@@ -8,7 +8,9 @@ const DEMO_INFO = { source: 'demo', description: 'the demo machine', localAvaila
 /** ipcRenderer with invoke answering from `reply` and events emitted like Electron's. */
 function fakeIpc(reply: (channel: string, request: unknown) => unknown) {
   const emitter = new EventEmitter();
-  const invoke = vi.fn((channel: string, request: unknown) => Promise.resolve(reply(channel, request)));
+  const invoke = vi.fn((channel: string, request: unknown) =>
+    Promise.resolve(reply(channel, request)),
+  );
   const ipc = Object.assign(emitter, { invoke }) as unknown as IpcRenderer;
   const send = (channel: string, payload: unknown) => emitter.emit('event', {}, channel, payload);
   return { ipc, invoke, send, emitter };
@@ -25,7 +27,10 @@ describe('the preload bridge: calls', () => {
   it('refuses a channel the contract does not have, without touching IPC', async () => {
     const { ipc, invoke } = fakeIpc(() => ({ ok: true, value: null }));
     const reply = await createCohabitBridge(ipc).call('fs:readFile', { path: '/etc/shadow' });
-    expect(reply).toEqual({ ok: false, error: { code: 'unknown-channel', message: 'no such call: fs:readFile' } });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: 'unknown-channel', message: 'no such call: fs:readFile' },
+    });
     expect(invoke).not.toHaveBeenCalled();
     const proto = await createCohabitBridge(ipc).call('__proto__', {});
     expect(proto.ok).toBe(false);
@@ -34,7 +39,10 @@ describe('the preload bridge: calls', () => {
   it('passes the backend error through with its code, message and detail', async () => {
     const error = { code: 'host.EACCES', message: 'cannot read /sys/...', detail: 'run as root' };
     const { ipc } = fakeIpc(() => ({ ok: false, error }));
-    expect(await createCohabitBridge(ipc).call('machine:inventory', {})).toEqual({ ok: false, error });
+    expect(await createCohabitBridge(ipc).call('machine:inventory', {})).toEqual({
+      ok: false,
+      error,
+    });
   });
 
   it('turns an answer that breaks the contract into bad-response', async () => {
@@ -54,7 +62,10 @@ describe('the preload bridge: calls', () => {
     const reply = await createCohabitBridge(ipc).call('machine:info', {});
     expect(reply).toEqual({
       ok: false,
-      error: { code: 'ipc-failed', message: "machine:info: No handler registered for 'machine:info'" },
+      error: {
+        code: 'ipc-failed',
+        message: "machine:info: No handler registered for 'machine:info'",
+      },
     });
   });
 });
@@ -88,6 +99,8 @@ describe('the preload bridge: events', () => {
 
   it('refuses an event channel the contract does not have', () => {
     const { ipc } = fakeIpc(() => null);
-    expect(() => createCohabitBridge(ipc).subscribe('machine:nope', () => undefined)).toThrow(/unknown-channel/);
+    expect(() => createCohabitBridge(ipc).subscribe('machine:nope', () => undefined)).toThrow(
+      /unknown-channel/,
+    );
   });
 });

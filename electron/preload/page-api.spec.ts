@@ -4,7 +4,11 @@ import type { CohabitApi, Envelope } from '../../shared/api/contract';
 import type { CohabitBridge } from './cohabit-api';
 import { installPageApi } from './page-api';
 
-const DEMO_INFO = { source: 'demo' as const, description: 'the demo machine', localAvailable: false };
+const DEMO_INFO = {
+  source: 'demo' as const,
+  description: 'the demo machine',
+  localAvailable: false,
+};
 
 function fakeBridge(answer: Envelope<unknown>) {
   const listeners = new Set<(payload: unknown) => void>();
@@ -46,7 +50,9 @@ describe('window.cohabit in the page', () => {
       const page: { cohabit?: CohabitApi } = {};
       const error = { code: 'forbidden', message: 'This session shows a recorded machine only' };
       install(fakeBridge({ ok: false, error }).bridge, page);
-      const failure = await page.cohabit?.call('machine:select', { source: 'local' }).catch((e: unknown) => e);
+      const failure = await page.cohabit
+        ?.call('machine:select', { source: 'local' })
+        .catch((e: unknown) => e);
       // An Error of the realm it ran in (the page's, under Electron).
       expect(Object.prototype.toString.call(failure)).toBe('[object Error]');
       expect(failure).toMatchObject({ name: 'CohabitCallError', ...error });

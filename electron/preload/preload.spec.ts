@@ -5,10 +5,16 @@ import type { CohabitApi } from '../../shared/api/contract';
 const electron = vi.hoisted(() => ({
   contextBridge: {
     exposeInMainWorld: vi.fn(),
-    executeInMainWorld: vi.fn() as ((script: { func: (...a: unknown[]) => unknown; args?: unknown[] }) => unknown) | undefined,
+    executeInMainWorld: vi.fn() as
+      ((script: { func: (...a: unknown[]) => unknown; args?: unknown[] }) => unknown) | undefined,
   },
   ipcRenderer: {
-    invoke: vi.fn(() => Promise.resolve({ ok: true, value: { source: 'demo', description: 'the demo machine', localAvailable: false } })),
+    invoke: vi.fn(() =>
+      Promise.resolve({
+        ok: true,
+        value: { source: 'demo', description: 'the demo machine', localAvailable: false },
+      }),
+    ),
     on: vi.fn(),
     removeListener: vi.fn(),
   },
@@ -41,13 +47,21 @@ describe('the preload', () => {
   it('falls back to exposing exactly cohabit with call and on where executeInMainWorld is missing', async () => {
     electron.contextBridge.executeInMainWorld = undefined;
     await import('./preload');
-    const calls = electron.contextBridge.exposeInMainWorld.mock.calls as [string, Record<string, unknown>][];
+    const calls = electron.contextBridge.exposeInMainWorld.mock.calls as [
+      string,
+      Record<string, unknown>,
+    ][];
     expect(calls).toHaveLength(1);
     const [key, api] = calls[0] ?? ['', {}];
     expect(key).toBe('cohabit');
     expect(Object.keys(api).sort()).toEqual(['call', 'on']);
     const failing = api as { call: (c: string, r: unknown) => Promise<unknown> };
-    electron.ipcRenderer.invoke.mockResolvedValueOnce({ ok: false, error: { code: 'forbidden', message: 'no' } } as never);
-    await expect(failing.call('machine:select', { source: 'local' })).rejects.toThrow('forbidden: no');
+    electron.ipcRenderer.invoke.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'forbidden', message: 'no' },
+    } as never);
+    await expect(failing.call('machine:select', { source: 'local' })).rejects.toThrow(
+      'forbidden: no',
+    );
   });
 });

@@ -2,7 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { Session } from 'electron';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY as BROWSER_MODE_POLICY } from '../../serve/security-headers';
-import { CONTENT_SECURITY_POLICY, installContentSecurityPolicy, withContentSecurityPolicy } from './csp';
+import {
+  CONTENT_SECURITY_POLICY,
+  installContentSecurityPolicy,
+  withContentSecurityPolicy,
+} from './csp';
 
 function directives(policy: string): Map<string, string> {
   return new Map(

@@ -3,7 +3,9 @@ import { isAllowedExternalLink, openAllowedExternalLink } from './external-links
 
 describe('external links', () => {
   it('allows https links to the documentation the UI cites', () => {
-    expect(isAllowedExternalLink('https://wiki.archlinux.org/title/PCI_passthrough_via_OVMF')).toBe(true);
+    expect(isAllowedExternalLink('https://wiki.archlinux.org/title/PCI_passthrough_via_OVMF')).toBe(
+      true,
+    );
     expect(isAllowedExternalLink('https://openzfs.github.io/openzfs-docs/')).toBe(true);
     expect(isAllowedExternalLink('https://search.nixos.org/options?query=boot.zfs')).toBe(true);
   });

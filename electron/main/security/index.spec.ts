@@ -14,7 +14,9 @@ describe('secureApp', () => {
     app.emit('web-contents-created', {}, contents);
     expect(contents.navigate('will-navigate', 'https://evil.example/')).toBe(true);
     expect(contents.navigate('will-attach-webview', 'about:blank')).toBe(true);
-    expect(contents.windowOpenHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    expect(contents.windowOpenHandler?.({ url: 'https://evil.example/' })).toEqual({
+      action: 'deny',
+    });
     expect(contents.navigate('will-navigate', 'cohabit://app/index.html')).toBe(false);
   });
 });

@@ -31,7 +31,18 @@ function setup() {
 describe('permissions', () => {
   it('denies every permission the page could ask for', () => {
     const { request, check } = setup();
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'usb', 'hid', 'serial', 'openExternal', 'fullscreen', 'unknown']) {
+    for (const p of [
+      'media',
+      'geolocation',
+      'notifications',
+      'clipboard-read',
+      'usb',
+      'hid',
+      'serial',
+      'openExternal',
+      'fullscreen',
+      'unknown',
+    ]) {
       expect(request(p), p).toBe(false);
       expect(check(p), p).toBe(false);
     }

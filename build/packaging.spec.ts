@@ -1,0 +1,120 @@
+// Checks the packaging files with the tools that will read them: Nix's parser, electron-builder's
+// schema, desktop-file-validate and polkit's DTD; and that the files agree with each other.
+// Needs nix-bin, desktop-file-utils, libxml2-utils and polkitd (Debian packages).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config';
+import { DebugLogger } from 'builder-util';
+import { describe, expect, it } from 'vitest';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..');
+const POLICY = join(here, 'polkit/org.cohabit.helper.policy');
+const HELPER_PATH = '/opt/Cohabit/resources/helper/cohabit-helper';
+
+function run(command: string, args: string[]): string {
+  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function desktopEntry(text: string): Record<string, string> {
+  const entry: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (match?.[1] !== undefined && match[2] !== undefined) entry[match[1]] = match[2];
+  }
+  return entry;
+}
+
+describe('the Nix package and module', () => {
+  const files = readdirSync(join(here, 'nix')).filter((f) => f.endsWith('.nix'));
+
+  it('are both there', () => {
+    expect(files.sort()).toEqual(['module.nix', 'package.nix']);
+  });
+
+  for (const file of files) {
+    it(`${file} parses with nix-instantiate`, () => {
+      expect(() => run('nix-instantiate', ['--parse', join(here, 'nix', file)])).not.toThrow();
+    });
+  }
+
+  it('wraps nixpkgs electron around the app directory and binds the polkit action to its helper', () => {
+    const nix = readFileSync(join(here, 'nix/package.nix'), 'utf8');
+    expect(nix).toMatch(/makeWrapper \$\{lib\.getExe electron\} \$out\/bin\/cohabit-desktop/);
+    expect(nix).toContain(`--replace-fail ${HELPER_PATH} $app/helper/cohabit-helper`);
+  });
+});
+
+describe('the electron-builder configuration', () => {
+  it("passes electron-builder's own schema", async () => {
+    const config = await getConfig(root, join(here, 'electron-builder.yml'), null);
+    await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
+    expect(config.linux?.target).toEqual(['AppImage', 'deb']);
+    expect(config.linux?.category).toBe('System');
+    expect(config.productName).toBe('Cohabit');
+  });
+
+  it('describes the app as build/cohabit.desktop does', async () => {
+    const config = await getConfig(root, join(here, 'electron-builder.yml'), null);
+    const entry = desktopEntry(readFileSync(join(here, 'cohabit.desktop'), 'utf8'));
+    const builderEntry = (config.linux?.desktop?.entry ?? {}) as Record<string, string>;
+    for (const [key, value] of Object.entries(builderEntry)) expect(entry[key], key).toBe(value);
+    expect(entry.Exec).toBe(config.executableName);
+  });
+
+  it('installs the helper and the policy where the policy says the helper is', async () => {
+    const config = await getConfig(root, join(here, 'electron-builder.yml'), null);
+    const resources = JSON.stringify(config.extraResources);
+    expect(resources).toContain('"to":"helper"');
+    // electron-builder's .deb puts the app in /opt/<productName>, resources in resources/.
+    expect(HELPER_PATH.startsWith(`/opt/${config.productName ?? ''}/resources/helper/`)).toBe(true);
+    expect(config.deb?.fpm).toContain(
+      `build/polkit/org.cohabit.helper.policy=/usr/share/polkit-1/actions/org.cohabit.helper.policy`,
+    );
+  });
+});
+
+describe('the desktop entry', () => {
+  it('passes desktop-file-validate', () => {
+    expect(run('desktop-file-validate', [join(here, 'cohabit.desktop')])).toBe('');
+  });
+});
+
+describe('the polkit policy', () => {
+  it("is valid against polkit's DTD", () => {
+    expect(() =>
+      run('xmllint', ['--noout', '--dtdvalid', '/usr/share/polkit-1/policyconfig-1.dtd', POLICY]),
+    ).not.toThrow();
+  });
+
+  it('has one action, admin authentication every time, bound to the helper path', () => {
+    const xml = readFileSync(POLICY, 'utf8');
+    expect([...xml.matchAll(/<action id="([^"]+)">/g)].map((m) => m[1])).toEqual([
+      'org.cohabit.helper.apply',
+    ]);
+    for (const tag of ['allow_any', 'allow_inactive', 'allow_active']) {
+      expect(xml).toContain(`<${tag}>auth_admin</${tag}>`);
+    }
+    expect(xml).not.toMatch(/>auth_[a-z_]*_keep<|>yes</);
+    expect(xml).toContain(
+      `<annotate key="org.freedesktop.policykit.exec.path">${HELPER_PATH}</annotate>`,
+    );
+    expect(xml).toContain(
+      '<message>Cohabit needs to apply the changes shown in its plan</message>',
+    );
+  });
+});
+
+describe('the icons', () => {
+  it('come in every size from 16 to 512 pixels, each PNG as large as its name says', () => {
+    const sizes = [16, 24, 32, 48, 64, 128, 256, 512];
+    for (const size of sizes) {
+      const png = readFileSync(join(here, 'icons', `${size}x${size}.png`));
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)], `${size}`).toEqual([size, size]);
+    }
+    expect(readFileSync(join(here, 'icons/cohabit.svg'), 'utf8')).toMatch(/viewBox="0 0 512 512"/);
+  });
+});

@@ -1,0 +1,114 @@
+// Bundles the Node side (after `vite build` has built the renderer): the Electron main process
+// and the sandboxed preload as CommonJS in dist/electron/, and the CLI as ESM in dist/cli.mjs for
+// installed packages. Three single-entry builds, so each output is one file without shared chunks.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import type { EnvironmentOptions, Plugin, UserConfig } from 'vite';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * electron/host/select-host.ts reads the demo machine at `./demo/demo-machine.snapshot.json`
+ * relative to its module, which in a bundle is the bundle file: a copy goes next to each.
+ */
+export const DEMO_SNAPSHOT = `${root}electron/host/demo/demo-machine.snapshot.json`;
+
+function shipDemoSnapshot(path: string): Plugin {
+  return {
+    name: 'cohabit:demo-snapshot',
+    applyToEnvironment: (environment) => environment.name === 'main' || environment.name === 'cli',
+    async generateBundle() {
+      let source: string;
+      try {
+        source = await readFile(path, 'utf8');
+      } catch {
+        this.error(`${path} is missing: \`--demo\` would fail in this build.`);
+      }
+      this.emitFile({ type: 'asset', fileName: 'demo/demo-machine.snapshot.json', source });
+    },
+  };
+}
+
+function nodeBundle(options: {
+  entry: string;
+  outDir: string;
+  fileName: string;
+  format: 'cjs' | 'es';
+  emptyOutDir: boolean;
+  external: string[];
+}): EnvironmentOptions {
+  return {
+    consumer: 'server',
+    resolve: {
+      // Everything but Electron and Node's built-ins goes into the bundle: the app ships no
+      // node_modules, and a sandboxed preload could not load them anyway.
+      noExternal: true,
+      external: options.external,
+    },
+    build: {
+      outDir: options.outDir,
+      emptyOutDir: options.emptyOutDir,
+      target: 'node20',
+      // Unminified: stack traces in a user's log stay readable.
+      minify: false,
+      sourcemap: false,
+      copyPublicDir: false,
+      reportCompressedSize: false,
+      rolldownOptions: {
+        input: `${root}${options.entry}`,
+        output: { format: options.format, entryFileNames: options.fileName, codeSplitting: false },
+      },
+    },
+  };
+}
+
+/** The build, writing under `outDir` (dist/ normally; a temporary directory in the spec). */
+export function nodeBuildConfig(
+  outDir = `${root}dist`,
+  demoSnapshot: string = DEMO_SNAPSHOT,
+): UserConfig {
+  return {
+    root,
+    logLevel: 'warn',
+    plugins: [shipDemoSnapshot(demoSnapshot)],
+    environments: {
+      main: nodeBundle({
+        entry: 'electron/main/main.ts',
+        outDir: `${outDir}/electron`,
+        fileName: 'main.cjs',
+        format: 'cjs',
+        emptyOutDir: true,
+        external: ['electron'],
+      }),
+      preload: nodeBundle({
+        entry: 'electron/preload/preload.ts',
+        outDir: `${outDir}/electron`,
+        fileName: 'preload.cjs',
+        format: 'cjs',
+        emptyOutDir: false,
+        external: ['electron'],
+      }),
+      cli: nodeBundle({
+        entry: 'electron/cli/main.ts',
+        outDir,
+        fileName: 'cli.mjs',
+        format: 'es',
+        emptyOutDir: false,
+        external: [],
+      }),
+    },
+    builder: {
+      async buildApp(builder) {
+        // In this order: main empties dist/electron before the preload is written into it.
+        for (const name of ['main', 'preload', 'cli']) {
+          const environment = builder.environments[name];
+          if (environment === undefined) throw new Error(`no build environment ${name}`);
+          await builder.build(environment);
+        }
+      },
+    },
+  };
+}
+
+export default defineConfig(nodeBuildConfig());
