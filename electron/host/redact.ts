@@ -93,6 +93,16 @@ export function redactSnapshot(snapshot: HostSnapshot): HostSnapshot {
         files['/etc/hostid'] = { base64: Buffer.from(fake, 'hex').reverse().toString('base64') };
     }
   }
+  // A short hostname cannot be replaced everywhere without hitting unrelated text ("vm" is in
+  // many paths); replace it where a hostname stands: the file and the flake attribute.
+  const hostnameEntry = snapshot.files['/etc/hostname'];
+  const shortHostname = hostnameEntry && 'text' in hostnameEntry ? hostnameEntry.text.trim() : '';
+  const flakeAttr = (arg: string) =>
+    shortHostname !== '' && shortHostname.length < MIN_TOKEN
+      ? arg.split(`."${shortHostname}".`).join('."host".')
+      : arg;
+  if (shortHostname !== '' && shortHostname.length < MIN_TOKEN)
+    files['/etc/hostname'] = { text: 'host\n' };
   return {
     ...snapshot,
     description: r(snapshot.description),
@@ -103,8 +113,13 @@ export function redactSnapshot(snapshot: HostSnapshot): HostSnapshot {
     stats: rekey(snapshot.stats, (e) => e),
     commands: snapshot.commands.map((c) =>
       'stdout' in c
-        ? { argv: c.argv.map(r), stdout: r(c.stdout), stderr: r(c.stderr), exitCode: c.exitCode }
-        : { ...c, argv: c.argv.map(r) },
+        ? {
+            argv: c.argv.map(r).map(flakeAttr),
+            stdout: r(c.stdout),
+            stderr: r(c.stderr),
+            exitCode: c.exitCode,
+          }
+        : { ...c, argv: c.argv.map(r).map(flakeAttr) },
     ),
   };
 }
