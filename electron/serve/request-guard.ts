@@ -39,7 +39,12 @@ export function checkOrigin(request: IncomingMessage, port: number): Refusal | n
     return { status: 403, code: 'wrong-origin', message: 'Cross-site requests are refused.' };
   if (origin === undefined) {
     if (bearerToken(request.headers.authorization) !== null) return null;
-    return { status: 403, code: 'wrong-origin', message: 'An API call without an Origin header must carry the token in an Authorization header.' };
+    return {
+      status: 403,
+      code: 'wrong-origin',
+      message:
+        'An API call without an Origin header must carry the token in an Authorization header.',
+    };
   }
   const host = request.headers.host?.toLowerCase() ?? '';
   if (allowedHosts(port).includes(host) && origin.toLowerCase() === `http://${host}`) return null;
@@ -49,10 +54,16 @@ export function checkOrigin(request: IncomingMessage, port: number): Refusal | n
 export type TokenSource = 'bearer' | 'query' | 'cookie';
 
 /** Which of the accepted places carried the right token, or null. */
-export function findToken(request: IncomingMessage, url: URL, token: string, port: number): TokenSource | null {
+export function findToken(
+  request: IncomingMessage,
+  url: URL,
+  token: string,
+  port: number,
+): TokenSource | null {
   if (tokensEqual(token, bearerToken(request.headers.authorization))) return 'bearer';
   if (tokensEqual(token, url.searchParams.get('token'))) return 'query';
-  if (tokensEqual(token, readCookie(request.headers.cookie, tokenCookieName(port)))) return 'cookie';
+  if (tokensEqual(token, readCookie(request.headers.cookie, tokenCookieName(port))))
+    return 'cookie';
   return null;
 }
 

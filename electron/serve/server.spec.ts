@@ -16,14 +16,31 @@ interface RawResponse {
 let server: RunningServer;
 let dir: string;
 
-function raw(options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawResponse> {
+function raw(options: {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: server.port, method: options.method ?? 'GET', path: options.path, headers: { Host: `127.0.0.1:${server.port}`, ...options.headers } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: { Host: `127.0.0.1:${server.port}`, ...options.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -34,7 +51,11 @@ function raw(options: { method?: string; path: string; headers?: Record<string, 
 const origin = () => `http://127.0.0.1:${server.port}`;
 const auth = () => ({ Authorization: `Bearer ${server.token}` });
 
-function call(channel: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+function call(
+  channel: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
   return raw({
     method: 'POST',
     path: `/api/call/${channel}`,
@@ -74,14 +95,20 @@ describe('startServer', () => {
   });
 
   it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {
-    const res = await raw({ path: `/?token=${server.token}`, headers: { Host: `evil.example:${server.port}` } });
+    const res = await raw({
+      path: `/?token=${server.token}`,
+      headers: { Host: `evil.example:${server.port}` },
+    });
     expect([421, 403]).toContain(res.status);
     const api = await call('machine:info', {}, { Host: 'evil.example' });
     expect([421, 403]).toContain(api.status);
   });
 
   it('accepts localhost:PORT as the Host', async () => {
-    const res = await raw({ path: `/?token=${server.token}`, headers: { Host: `localhost:${server.port}` } });
+    const res = await raw({
+      path: `/?token=${server.token}`,
+      headers: { Host: `localhost:${server.port}` },
+    });
     expect(res.status).toBe(200);
   });
 
@@ -94,9 +121,19 @@ describe('startServer', () => {
   it('refuses a POST without Origin that carries only the cookie, but accepts one with the bearer token', async () => {
     const page = await raw({ path: `/?token=${server.token}` });
     const cookie = String(page.headers['set-cookie']).split(';')[0] ?? '';
-    const cookieOnly = await raw({ method: 'POST', path: '/api/call/machine:info', headers: { Cookie: cookie, 'Content-Type': 'application/json' }, body: '{}' });
+    const cookieOnly = await raw({
+      method: 'POST',
+      path: '/api/call/machine:info',
+      headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(cookieOnly.status).toBe(403);
-    const bearer = await raw({ method: 'POST', path: '/api/call/machine:info', headers: { ...auth(), 'Content-Type': 'application/json' }, body: '{}' });
+    const bearer = await raw({
+      method: 'POST',
+      path: '/api/call/machine:info',
+      headers: { ...auth(), 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(bearer.status).toBe(200);
   });
 
@@ -109,7 +146,12 @@ describe('startServer', () => {
     const reload = await raw({ path: '/', headers: { Cookie: cookie } });
     expect(reload.status).toBe(200);
     expect(reload.body).toContain('<title>Cohabit</title>');
-    const viaCookie = await raw({ method: 'POST', path: '/api/call/machine:info', headers: { Cookie: cookie, Origin: origin(), 'Content-Type': 'application/json' }, body: '{}' });
+    const viaCookie = await raw({
+      method: 'POST',
+      path: '/api/call/machine:info',
+      headers: { Cookie: cookie, Origin: origin(), 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(viaCookie.status).toBe(200);
   });
 
@@ -154,7 +196,10 @@ describe('startServer', () => {
   it('answers a valid call with the inventory envelope', async () => {
     const res = await call('machine:inventory', {});
     expect(res.status).toBe(200);
-    const body = JSON.parse(res.body) as { ok: boolean; value: { format: string; zfs: { pools: { name: string }[] } } };
+    const body = JSON.parse(res.body) as {
+      ok: boolean;
+      value: { format: string; zfs: { pools: { name: string }[] } };
+    };
     expect(body.ok).toBe(true);
     expect(body.value.format).toBe('cohabit-inventory/1');
     expect(body.value.zfs.pools.map((p) => p.name)).toContain('zroot');
@@ -166,19 +211,31 @@ describe('startServer', () => {
     const body = JSON.parse(res.body) as { ok: false; error: { code: string; message: string } };
     expect(body.error.code).toBe('bad-request');
     expect(body.error.message).toContain('refresh');
-    const select = JSON.parse((await call('machine:select', { source: 'mars' })).body) as typeof body;
+    const select = JSON.parse(
+      (await call('machine:select', { source: 'mars' })).body,
+    ) as typeof body;
     expect(select.error.message).toContain('source');
   });
 
   it('answers text that is not JSON with a bad-request envelope', async () => {
-    const res = await raw({ method: 'POST', path: '/api/call/machine:info', headers: { ...auth(), Origin: origin(), 'Content-Type': 'application/json' }, body: '{not json' });
+    const res = await raw({
+      method: 'POST',
+      path: '/api/call/machine:info',
+      headers: { ...auth(), Origin: origin(), 'Content-Type': 'application/json' },
+      body: '{not json',
+    });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ ok: false, error: { code: 'bad-request' } });
   });
 
   it('refuses a body over 1 MiB with 413', async () => {
     const big = JSON.stringify({ refresh: true, pad: 'x'.repeat(1024 * 1024 + 10) });
-    const res = await raw({ method: 'POST', path: '/api/call/machine:inventory', headers: { ...auth(), Origin: origin(), 'Content-Type': 'application/json' }, body: big });
+    const res = await raw({
+      method: 'POST',
+      path: '/api/call/machine:inventory',
+      headers: { ...auth(), Origin: origin(), 'Content-Type': 'application/json' },
+      body: big,
+    });
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ ok: false, error: { code: 'too-large' } });
   });
@@ -189,9 +246,16 @@ describe('startServer', () => {
     expect(get.headers.allow).toBe('POST');
     const text = await call('machine:info', {}, { 'Content-Type': 'text/plain' });
     expect(text.status).toBe(415);
+    const malformed = await call('machine%E0%A4%A', {});
+    expect(malformed.status).toBe(404);
+    const inherited = await call('__proto__', {});
+    expect(inherited.status).toBe(404);
     const unknown = await call('machine:format-disk', {});
     expect(unknown.status).toBe(404);
-    expect(JSON.parse(unknown.body)).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
+    expect(JSON.parse(unknown.body)).toMatchObject({
+      ok: false,
+      error: { code: 'unknown-channel' },
+    });
   });
 
   it('refuses to switch a demo session to this machine, with the reason', async () => {
@@ -204,7 +268,12 @@ describe('startServer', () => {
   it('delivers machine:changed over server-sent events after machine:select', async () => {
     const received = new Promise<string>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: server.port, path: `/api/events?token=${server.token}`, headers: { Host: `127.0.0.1:${server.port}`, Accept: 'text/event-stream' } },
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: `/api/events?token=${server.token}`,
+          headers: { Host: `127.0.0.1:${server.port}`, Accept: 'text/event-stream' },
+        },
         (res) => {
           expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
           let text = '';
@@ -222,8 +291,16 @@ describe('startServer', () => {
       req.on('error', reject);
       req.end();
     });
-    const payload = JSON.parse(await received) as { source: string; description: string; localAvailable: boolean };
-    expect(payload).toEqual({ source: 'demo', description: 'the demo machine', localAvailable: false });
+    const payload = JSON.parse(await received) as {
+      source: string;
+      description: string;
+      localAvailable: boolean;
+    };
+    expect(payload).toEqual({
+      source: 'demo',
+      description: 'the demo machine',
+      localAvailable: false,
+    });
   });
 
   it('refuses an event stream without the token', async () => {

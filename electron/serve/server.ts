@@ -38,25 +38,57 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function backendSourceFor(options: Pick<ServeOptions, 'demo' | 'hostSnapshot'>): BackendSource {
-  if (options.demo && options.hostSnapshot !== undefined) throw new Error('Choose either --demo or --host-snapshot, not both.');
+export function backendSourceFor(
+  options: Pick<ServeOptions, 'demo' | 'hostSnapshot'>,
+): BackendSource {
+  if (options.demo && options.hostSnapshot !== undefined)
+    throw new Error('Choose either --demo or --host-snapshot, not both.');
   if (options.demo) return { kind: 'demo' };
   if (options.hostSnapshot !== undefined) return { kind: 'snapshot', path: options.hostSnapshot };
   return { kind: 'local' };
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+  extra: Record<string, string> = {},
+): void {
   response.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': contentType, ...extra });
   response.end(body);
 }
 
-function sendEnvelope(response: ServerResponse, status: number, value: Envelope<unknown>, extra: Record<string, string> = {}): void {
-  send(response, status, 'application/json; charset=utf-8', JSON.stringify(value), { 'Cache-Control': 'no-store', ...extra });
+function sendEnvelope(
+  response: ServerResponse,
+  status: number,
+  value: Envelope<unknown>,
+  extra: Record<string, string> = {},
+): void {
+  send(response, status, 'application/json; charset=utf-8', JSON.stringify(value), {
+    'Cache-Control': 'no-store',
+    ...extra,
+  });
 }
 
-function refuse(response: ServerResponse, refusal: Refusal, api: boolean, extra: Record<string, string> = {}): void {
-  if (api) sendEnvelope(response, refusal.status, { ok: false, error: { code: refusal.code, message: refusal.message } }, extra);
-  else send(response, refusal.status, 'text/plain; charset=utf-8', refusal.message + '\n', { 'Cache-Control': 'no-store', ...extra });
+function refuse(
+  response: ServerResponse,
+  refusal: Refusal,
+  api: boolean,
+  extra: Record<string, string> = {},
+): void {
+  if (api)
+    sendEnvelope(
+      response,
+      refusal.status,
+      { ok: false, error: { code: refusal.code, message: refusal.message } },
+      extra,
+    );
+  else
+    send(response, refusal.status, 'text/plain; charset=utf-8', refusal.message + '\n', {
+      'Cache-Control': 'no-store',
+      ...extra,
+    });
 }
 
 function statusFor(error: ApiError): number {
@@ -81,6 +113,15 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | nul
   });
 }
 
+/** A malformed escape is simply not a channel name (answered 404), not a server error. */
+function decodeChannel(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function isJsonContentType(header: string | undefined): boolean {
   return header !== undefined && header.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
@@ -92,20 +133,49 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const streams = new Set<ServerResponse>();
   let port = 0;
 
-  async function handleCall(request: IncomingMessage, response: ServerResponse, channel: string): Promise<void> {
+  async function handleCall(
+    request: IncomingMessage,
+    response: ServerResponse,
+    channel: string,
+  ): Promise<void> {
     if (request.method !== 'POST') {
-      refuse(response, { status: 405, code: 'method-not-allowed', message: 'API calls are POST requests.' }, true, { Allow: 'POST' });
+      refuse(
+        response,
+        { status: 405, code: 'method-not-allowed', message: 'API calls are POST requests.' },
+        true,
+        { Allow: 'POST' },
+      );
       return;
     }
     if (!isCallChannel(channel)) {
-      refuse(response, { status: 404, code: 'unknown-channel', message: `There is no call named ${JSON.stringify(channel)}.` }, true);
+      refuse(
+        response,
+        {
+          status: 404,
+          code: 'unknown-channel',
+          message: `There is no call named ${JSON.stringify(channel)}.`,
+        },
+        true,
+      );
       return;
     }
     if (!isJsonContentType(request.headers['content-type'])) {
-      refuse(response, { status: 415, code: 'unsupported-media-type', message: 'API calls take a JSON body (Content-Type: application/json).' }, true);
+      refuse(
+        response,
+        {
+          status: 415,
+          code: 'unsupported-media-type',
+          message: 'API calls take a JSON body (Content-Type: application/json).',
+        },
+        true,
+      );
       return;
     }
-    const tooLarge: Refusal = { status: 413, code: 'too-large', message: `A request body may hold at most ${BODY_LIMIT_BYTES} bytes.` };
+    const tooLarge: Refusal = {
+      status: 413,
+      code: 'too-large',
+      message: `A request body may hold at most ${BODY_LIMIT_BYTES} bytes.`,
+    };
     const declared = Number(request.headers['content-length'] ?? '0');
     if (declared > BODY_LIMIT_BYTES) {
       refuse(response, tooLarge, true, { Connection: 'close' });
@@ -121,7 +191,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     try {
       parsed = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch {
-      refuse(response, { status: 400, code: 'bad-request', message: `${channel}: the body is not valid JSON.` }, true);
+      refuse(
+        response,
+        { status: 400, code: 'bad-request', message: `${channel}: the body is not valid JSON.` },
+        true,
+      );
       return;
     }
     const handler = backend.handlers[channel] as (request: unknown) => Promise<unknown>;
@@ -131,7 +205,12 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   function handleEvents(request: IncomingMessage, response: ServerResponse): void {
     if (request.method !== 'GET') {
-      refuse(response, { status: 405, code: 'method-not-allowed', message: 'The event stream is a GET request.' }, true, { Allow: 'GET' });
+      refuse(
+        response,
+        { status: 405, code: 'method-not-allowed', message: 'The event stream is a GET request.' },
+        true,
+        { Allow: 'GET' },
+      );
       return;
     }
     response.writeHead(200, {
@@ -142,7 +221,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     });
     response.write('retry: 2000\n: connected\n\n');
     streams.add(response);
-    const unsubscribe = backend.subscribe(<E extends EventChannel>(channel: E, payload: unknown) => {
+    const unsubscribe = backend.subscribe((channel: EventChannel, payload: unknown) => {
       response.write(`event: ${channel}\ndata: ${JSON.stringify(payload)}\n\n`);
     });
     // Proxies and tunnels drop a silent connection; a comment line keeps it open.
@@ -155,14 +234,27 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     });
   }
 
-  async function handleStatic(request: IncomingMessage, response: ServerResponse, url: URL, setCookie: boolean): Promise<void> {
+  async function handleStatic(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    setCookie: boolean,
+  ): Promise<void> {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      refuse(response, { status: 405, code: 'method-not-allowed', message: 'Only GET here.' }, false, { Allow: 'GET, HEAD' });
+      refuse(
+        response,
+        { status: 405, code: 'method-not-allowed', message: 'Only GET here.' },
+        false,
+        { Allow: 'GET, HEAD' },
+      );
       return;
     }
     const file = await readStaticFile(rendererDir, url.pathname);
     if (file === null) {
-      const missing = url.pathname === '/' ? 'The renderer is not built: run `npm run build`, then reload.' : 'Not found.';
+      const missing =
+        url.pathname === '/'
+          ? 'The renderer is not built: run `npm run build`, then reload.'
+          : 'Not found.';
       refuse(response, { status: 404, code: 'not-found', message: missing }, false);
       return;
     }
@@ -170,9 +262,16 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       // index.html is where the token arrives; nothing should keep a copy of it.
       'Cache-Control': file.contentType.startsWith('text/html') ? 'no-store' : 'no-cache',
     };
-    if (setCookie) headers['Set-Cookie'] = `${tokenCookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+    if (setCookie)
+      headers['Set-Cookie'] =
+        `${tokenCookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`;
     if (request.method === 'HEAD') {
-      response.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.contentType, 'Content-Length': String(file.body.length), ...headers });
+      response.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': file.contentType,
+        'Content-Length': String(file.body.length),
+        ...headers,
+      });
       response.end();
       return;
     }
@@ -184,31 +283,51 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     const api = rawUrl.startsWith('/api/');
     const hostRefusal = checkHost(request, port);
     if (hostRefusal !== null) return refuse(response, hostRefusal, api);
-    if (!rawUrl.startsWith('/')) return refuse(response, { status: 400, code: 'bad-url', message: 'Bad request target.' }, api);
+    if (!rawUrl.startsWith('/'))
+      return refuse(
+        response,
+        { status: 400, code: 'bad-url', message: 'Bad request target.' },
+        api,
+      );
     const url = new URL(`http://${SERVE_ADDRESS}${rawUrl}`);
     const tokenSource = findToken(request, url, token, port);
     if (tokenSource === null) return refuse(response, TOKEN_REFUSAL, api);
 
     if (api) {
-      const originRefusal = url.pathname === '/api/events' ? eventOriginRefusal(request) : checkOrigin(request, port);
+      const originRefusal =
+        url.pathname === '/api/events' ? eventOriginRefusal(request) : checkOrigin(request, port);
       if (originRefusal !== null) return refuse(response, originRefusal, true);
       if (url.pathname === '/api/events') return handleEvents(request, response);
       const call = /^\/api\/call\/(.+)$/.exec(url.pathname);
-      if (call?.[1] !== undefined) return handleCall(request, response, decodeURIComponent(call[1]));
-      return refuse(response, { status: 404, code: 'not-found', message: `No API at ${url.pathname}.` }, true);
+      if (call?.[1] !== undefined) return handleCall(request, response, decodeChannel(call[1]));
+      return refuse(
+        response,
+        { status: 404, code: 'not-found', message: `No API at ${url.pathname}.` },
+        true,
+      );
     }
     return handleStatic(request, response, url, tokenSource === 'query');
   }
 
   /** EventSource cannot set headers, so its token rides in the query; a foreign page still has no token, and its Origin is refused. */
   function eventOriginRefusal(request: IncomingMessage): Refusal | null {
-    if (request.headers.origin === undefined && request.headers['sec-fetch-site'] !== 'cross-site') return null;
+    if (request.headers.origin === undefined && request.headers['sec-fetch-site'] !== 'cross-site')
+      return null;
     return checkOrigin(request, port);
   }
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) refuse(response, { status: 500, code: 'internal', message: error instanceof Error ? error.message : String(error) }, true);
+      if (!response.headersSent)
+        refuse(
+          response,
+          {
+            status: 500,
+            code: 'internal',
+            message: error instanceof Error ? error.message : String(error),
+          },
+          true,
+        );
       else response.destroy();
     });
   });

@@ -31,12 +31,18 @@ describe('readStaticFile', () => {
     expect(css?.contentType).toBe('text/css; charset=utf-8');
   });
 
-  it.each(['/../outside.txt', '/%2e%2e/outside.txt', '/assets/%2E%2E%2F%2E%2E%2Foutside.txt', '/.env', '/assets/link.txt', '/assets', '/%E0%A4%A', '/assets//style.css'])(
-    'refuses %s',
-    async (path) => {
-      expect(await readStaticFile(root, path)).toBeNull();
-    },
-  );
+  it.each([
+    '/../outside.txt',
+    '/%2e%2e/outside.txt',
+    '/assets/%2E%2E%2F%2E%2E%2Foutside.txt',
+    '/.env',
+    '/assets/link.txt',
+    '/assets',
+    '/%E0%A4%A',
+    '/assets//style.css',
+  ])('refuses %s', async (path) => {
+    expect(await readStaticFile(root, path)).toBeNull();
+  });
 });
 
 describe('contentTypeFor', () => {

@@ -26,7 +26,10 @@ export function contentTypeFor(path: string): string {
 
 /** dist/renderer next to the sources in a checkout, or beside the bundled CLI in a package. */
 export function defaultRendererDir(): string {
-  const candidates = [new URL('../../dist/renderer/', import.meta.url), new URL('./renderer/', import.meta.url)];
+  const candidates = [
+    new URL('../../dist/renderer/', import.meta.url),
+    new URL('./renderer/', import.meta.url),
+  ];
   for (const c of candidates) {
     const path = fileURLToPath(c);
     if (existsSync(join(path, 'index.html'))) return path;

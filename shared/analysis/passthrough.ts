@@ -154,10 +154,14 @@ function hostDiskControllers(inv: Inventory, global: Reason[]): Map<string, stri
   }
   // Any other imported pool or mounted filesystem would vanish from under the host as well.
   for (const pool of inv.zfs.pools) poolDevices(pool.name, `pool ${pool.name}'s disks`);
-  const mountedUnder = (d: BlockDevice): string[] => [...d.mountpoints, ...d.children.flatMap(mountedUnder)];
+  const mountedUnder = (d: BlockDevice): string[] => [
+    ...d.mountpoints,
+    ...d.children.flatMap(mountedUnder),
+  ];
   for (const disk of inv.disks) {
     const mounted = mountedUnder(disk);
-    if (mounted.length > 0) note(disk.pciController, `the disk ${disk.name} (mounted at ${mounted.join(', ')})`);
+    if (mounted.length > 0)
+      note(disk.pciController, `the disk ${disk.name} (mounted at ${mounted.join(', ')})`);
   }
   return out;
 }

@@ -39,8 +39,7 @@ export const DatasetNameSchema = v.pipe(
   v.string(),
   v.check(
     (s) => datasetProblem(s) === null,
-    (issue) =>
-      `dataset name ${JSON.stringify(issue.input)} ${datasetProblem(issue.input) ?? ''}`,
+    (issue) => `dataset name ${JSON.stringify(issue.input)} ${datasetProblem(issue.input) ?? ''}`,
   ),
 );
 
@@ -75,8 +74,7 @@ export const MenuLabelSchema = v.pipe(
   v.string(),
   v.check(
     (s) => labelProblem(s) === null,
-    (issue) =>
-      `menu label ${JSON.stringify(issue.input)} ${labelProblem(issue.input) ?? ''}`,
+    (issue) => `menu label ${JSON.stringify(issue.input)} ${labelProblem(issue.input) ?? ''}`,
   ),
 );
 

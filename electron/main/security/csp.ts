@@ -1,19 +1,9 @@
 // The Content-Security-Policy of every page the app shows: only the app's own scripts and styles,
 // no plugins, no <base>, no framing, no form posts. Browser mode sends the same policy.
 import type { Session } from 'electron';
+import { CONTENT_SECURITY_POLICY } from '../../../shared/api/content-security-policy';
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "object-src 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY };
 
 /** Response headers with our policy in place of any the response brought (any letter case). */
 export function withContentSecurityPolicy(

@@ -1,0 +1,33 @@
+// The one error the UI shows for a failed call: the backend's code and message, never
+// "Error invoking remote method" or a stack trace.
+import { ContractError } from '../../../shared/api/contract';
+
+export class ApiCallError extends Error {
+  override readonly name = 'ApiCallError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+function field(value: object, key: string): unknown {
+  return (value as Record<string, unknown>)[key];
+}
+
+/** Whatever a call rejected with, as an ApiCallError (keeps a code and message when it has them). */
+export function toApiCallError(error: unknown): ApiCallError {
+  if (error instanceof ApiCallError) return error;
+  if (error instanceof ContractError) return new ApiCallError(error.code, error.message);
+  if (typeof error === 'object' && error !== null) {
+    const code = field(error, 'code');
+    const message = field(error, 'message');
+    const detail = field(error, 'detail');
+    if (typeof code === 'string' && typeof message === 'string')
+      return new ApiCallError(code, message, typeof detail === 'string' ? detail : undefined);
+    if (typeof message === 'string') return new ApiCallError('internal', message);
+  }
+  return new ApiCallError('internal', String(error));
+}
