@@ -46,8 +46,12 @@ export class LocalHost implements Host {
       // sysfs and procfs report size 0, so read in chunks until EOF instead of trusting stat.
       const chunks: Buffer[] = [];
       let total = 0;
+      // Most reads are one-line sysfs attributes: start small (thousands of reads run at once)
+      // and grow for the large files.
+      let chunkSize = 4096;
       for (;;) {
-        const chunk = Buffer.alloc(64 * 1024);
+        const chunk = Buffer.allocUnsafe(chunkSize);
+        chunkSize = Math.min(chunkSize * 2, 1024 * 1024);
         const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
         if (bytesRead === 0) break;
         total += bytesRead;

@@ -48,11 +48,14 @@ async function floor(host: Host, snapshot: HostSnapshot): Promise<void> {
 }
 
 async function worker(mode: Mode, root: string, iterations: number): Promise<WorkerResult> {
-  const snapshot = JSON.parse(await readFile(join(root, 'snapshot.json'), 'utf8')) as HostSnapshot;
+  // Only the jobs that need the recorded snapshot load it, so peak memory is the job's own.
+  const loadSnapshot = async () =>
+    JSON.parse(await readFile(join(root, 'snapshot.json'), 'utf8')) as HostSnapshot;
   const job: () => Promise<unknown> = await (async () => {
     switch (mode) {
       case 'floor': {
         const host = new RootedHost(root);
+        const snapshot = await loadSnapshot();
         return () => floor(host, snapshot);
       }
       case 'inventory': {
@@ -60,7 +63,7 @@ async function worker(mode: Mode, root: string, iterations: number): Promise<Wor
         return () => readInventory(host);
       }
       case 'replay-inventory': {
-        const host = new SnapshotHost(snapshot);
+        const host = new SnapshotHost(await loadSnapshot());
         return () => readInventory(host);
       }
       case 'local-inventory': {
