@@ -17,6 +17,7 @@ import type { Host } from '../../electron/host/host';
 import { readInventory } from '../../electron/inventory/read-inventory';
 import { buildLargeMachine } from '../machines/large-machine';
 import { RootedHost, materializeMachine } from './rooted-host';
+import { initialJsGzipBytes, timeToInteractiveMs } from './ui-bench';
 
 const run = promisify(execFile);
 const SELF = fileURLToPath(import.meta.url);
@@ -158,6 +159,18 @@ async function main(): Promise<void> {
     );
     console.log(
       `Parsing and assembly alone (in-memory replay of the large machine): ${med('replay-inventory').toFixed(1)} ms`,
+    );
+
+    await run('npx', ['vite', 'build', '--logLevel', 'error'], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    });
+    const js = await initialJsGzipBytes();
+    console.log(
+      `\nInitial JavaScript: ${(js.gzipBytes / 1024).toFixed(1)} KiB gzipped (${(js.rawBytes / 1024).toFixed(1)} KiB raw) in ${js.files.length} file(s) (target <= 200 KB)`,
+    );
+    const tti = await timeToInteractiveMs(Number(process.env.BENCH_PAGE_RUNS ?? 7));
+    console.log(
+      `Page load to an interactive machine view (demo, browser mode, headless Chromium): median ${median(tti).toFixed(0)} ms over ${tti.length} runs`,
     );
   } finally {
     await rm(root, { recursive: true, force: true });
