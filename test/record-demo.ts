@@ -1,5 +1,6 @@
 // `npm run demo:record`: records the demo machine (built in test/machines/demo-machine.ts) into
-// the snapshot shipped with the app. The snapshot holds exactly what the inventory reads, so it
+// the snapshot shipped with the app. The snapshot holds exactly what the inventory (and the
+// planner, for the seed layout) reads, so it
 // must be re-recorded when the readers change; test/demo-snapshot.spec.ts says when.
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,8 @@ import type { HostSnapshot } from '../electron/host/snapshot-format';
 import { DEMO_SNAPSHOT_URL } from '../electron/host/select-host';
 import { readInventory } from '../electron/inventory/read-inventory';
 import { buildDemoMachine } from './machines/demo-machine';
+import { readPlanFiles } from '../electron/planner/read-plan-files';
+import { seedLayout } from '../shared/planner/examples';
 
 /** Fixed so that re-recording an unchanged machine gives a byte-identical file. */
 export const DEMO_RECORDED_AT = '2026-11-27T00:00:00.000Z';
@@ -17,7 +20,9 @@ export async function recordDemo(): Promise<HostSnapshot> {
     buildDemoMachine(),
     'Cohabit demo machine: NixOS 25.11 workstation with ZFS on LUKS and two GPUs',
   );
-  await readInventory(recorder);
+  const inventory = await readInventory(recorder);
+  // The planner reads the main system's configuration files too: record what the seed layout needs.
+  await readPlanFiles(recorder, inventory, seedLayout(inventory));
   return { ...recorder.snapshot, recordedAt: DEMO_RECORDED_AT };
 }
 

@@ -16,7 +16,9 @@ import type { HostChoice } from '../host/select-host';
 import { readInventory } from '../inventory/read-inventory';
 import { openInBrowser } from '../serve/open-browser';
 import { startServer } from '../serve/server';
+import { addPlanCommand } from '../planner/plan-command';
 import { ansiStyle, formatInventory, plainStyle } from './format-inventory';
+import { addApplyCommands } from '../helper/apply-cli';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -191,8 +193,15 @@ export function buildProgram(io: CliIo = processIo): Command {
     });
   });
 
+  addPlanCommand(program, io, hostOptions);
+
+  addApplyCommands(program, io, (code) => applyExitCodes.set(program, code));
+
   return program;
 }
+
+/** apply and recover end with their own exit code (1 rolled back, 2 refused, 3 unfinished). */
+const applyExitCodes = new WeakMap<Command, number>();
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -216,7 +225,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return applyExitCodes.get(program) ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof UserError || error instanceof HostError) {

@@ -1,0 +1,51 @@
+// A Plan as text for the terminal: numbered steps with their risk, the shell line or the diff,
+// and the undo; diagnostics first, what to do next last.
+import type { Diagnostic } from '../../shared/model/diagnostic';
+import type { Plan } from '../../shared/model/plan';
+
+const BADGE: Record<string, string> = {
+  'read-only': '[read-only]',
+  creates: '[creates]',
+  modifies: '[MODIFIES]',
+  destructive: '[DESTRUCTIVE]',
+};
+
+export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .map((d) => {
+      const where = d.subject === undefined ? '' : ` (${d.subject})`;
+      const fix = d.fix === undefined ? '' : `\n    fix: ${d.fix.replaceAll('\n', '\n    ')}`;
+      return `${d.severity}${where} ${d.code}: ${d.message}${fix}\n`;
+    })
+    .join('');
+}
+
+export function formatPlanText(plan: Plan): string {
+  let out = `Plan ${plan.id} for pool ${plan.pool}: ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}. Nothing has run.\n`;
+  if (plan.diagnostics.length > 0) out += `\n${formatDiagnostics(plan.diagnostics)}`;
+  if (plan.steps.length === 0) {
+    out += plan.diagnostics.some((d) => d.severity === 'error')
+      ? '\nNothing is planned until the errors above are fixed.\n'
+      : '\nNothing to do: the machine already matches the layout.\n';
+    return out;
+  }
+  plan.steps.forEach((step, i) => {
+    out += `\n${String(i + 1).padStart(2)}. ${BADGE[step.risk] ?? step.risk} ${step.title}\n`;
+    out += `    why: ${step.why.text} (${step.why.element})\n`;
+    if (step.preview.kind === 'command') out += `    $ ${step.preview.shell}\n`;
+    else {
+      out += `    ${step.preview.previous === null ? 'new file' : 'change'} ${step.preview.path}:\n`;
+      out += step.preview.diff
+        .split('\n')
+        .filter((line) => !line.startsWith('Index: ') && !line.startsWith('====='))
+        .map((line) => (line === '' ? '' : `    ${line}`))
+        .join('\n')
+        .replace(/\n*$/, '\n');
+    }
+    out += `    undo: ${step.undo.text}\n`;
+    for (const line of step.undo.shell) out += `      $ ${line}\n`;
+  });
+  if (plan.nextSteps.length > 0)
+    out += `\nAfterwards:\n${plan.nextSteps.map((s) => `  - ${s}\n`).join('')}`;
+  return out;
+}

@@ -1,0 +1,135 @@
+// Idempotence on the demo machine: realise the seed plan by hand on a copy of the demo (the new
+// datasets in `zfs list`, the files written), read it again, and re-plan: nothing left to do.
+// Also checks that the plan files are read through the Host, absent files as null.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Inventory } from '../../shared/model/inventory';
+import type { Plan } from '../../shared/model/plan';
+import { seedLayout } from '../../shared/planner/examples';
+import { plan } from '../../shared/planner/plan';
+import { buildDemoMachine } from '../../test/machines/demo-machine';
+import type { VirtualHost } from '../host/virtual-host';
+import { ZFS_LIST_ARGV } from '../inventory/commands';
+import { readInventory } from '../inventory/read-inventory';
+import { readPlanFiles } from './read-plan-files';
+
+const ID = '0123456789abcdef';
+
+async function planOn(host: VirtualHost): Promise<{ inventory: Inventory; plan: Plan }> {
+  const inventory = await readInventory(host);
+  const layout = seedLayout(inventory);
+  const read = await readPlanFiles(host, inventory, layout);
+  return {
+    inventory,
+    plan: plan(inventory, layout, { id: ID, now: '2026-11-28T00:00:00Z', ...read }),
+  };
+}
+
+/** `zfs list -Hp` lines as OpenZFS prints them for what the plan creates (columns of ZFS_LIST_ARGV). */
+function zfsLines(which: {
+  system: boolean;
+  esp: boolean;
+  volume: boolean;
+  systemStamped: boolean;
+}): string {
+  const props = (role: string, system: string) => `on\t${role}\t${system}\t${ID}`;
+  const lines: string[] = [];
+  if (which.system)
+    lines.push(
+      `zroot/new-system\tfilesystem\t4294967296\t600000000000\t4294967296\tlegacy\tno\ton\tlz4\toff\t-\t-\t-\t0\t-\t1795000000\t${props('system', which.systemStamped ? 'new-system' : '-')}`,
+    );
+  if (which.esp)
+    lines.push(
+      `zroot/new-system/fake-efi\tvolume\t56623104\t600056623104\t1048576\t-\t-\t-\tlz4\toff\t-\t52428800\t4096\t56623104\t-\t1795000001\t${props('system-esp', 'new-system')}`,
+    );
+  if (which.volume)
+    lines.push(
+      `zroot/vm/macos\tvolume\t139594350592\t600000000000\t57344\t-\t-\t-\tlz4\toff\t-\t137438953472\t16384\t139594350592\t-\t1795000002\t${props('vm-volume', 'macos-disk')}`,
+    );
+  return lines.join('\n');
+}
+
+async function addDatasets(host: VirtualHost, lines: string): Promise<void> {
+  const before = await host.run(ZFS_LIST_ARGV);
+  host.command(ZFS_LIST_ARGV, {
+    stdout: `${before.stdout.replace(/\n$/, '')}\n${lines}\n`,
+    stderr: '',
+    exitCode: 0,
+  });
+}
+
+function fileOf(p: Plan, path: string): string {
+  for (const s of p.steps)
+    if (s.preview.kind === 'file' && s.preview.path === path) return s.preview.content;
+  throw new Error(`no ${path} in the plan`);
+}
+
+describe('readPlanFiles', () => {
+  it('reads configuration.nix through the host and gives absent files and directories as null/false', async () => {
+    const host = buildDemoMachine();
+    const inventory = await readInventory(host);
+    const read = await readPlanFiles(host, inventory, seedLayout(inventory));
+    expect(read.files['/etc/nixos/configuration.nix']).toContain(
+      'imports = [ ./hardware-configuration.nix ];',
+    );
+    expect(read.files['/etc/nixos/cohabit.nix']).toBeNull();
+    expect(read.files['/var/lib/cohabit/vms/macos.xml']).toBeNull();
+    expect(read.dirs['/mnt/cohabit']).toBe(false);
+    expect(read.notRecorded).toEqual([]);
+  });
+});
+
+describe('idempotence on the demo machine', () => {
+  let first: Plan;
+  beforeAll(async () => {
+    first = (await planOn(buildDemoMachine())).plan;
+  });
+
+  it('plans the whole seed layout on the untouched demo', () => {
+    expect(first.steps.length).toBeGreaterThan(20);
+  });
+
+  it('plans nothing once the seed plan is realised', async () => {
+    const host = buildDemoMachine();
+    await addDatasets(
+      host,
+      zfsLines({ system: true, esp: true, volume: true, systemStamped: true }),
+    );
+    for (const path of [
+      '/etc/nixos/cohabit.nix',
+      '/etc/nixos/configuration.nix',
+      '/var/lib/cohabit/vms/macos.xml',
+    ])
+      host.file(path, fileOf(first, path));
+    host.mkdirp('/mnt/cohabit/new-system');
+    const { plan: again } = await planOn(host);
+    expect(again.steps).toEqual([]);
+    expect(again.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('plans only what is missing when the layout is partly realised', async () => {
+    const host = buildDemoMachine();
+    // The volume exists and the main module is written, but the system's install never finished.
+    await addDatasets(
+      host,
+      zfsLines({ system: true, esp: true, volume: true, systemStamped: false }),
+    );
+    host.file('/etc/nixos/cohabit.nix', fileOf(first, '/etc/nixos/cohabit.nix'));
+    host.mkdirp('/mnt/cohabit');
+    const { plan: again } = await planOn(host);
+    const verbs = again.steps.map((s) => s.call.verb);
+    expect(verbs).not.toContain('zfs.createDataset');
+    expect(verbs).not.toContain('zfs.createVolume');
+    expect(verbs).toContain('nixos.install');
+    const files = again.steps.flatMap((s) => (s.preview.kind === 'file' ? [s.preview.path] : []));
+    expect(files).toEqual([
+      '/mnt/cohabit/new-system/etc/nixos/configuration.nix',
+      '/mnt/cohabit/new-system/etc/nixos/cohabit.nix',
+      '/etc/nixos/configuration.nix',
+      '/var/lib/cohabit/vms/macos.xml',
+    ]);
+    expect(again.steps.find((s) => s.call.verb === 'fs.mkdir')?.call.args).toEqual({
+      path: '/mnt/cohabit/new-system',
+      mode: 0o755,
+    });
+  });
+});

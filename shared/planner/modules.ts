@@ -1,0 +1,253 @@
+// The Nix text the planner writes: the new system's cohabit.nix and configuration.nix, and the
+// main system's cohabit.nix (GRUB chain entries, VFIO, libvirt, sanoid). Built as Nix values and
+// printed by the emitter, so every name and label is escaped in one place.
+import { emitGrubChainEntry, zfsGrubPath } from '../emit/grub';
+import {
+  emitNixModule,
+  mkForce,
+  multiline,
+  nixPath,
+  withComment,
+  type NixAttrs,
+  type NixValue,
+} from '../emit/nix';
+import { vfioModuleBody, type VfioModuleInput } from '../emit/vfio-module';
+import type { Inventory } from '../model/inventory';
+import type { Layout, NixosSystem } from '../model/layout';
+import { fakeEfiPartition } from './planner-paths';
+
+const HEADER =
+  'Written by Cohabit. Changes here are overwritten when Cohabit applies a new plan; put your own settings in configuration.nix.';
+
+/** The new system's own configuration.nix: Cohabit writes it before nixos-generate-config, which then keeps it. */
+export function newSystemConfiguration(system: NixosSystem): string {
+  return emitNixModule(
+    {
+      imports: [
+        withComment(
+          'Disks and filesystems, written by nixos-generate-config.',
+          nixPath('./hardware-configuration.nix'),
+        ),
+        withComment(
+          'Boot, LUKS, hostId and the user, written by Cohabit.',
+          nixPath('./cohabit.nix'),
+        ),
+      ],
+    },
+    {
+      args: ['...'],
+      header: `The configuration of ${system.label}, made by Cohabit. Add your own settings here.`,
+    },
+  );
+}
+
+export function newSystemModule(inventory: Inventory, system: NixosSystem): string {
+  const nixos = inventory.os.nixos;
+  const mainHostId = nixos?.hostId ?? inventory.os.hostId ?? '';
+  const hostId = system.hostId.policy === 'new' ? system.hostId.value : mainHostId;
+  const boot: NixAttrs = {};
+  if (system.copyFromMain.luks && nixos !== null && nixos.luksDevices.length > 0) {
+    const devices: NixAttrs = {};
+    for (const d of nixos.luksDevices) {
+      const dev: NixAttrs = { device: d.device };
+      if (d.keyFile !== null) dev.keyFile = d.keyFile;
+      if (d.preLvm !== null) dev.preLVM = d.preLvm;
+      devices[d.name] = dev;
+    }
+    const keys = [
+      ...new Set(nixos.luksDevices.map((d) => d.keyFile).filter((k): k is string => k !== null)),
+    ];
+    const initrd: NixAttrs = {
+      luks: {
+        devices: withComment(
+          'The pool sits on these LUKS devices, as on the main system.',
+          devices,
+        ),
+      },
+    };
+    if (keys.length > 0) {
+      const secrets: NixAttrs = {};
+      for (const key of keys) secrets[key] = key;
+      initrd.secrets = withComment(
+        "Key files reach the initrd as secrets (GRUB's old extra-initrd option is gone). Cohabit copied them into this system.",
+        secrets,
+      );
+    }
+    boot.initrd = initrd;
+  }
+  const grub: NixAttrs = {
+    enable: true,
+    device: withComment(
+      "Write grub.cfg without installing GRUB anywhere: the main system's GRUB chains to it.",
+      'nodev',
+    ),
+    efiSupport: true,
+    efiInstallAsRemovable: withComment(
+      "GRUB goes onto the fake ESP only, never into the firmware's boot entries.",
+      true,
+    ),
+    zfsSupport: true,
+  };
+  if (nixos?.grub?.enableCryptodisk === true) grub.enableCryptodisk = true;
+  boot.loader = {
+    grub,
+    efi: {
+      efiSysMountPoint: withComment(
+        "The fake ESP: a small FAT zvol inside this system's dataset.",
+        '/efi',
+      ),
+      canTouchEfiVariables: withComment(
+        'Required by efiInstallAsRemovable; the main system owns the boot entries.',
+        false,
+      ),
+    },
+  };
+  if (system.copyFromMain.zfs) boot.supportedFilesystems = ['zfs'];
+  if (system.hostId.policy === 'new' && system.hostId.value !== mainHostId) {
+    boot.zfs = {
+      forceImportRoot: withComment(
+        'This system has its own hostId, so the root pool always looks imported by another host; from stateVersion 26.11 NixOS would refuse it.',
+        true,
+      ),
+    };
+  } else if (
+    system.copyFromMain.zfs &&
+    nixos?.forceImportRoot !== null &&
+    nixos?.forceImportRoot !== undefined
+  ) {
+    boot.zfs = { forceImportRoot: withComment('As on the main system.', nixos.forceImportRoot) };
+  }
+  const user: NixAttrs = {
+    isNormalUser: true,
+    hashedPassword: system.user.passwordHash,
+  };
+  if (system.user.wheel) user.extraGroups = ['wheel'];
+  return emitNixModule(
+    {
+      boot,
+      networking: {
+        hostId: withComment(
+          system.hostId.policy === 'reuse'
+            ? "The main system's hostId: both systems are this one machine."
+            : 'A hostId of its own, as chosen in the layout.',
+          hostId,
+        ),
+      },
+      fileSystems: {
+        '/efi': {
+          device: withComment(
+            "nixos-generate-config writes the partition's /dev/zd* or UUID name; the zvol path is the stable one.",
+            mkForce(fakeEfiPartition(system.dataset)),
+          ),
+          fsType: withComment('fsType has no default any more: always set it.', 'vfat'),
+        },
+      },
+      users: { users: { [system.user.name]: user } },
+      system: { stateVersion: system.stateVersion ?? nixos?.stateVersion ?? '25.11' },
+    },
+    { header: HEADER },
+  );
+}
+
+/** One GRUB entry per system: find the pool by its label, load the system's own grub.cfg. */
+export function chainEntries(layout: Layout): string {
+  return layout.systems
+    .map((s) =>
+      emitGrubChainEntry({
+        title: s.label,
+        pool: layout.pool,
+        // The new system's /boot is a directory of its own dataset (nothing else is offered).
+        configPath: zfsGrubPath(s.dataset, '/boot/grub/grub.cfg'),
+        id: `cohabit-${s.id}`,
+      }),
+    )
+    .join('\n');
+}
+
+function isAttrs(value: NixValue): value is NixAttrs {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
+}
+
+/** Merges module bodies key by key; two definitions of one option are a planner bug. */
+function merge(into: NixAttrs, from: NixAttrs, at = ''): NixAttrs {
+  for (const [key, value] of Object.entries(from)) {
+    const existing = into[key];
+    if (existing === undefined) into[key] = value;
+    else if (isAttrs(existing) && isAttrs(value)) merge(existing, value, `${at}${key}.`);
+    else throw new Error(`the main module defines ${at}${key} twice`);
+  }
+  return into;
+}
+
+export interface MainModuleInput {
+  layout: Layout;
+  vfio: VfioModuleInput | null;
+  forceImportRoot: boolean;
+}
+
+export function mainModule(input: MainModuleInput): string {
+  const { layout } = input;
+  const body: NixAttrs = {};
+  if (layout.systems.length > 0) {
+    merge(body, {
+      boot: {
+        loader: {
+          grub: {
+            extraEntries: withComment(
+              "One entry per system in the pool: GRUB loads that system's own menu from its dataset.",
+              multiline(chainEntries(layout)),
+            ),
+          },
+        },
+      },
+    });
+  }
+  if (input.forceImportRoot) {
+    merge(body, {
+      boot: {
+        zfs: {
+          forceImportRoot: withComment(
+            'Another system in this pool has its own hostId, so the pool may look imported by another host at boot.',
+            true,
+          ),
+        },
+      },
+    });
+  }
+  if (input.vfio !== null && input.vfio.devices.length > 0) merge(body, vfioModuleBody(input.vfio));
+  else if (input.vfio !== null)
+    // VMs without passed devices need libvirt but nothing of VFIO.
+    merge(body, {
+      virtualisation: {
+        libvirtd: { enable: withComment('libvirt runs the VMs of the layout.', true) },
+      },
+    });
+  const sanoid = layout.volumes.filter((v) => v.snapshots.policy === 'sanoid');
+  if (sanoid.length > 0) {
+    const datasets: NixAttrs = {};
+    for (const vol of sanoid) {
+      if (vol.snapshots.policy !== 'sanoid') continue;
+      datasets[vol.dataset] = {
+        autosnap: true,
+        autoprune: true,
+        hourly: vol.snapshots.hourly,
+        daily: vol.snapshots.daily,
+        monthly: vol.snapshots.monthly,
+      };
+    }
+    merge(body, {
+      services: {
+        sanoid: {
+          enable: withComment('Takes and prunes the snapshots of the VM volumes.', true),
+          datasets,
+        },
+      },
+    });
+  }
+  return emitNixModule(body, { header: HEADER });
+}

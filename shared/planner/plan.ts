@@ -1,0 +1,542 @@
+// plan(inventory, layout, context): the Steps that take this machine to the layout, each one verb
+// with its preview and undo. Whatever is already realised is skipped, so a plan for a realised
+// layout is empty; a layout with an error-severity diagnostic gets no steps at all.
+import { createTwoFilesPatch } from 'diff';
+import { analyzeSelection } from '../analysis/passthrough';
+import { emitDomainXml, type DomainHostdev } from '../emit/libvirt-domain';
+import { shellQuote } from '../emit/shell-quote';
+import type { VfioDevice, VfioModuleInput } from '../emit/vfio-module';
+import { diagnostic, type Diagnostic } from '../model/diagnostic';
+import type { Inventory } from '../model/inventory';
+import type { Layout, NixosSystem } from '../model/layout';
+import { PLAN_FORMAT, type Plan, type Step, type StepPreview } from '../model/plan';
+import { verbSpecs, type Verb, type VerbArgs } from '../ops/verbs';
+import { mainModule, newSystemConfiguration, newSystemModule } from './modules';
+import { addImport } from './nix-imports';
+import {
+  DEFAULT_MOUNT_ROOT,
+  FAKE_EFI_SIZE_BYTES,
+  IMPORT_LINE,
+  VM_XML_DIR,
+  fakeEfiDataset,
+  fakeEfiDevice,
+  fakeEfiPartition,
+  findDataset,
+  isManaged,
+  isSystemInstalled,
+  mainConfigurationPath,
+  mainModulePath,
+  systemMountPoint,
+  vmXmlPath,
+} from './planner-paths';
+import { sha256Hex } from './sha256';
+import { validate } from './validate';
+
+export interface PlanContext {
+  /** 16 hex digits; stamped as cohabit:journal on what the plan creates. */
+  id: string;
+  /** ISO time of planning. */
+  now: string;
+  /** Current content of each file the plan reads or writes (see planInputs); null = absent. */
+  files: Record<string, string | null>;
+  /** Whether each directory planInputs lists exists; a directory not listed counts as absent. */
+  dirs?: Record<string, boolean>;
+  mountRoot?: string;
+}
+
+/** The files and directories plan() needs to know about, for the side that reads the machine. */
+export function planInputs(
+  inventory: Inventory,
+  layout: Layout,
+  mountRoot = DEFAULT_MOUNT_ROOT,
+): { files: string[]; dirs: string[] } {
+  const files = [mainConfigurationPath(inventory), mainModulePath(inventory)];
+  for (const vm of layout.vms) files.push(vmXmlPath(vm.name));
+  const dirs = [...ancestors(mountRoot), mountRoot];
+  for (const s of layout.systems) dirs.push(systemMountPoint(mountRoot, s.id));
+  dirs.push(...ancestors(VM_XML_DIR), VM_XML_DIR);
+  return { files, dirs: [...new Set(dirs)] };
+}
+
+// Every NixOS system has these; asking a recorded snapshot about them would only add noise.
+const ALWAYS_PRESENT = new Set(['/var', '/var/lib']);
+
+function ancestors(path: string): string[] {
+  const parts = path.split('/').filter((p) => p !== '');
+  return parts
+    .slice(0, -1)
+    .map((_, i) => `/${parts.slice(0, i + 1).join('/')}`)
+    .filter((dir) => !ALWAYS_PRESENT.has(dir));
+}
+
+/** Canonical JSON (sorted keys) so that the same layout always has the same hash. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+class StepList {
+  readonly steps: Step[] = [];
+  private readonly specs;
+  constructor(journal: string) {
+    this.specs = verbSpecs(journal);
+  }
+
+  add<V extends Verb>(
+    verb: V,
+    args: VerbArgs<V>,
+    title: string,
+    why: { element: string; text: string },
+    previous: string | null = null,
+  ): void {
+    const spec = this.specs[verb];
+    const argv = spec.argv(args);
+    let preview: StepPreview;
+    if (argv !== null) preview = { kind: 'command', argv, shell: shellQuote(argv) };
+    else {
+      const file = args as unknown as { path: string; content: string };
+      preview = {
+        kind: 'file',
+        path: file.path,
+        diff: createTwoFilesPatch(
+          file.path,
+          file.path,
+          previous ?? '',
+          file.content,
+          previous === null ? '(absent)' : 'current',
+          'planned',
+        ),
+        content: file.content,
+        previous,
+      };
+    }
+    const undo = spec.undo(args);
+    this.steps.push({
+      id: `s${String(this.steps.length + 1).padStart(2, '0')}`,
+      call: { verb, args },
+      title,
+      why,
+      risk: spec.risk(args),
+      preview,
+      undo: { text: undo.text, argv: undo.argv, shell: undo.argv.map((a) => shellQuote(a)) },
+    });
+  }
+
+  write(
+    path: string,
+    content: string,
+    previous: string | null,
+    title: string,
+    why: { element: string; text: string },
+    mode = 0o644,
+  ): void {
+    this.add(
+      'file.write',
+      { path, content, mode, previousSha256: previous === null ? null : sha256Hex(previous) },
+      title,
+      why,
+      previous,
+    );
+  }
+}
+
+export function plan(inventory: Inventory, layout: Layout, context: PlanContext): Plan {
+  const diagnostics = validate(inventory, layout);
+  const base = {
+    format: PLAN_FORMAT,
+    id: context.id,
+    createdAt: context.now,
+    pool: layout.pool,
+    layoutSha256: sha256Hex(canonicalJson(layout)),
+  } as const;
+  if (diagnostics.some((d) => d.severity === 'error'))
+    return { ...base, steps: [], diagnostics, nextSteps: [] };
+
+  const list = new StepList(context.id);
+  const mountRoot = context.mountRoot ?? DEFAULT_MOUNT_ROOT;
+  const dirs = { ...(context.dirs ?? {}) };
+  const mkdirs = (path: string, element: string) => {
+    for (const dir of [...ancestors(path), path]) {
+      if (dirs[dir] === true) continue;
+      list.add('fs.mkdir', { path: dir, mode: 0o755 }, `Create the directory ${dir}`, {
+        element,
+        text: `${path} must exist first.`,
+      });
+      dirs[dir] = true;
+    }
+  };
+  const nextSteps: string[] = [];
+
+  layout.systems.forEach((system, i) => {
+    if (planSystem(inventory, system, `systems[${i}]`, list, mountRoot, mkdirs))
+      nextSteps.push(
+        `Reboot and choose "${system.label}" in the GRUB menu, then log in as ${system.user.name}.`,
+      );
+  });
+
+  layout.volumes.forEach((vol, i) => {
+    const existing = findDataset(inventory, vol.dataset);
+    if (existing !== undefined && isManaged(existing, 'vm-volume')) return;
+    list.add(
+      'zfs.createVolume',
+      {
+        dataset: vol.dataset,
+        sizeBytes: vol.sizeBytes,
+        volblocksizeBytes: vol.volblocksizeBytes,
+        sparse: vol.provisioning === 'sparse',
+        compression: vol.compression,
+        role: 'vm-volume',
+        system: vol.id,
+      },
+      `Create the ${vol.provisioning} volume ${vol.dataset}`,
+      { element: `volumes[${i}]`, text: `The VM disk ${vol.id} of the layout.` },
+    );
+  });
+
+  const vfio = vfioInput(inventory, layout);
+  planMain(inventory, layout, vfio, context.files, list, diagnostics);
+
+  layout.vms.forEach((vm, i) => {
+    const volume = layout.volumes.find((vol) => vol.id === vm.volume);
+    if (volume === undefined) return;
+    const candidate = analyzeSelection(analysisContext(inventory, layout), vm.devices);
+    const pci = new Map(inventory.pci.map((d) => [d.address, d]));
+    const hostdevs: DomainHostdev[] = candidate.passTogether.map((address) => {
+      const d = pci.get(address);
+      const cls = d?.classCode ?? '';
+      return {
+        address,
+        multifunctionGroup: d?.slot,
+        kind: cls.startsWith('03') ? 'gpu' : cls === '0c03' ? 'usb-controller' : 'other',
+      };
+    });
+    const xml = emitDomainXml({
+      name: vm.name,
+      memoryMiB: vm.memoryMiB,
+      vcpus: vm.vcpus,
+      hugepages: vm.hugepages,
+      systemDisk: `/dev/zvol/${volume.dataset}`,
+      openCoreImage: vm.openCoreImage ?? `${VM_XML_DIR}/${vm.name}-opencore.img`,
+      // NixOS's libvirtd links QEMU's own edk2 images here (qemu.ovmf is gone since 25.11).
+      ovmfCode: '/run/libvirt/nix-ovmf/edk2-x86_64-code.fd',
+      ovmfVars: '/run/libvirt/nix-ovmf/edk2-i386-vars.fd',
+      hostdevs,
+      macOS: vm.kind === 'macos',
+    });
+    const path = vmXmlPath(vm.name);
+    const previous = context.files[path] ?? null;
+    if (previous === xml) return;
+    mkdirs(VM_XML_DIR, `vms[${i}]`);
+    list.write(path, xml, previous, `Write the libvirt definition of ${vm.name}`, {
+      element: `vms[${i}]`,
+      text: `The VM ${vm.name}: ${vm.vcpus} vCPUs, ${vm.memoryMiB} MiB, ${candidate.passTogether.join(', ') || 'no devices'}.`,
+    });
+    list.add(
+      'libvirt.define',
+      { name: vm.name, xmlPath: path },
+      `Define the VM ${vm.name} in libvirt`,
+      {
+        element: `vms[${i}]`,
+        text: 'libvirt reads the definition once; the file stays for reference.',
+      },
+    );
+    nextSteps.push(
+      `After the reboot, start the VM with: virsh --connect qemu:///system start ${vm.name}`,
+    );
+  });
+
+  if (list.steps.some((s) => s.call.verb === 'nixos.rebuild'))
+    nextSteps.unshift('Reboot: the main system boots the new generation with the changes above.');
+  return { ...base, steps: list.steps, diagnostics, nextSteps: [...new Set(nextSteps)] };
+}
+
+function analysisContext(inventory: Inventory, layout: Layout) {
+  return {
+    inventory,
+    facts: { sysfs: true, disks: true, usb: true, network: true },
+    hostHeadless: layout.host.headless,
+  };
+}
+
+/** Returns whether any step was added for the system (false when it is already installed). */
+function planSystem(
+  inventory: Inventory,
+  system: NixosSystem,
+  element: string,
+  list: StepList,
+  mountRoot: string,
+  mkdirs: (path: string, element: string) => void,
+): boolean {
+  if (isSystemInstalled(inventory, system.dataset, system.id)) return false;
+  const why = (text: string) => ({ element, text });
+  const ds = system.dataset;
+  const root = systemMountPoint(mountRoot, system.id);
+  const existing = findDataset(inventory, ds);
+  if (existing === undefined)
+    list.add(
+      'zfs.createDataset',
+      { dataset: ds, role: 'system' },
+      `Create the dataset ${ds}`,
+      why(
+        `"${system.label}" lives in its own dataset of the pool, mounted the legacy way like the main system's.`,
+      ),
+    );
+  const esp = findDataset(inventory, fakeEfiDataset(ds));
+  if (esp === undefined) {
+    list.add(
+      'zfs.createVolume',
+      {
+        dataset: fakeEfiDataset(ds),
+        sizeBytes: FAKE_EFI_SIZE_BYTES,
+        volblocksizeBytes: 4096,
+        sparse: false,
+        compression: 'lz4',
+        role: 'system-esp',
+        system: system.id,
+      },
+      `Create the 50 MiB fake ESP volume ${fakeEfiDataset(ds)}`,
+      why(
+        "NixOS's GRUB module needs an EFI system partition to install to; this small zvol is one the firmware never sees.",
+      ),
+    );
+    list.add(
+      'disk.waitForDevice',
+      { path: fakeEfiDevice(ds), timeoutSeconds: 30 },
+      "Wait for the volume's device node",
+      why('udev creates /dev/zvol links a moment after zfs create.'),
+    );
+    list.add(
+      'disk.partitionEsp',
+      { device: fakeEfiDevice(ds) },
+      'Give the fake ESP a GPT with one EF00 partition',
+      why("GRUB's EFI install expects an EFI system partition."),
+    );
+    list.add(
+      'disk.waitForDevice',
+      { path: fakeEfiPartition(ds), timeoutSeconds: 30 },
+      "Wait for the partition's device node",
+      why('The kernel re-reads the partition table; udev then adds -part1.'),
+    );
+    list.add(
+      'disk.mkfsFat',
+      { device: fakeEfiPartition(ds), label: 'FAKEEFI' },
+      'Format the fake ESP as FAT',
+      why('An ESP is a FAT filesystem.'),
+    );
+  }
+  mkdirs(root, element);
+  list.add(
+    'fs.mount',
+    { source: ds, target: root, fstype: 'zfs', options: [] },
+    `Mount ${ds} at ${root}`,
+    why('nixos-install installs into a mounted root.'),
+  );
+  list.add(
+    'fs.mkdir',
+    { path: `${root}/efi`, mode: 0o755 },
+    'Create the ESP mount point',
+    why('The new system mounts its fake ESP at /efi.'),
+  );
+  list.add(
+    'fs.mount',
+    { source: fakeEfiPartition(ds), target: `${root}/efi`, fstype: 'vfat', options: [] },
+    `Mount the fake ESP at ${root}/efi`,
+    why("nixos-install puts GRUB's EFI files there."),
+  );
+  list.add(
+    'fs.mkdir',
+    { path: `${root}/etc`, mode: 0o755 },
+    'Create /etc in the new system',
+    why('Cohabit writes the configuration before nixos-generate-config.'),
+  );
+  list.add(
+    'fs.mkdir',
+    { path: `${root}/etc/nixos`, mode: 0o755 },
+    'Create /etc/nixos in the new system',
+    why('Cohabit writes the configuration before nixos-generate-config.'),
+  );
+  list.write(
+    `${root}/etc/nixos/configuration.nix`,
+    newSystemConfiguration(system),
+    null,
+    "Write the new system's configuration.nix",
+    why(
+      'Written before nixos-generate-config, which keeps an existing configuration.nix and writes only hardware-configuration.nix, so this preview is exactly what is installed.',
+    ),
+  );
+  list.write(
+    `${root}/etc/nixos/cohabit.nix`,
+    newSystemModule(inventory, system),
+    null,
+    "Write the new system's cohabit.nix",
+    why('Boot from ZFS like the main system: LUKS, GRUB on the fake ESP, hostId, the user.'),
+  );
+  list.add(
+    'nixos.generateConfig',
+    { root },
+    "Detect the new system's hardware",
+    why(
+      'hardware-configuration.nix: the root dataset, the fake ESP and the kernel modules this machine needs.',
+    ),
+  );
+  const nixos = inventory.os.nixos;
+  if (system.copyFromMain.luks && nixos !== null) {
+    const keys = [
+      ...new Set(nixos.luksDevices.map((d) => d.keyFile).filter((k): k is string => k !== null)),
+    ];
+    for (const key of keys)
+      list.add(
+        'file.copySecret',
+        { source: key, target: `${root}${key}`, mode: 0o400 },
+        `Copy the LUKS key file ${key} into the new system`,
+        why(
+          "boot.initrd.secrets reads it from the new system's own root when it builds the initrd.",
+        ),
+      );
+  }
+  list.add(
+    'nixos.install',
+    { root },
+    `Install NixOS into ${ds}`,
+    why(
+      'Builds the system and writes its /boot/grub/grub.cfg, which the main GRUB chains to. The password comes from the layout, so no prompt.',
+    ),
+  );
+  list.add(
+    'zfs.setUserProp',
+    { dataset: ds, property: 'cohabit:system', value: system.id, previous: null },
+    'Mark the system as installed',
+    why('The stamp tells the next plan that this system is complete.'),
+  );
+  list.add(
+    'fs.unmount',
+    { target: `${root}/efi`, source: fakeEfiPartition(ds), fstype: 'vfat', options: [] },
+    'Unmount the fake ESP',
+    why('Nothing stays mounted after the install.'),
+  );
+  list.add(
+    'fs.unmount',
+    { target: root, source: ds, fstype: 'zfs', options: [] },
+    `Unmount ${ds}`,
+    why('Nothing stays mounted after the install.'),
+  );
+  return true;
+}
+
+function vfioInput(inventory: Inventory, layout: Layout): VfioModuleInput | null {
+  const devices: VfioDevice[] = [];
+  let bindByAddress = false;
+  const pci = new Map(inventory.pci.map((d) => [d.address, d]));
+  for (const vm of layout.vms) {
+    if (vm.devices.length === 0) continue;
+    const candidate = analyzeSelection(analysisContext(inventory, layout), vm.devices);
+    bindByAddress ||= candidate.bindByAddress;
+    for (const address of candidate.passTogether) {
+      const d = pci.get(address);
+      if (d === undefined || devices.some((x) => x.address === address)) continue;
+      devices.push({
+        address,
+        vendorId: d.vendorId,
+        deviceId: d.deviceId,
+        classCode: d.classCode,
+        hostDriver: d.driver,
+      });
+    }
+  }
+  if (layout.vms.length === 0) return null;
+  const hugepagesMiB = layout.vms
+    .filter((vm) => vm.hugepages)
+    .reduce((sum, vm) => sum + vm.memoryMiB, 0);
+  return {
+    cpuVendor: inventory.cpu?.vendor ?? 'other',
+    devices,
+    bindByAddress,
+    hugepages: hugepagesMiB > 0 ? { sizeKiB: 2048, count: Math.ceil(hugepagesMiB / 2) } : null,
+    libvirt: true,
+  };
+}
+
+function planMain(
+  inventory: Inventory,
+  layout: Layout,
+  vfio: VfioModuleInput | null,
+  files: Record<string, string | null>,
+  list: StepList,
+  diagnostics: Diagnostic[],
+): void {
+  const forceImportRoot = layout.systems.some(
+    (s) =>
+      s.hostId.policy === 'new' &&
+      s.hostId.value !== (inventory.os.nixos?.hostId ?? inventory.os.hostId),
+  );
+  const sanoid = layout.volumes.some((v) => v.snapshots.policy === 'sanoid');
+  if (layout.systems.length === 0 && vfio === null && !sanoid && !forceImportRoot) return;
+  const content = mainModule({ layout, vfio, forceImportRoot });
+  const modulePath = mainModulePath(inventory);
+  const configPath = mainConfigurationPath(inventory);
+  const why = {
+    element: 'host',
+    text: 'The main system boots the other systems and runs the VMs.',
+  };
+  if (inventory.os.nixos?.flake === true) {
+    diagnostics.push(
+      diagnostic(
+        'main.flake-module',
+        'warning',
+        'Your system is a flake: Cohabit edits none of its files. Add the module below and rebuild.',
+        {
+          subject: 'host',
+          source: modulePath,
+          fix: `Save this as cohabit.nix beside your host's configuration, add ${IMPORT_LINE} to that host's modules (or imports) list, then run nixos-rebuild boot:\n\n${content}`,
+        },
+      ),
+    );
+    return;
+  }
+  let changed = false;
+  const previousModule = files[modulePath] ?? null;
+  if (previousModule !== content) {
+    list.write(modulePath, content, previousModule, `Write ${modulePath}`, {
+      ...why,
+      text: "GRUB entries for the new systems, VFIO for the passed devices, libvirt and snapshots, in a file of Cohabit's own.",
+    });
+    changed = true;
+  }
+  const config = files[configPath] ?? null;
+  const manual = (reason: string) =>
+    diagnostics.push(
+      diagnostic(
+        'main.import-manual',
+        'warning',
+        `Cohabit will not edit ${configPath}: ${reason}.`,
+        {
+          subject: 'host',
+          source: configPath,
+          fix: `Add the line ${IMPORT_LINE} to the imports list of ${configPath} yourself, then run nixos-rebuild boot.`,
+        },
+      ),
+    );
+  if (config === null) manual('it could not be read');
+  else {
+    const edit = addImport(config, IMPORT_LINE);
+    if (edit.kind === 'refused') manual(edit.reason);
+    else if (edit.kind === 'added') {
+      list.write(configPath, edit.text, config, `Import ${IMPORT_LINE} in ${configPath}`, {
+        ...why,
+        text: 'One line in your configuration: everything else lives in cohabit.nix.',
+      });
+      changed = true;
+    }
+  }
+  if (changed)
+    list.add('nixos.rebuild', { action: 'boot' }, 'Build the main system for the next boot', {
+      ...why,
+      text: 'The GRUB menu and the kernel settings take effect at the next boot; nothing changes in the running system.',
+    });
+}
