@@ -14,6 +14,9 @@ import { LocalHost } from '../host/local-host';
 import { loadDemoHost } from '../host/select-host';
 import { SnapshotHost } from '../host/snapshot-host';
 import { readInventory } from '../inventory/read-inventory';
+import { randomBytes } from 'node:crypto';
+import { plan } from '../../shared/planner/plan';
+import { readPlanFiles } from '../planner/read-plan-files';
 
 export type BackendSource =
   { kind: 'local' } | { kind: 'demo' } | { kind: 'snapshot'; path: string };
@@ -69,6 +72,17 @@ export function createBackend(
         });
       }
       return inventory;
+    },
+    'plan:make': async (request) => {
+      const { layout } = parseRequest('plan:make', request);
+      const [h, inv] = await Promise.all([currentHost(), handlers['machine:inventory']({})]);
+      const files = await readPlanFiles(h, inv, layout);
+      return plan(inv, layout, {
+        id: randomBytes(8).toString('hex'),
+        now: new Date().toISOString(),
+        files: files.files,
+        dirs: files.dirs,
+      });
     },
     'machine:select': async (request) => {
       const { source: wanted } = parseRequest('machine:select', request);

@@ -3,6 +3,8 @@
 // Both sides parse what crosses it at runtime; the types follow from the schemas.
 import * as v from 'valibot';
 import { InventorySchema } from '../model/inventory';
+import { LayoutSchema } from '../model/layout';
+import { PlanSchema } from '../model/plan';
 
 export const MachineSourceSchema = v.picklist(['local', 'demo', 'snapshot', 'ssh']);
 
@@ -27,6 +29,11 @@ export const calls = {
   'machine:select': {
     request: v.strictObject({ source: v.picklist(['local', 'demo']) }),
     response: MachineInfoSchema,
+  },
+  /** Plans a layout against the machine shown: reads the files the planner needs, changes nothing. */
+  'plan:make': {
+    request: v.strictObject({ layout: LayoutSchema }),
+    response: PlanSchema,
   },
 } as const;
 

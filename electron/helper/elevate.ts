@@ -1,0 +1,236 @@
+// Starting the root helper from the unprivileged app or CLI: pkexec under our polkit action, sudo
+// from a terminal without a polkit agent, or the executor in-process when already root.
+import { spawn } from 'node:child_process';
+import * as v from 'valibot';
+import { errorMessage } from '../../shared/model/errors';
+import { LocalExecHost } from './exec-host';
+import type { ExecHost } from './exec-host';
+import { applyPlan, recover } from './executor';
+import { findUnfinished } from './journal';
+import { EventSchema } from './protocol';
+import type { ApplyResult, HelperEvent, Request } from './protocol';
+
+/** The installed helper; the polkit action is bound to exactly this path. */
+export const HELPER_PATH = '/opt/Cohabit/resources/helper/cohabit-helper';
+
+export type ElevationMode = 'in-process' | 'pkexec' | 'sudo';
+
+/**
+ * In-process when already root. sudo when there is no graphical session (no DISPLAY and no
+ * WAYLAND_DISPLAY) and stdin is a terminal: there is no polkit agent to show a dialog, and sudo
+ * asks on the terminal. Otherwise pkexec, whose agent is part of every desktop session.
+ */
+export function chooseElevation(facts: {
+  euid: number;
+  env: Record<string, string | undefined>;
+  stdinIsTty: boolean;
+}): ElevationMode {
+  if (facts.euid === 0) return 'in-process';
+  const graphical = Boolean(facts.env.DISPLAY) || Boolean(facts.env.WAYLAND_DISPLAY);
+  return !graphical && facts.stdinIsTty ? 'sudo' : 'pkexec';
+}
+
+export function helperArgv(mode: 'pkexec' | 'sudo', helperPath = HELPER_PATH): string[] {
+  return mode === 'pkexec'
+    ? ['pkexec', '--disable-internal-agent', helperPath]
+    : ['sudo', '--', helperPath];
+}
+
+export type OutcomeKind =
+  | 'finished'
+  | 'refused-input'
+  | 'dismissed'
+  | 'not-authorised'
+  | 'stopped-mid-step'
+  | 'exited-early';
+
+export interface HelperOutcome {
+  kind: OutcomeKind;
+  /** What to tell the user, in one paragraph. */
+  message: string;
+  result: ApplyResult | null;
+  /** The plan to offer recovery for, when the helper stopped in the middle of it. */
+  recoverPlanId: string | null;
+  exitCode: number | null;
+  unfinished?: HelperEvent & { type: 'unfinished' };
+}
+
+export interface ElevateOptions {
+  mode: ElevationMode;
+  helperPath?: string;
+  /** The environment the pkexec or sudo child gets (tests put fake ones first on PATH). */
+  env?: Record<string, string | undefined>;
+  onEvent?: (event: HelperEvent) => void;
+  signal?: AbortSignal;
+  /** In-process mode only. */
+  host?: ExecHost;
+  journalDir?: string;
+}
+
+/** Runs one request through the helper and says what became of it, whatever happened. */
+export async function runRequest(
+  request: Request,
+  options: ElevateOptions,
+): Promise<HelperOutcome> {
+  if (options.mode === 'in-process') return runInProcess(request, options);
+  const mode = options.mode;
+  const argv = helperArgv(mode, options.helperPath);
+  const emit = options.onEvent ?? (() => undefined);
+  return new Promise((resolve) => {
+    const [file = '', ...args] = argv;
+    const child = spawn(file, args, {
+      shell: false,
+      env: options.env ?? process.env,
+      // sudo asks for the password on the terminal, so its stderr stays the user's.
+      stdio: ['pipe', 'pipe', options.mode === 'sudo' ? 'inherit' : 'pipe'],
+    });
+    const { stdin, stdout } = child;
+    if (stdin === null || stdout === null) throw new Error('spawn gave no pipes');
+    const events: HelperEvent[] = [];
+    const stderr: string[] = [];
+    let buffer = '';
+    let protocolError: string | null = null;
+    stdout.setEncoding('utf8');
+    stdout.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line.trim() === '') continue;
+        let parsed: v.SafeParseResult<typeof EventSchema> | null = null;
+        try {
+          parsed = v.safeParse(EventSchema, JSON.parse(line));
+        } catch {
+          parsed = null;
+        }
+        if (parsed?.success) {
+          events.push(parsed.output);
+          emit(parsed.output);
+        } else
+          protocolError ??= `the helper wrote something that is not an event: ${line.slice(0, 200)}`;
+      }
+    });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr.push(chunk);
+      if (stderr.length > 50) stderr.shift();
+    });
+    const onAbort = () => stdin.write(JSON.stringify({ type: 'cancel' }) + '\n');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    stdin.on('error', () => undefined);
+    child.on('error', (error) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({
+        kind: 'exited-early',
+        message: `Could not start ${file}: ${errorMessage(error)}. Nothing was changed.`,
+        result: null,
+        recoverPlanId: null,
+        exitCode: null,
+      });
+    });
+    child.on('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(classify(events, code, signal, stderr.join('').trim(), protocolError, mode));
+    });
+    stdin.write(JSON.stringify(request) + '\n');
+  });
+}
+
+function classify(
+  events: HelperEvent[],
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string,
+  protocolError: string | null,
+  mode: 'pkexec' | 'sudo',
+): HelperOutcome {
+  const base = { exitCode: code, recoverPlanId: null, result: null } as const;
+  const result = events.find((e): e is HelperEvent & { type: 'result' } => e.type === 'result');
+  if (result)
+    return { ...base, kind: 'finished', message: result.result.message, result: result.result };
+  const unfinished = events.find(
+    (e): e is HelperEvent & { type: 'unfinished' } => e.type === 'unfinished',
+  );
+  if (unfinished) return { ...base, kind: 'finished', message: '', unfinished };
+  const error = events.find((e): e is HelperEvent & { type: 'error' } => e.type === 'error');
+  if (error) return { ...base, kind: 'refused-input', message: error.message };
+  const started = events.find(
+    (e): e is HelperEvent & { type: 'plan-started' } => e.type === 'plan-started',
+  );
+  if (events.length === 0 && mode === 'pkexec' && code === 126)
+    return {
+      ...base,
+      kind: 'dismissed',
+      message: 'You dismissed the authentication dialog; nothing was changed.',
+    };
+  if (events.length === 0 && mode === 'pkexec' && code === 127)
+    return {
+      ...base,
+      kind: 'not-authorised',
+      message: 'You are not authorised to apply changes (polkit refused); nothing was changed.',
+    };
+  if (events.length === 0 && mode === 'sudo' && code === 1)
+    return {
+      ...base,
+      kind: 'not-authorised',
+      message: 'sudo refused (wrong password or not allowed); nothing was changed.',
+    };
+  const how = signal !== null ? `was killed (${signal})` : `exited with code ${code ?? '?'}`;
+  if (started && !started.dryRun) {
+    const lastStarted = [...events].reverse().find((e) => e.type === 'step-started');
+    const where =
+      lastStarted?.type === 'step-started'
+        ? ` during step ${lastStarted.step} (${lastStarted.title})`
+        : '';
+    return {
+      ...base,
+      kind: 'stopped-mid-step',
+      recoverPlanId: started.planId,
+      message: `The helper ${how}${where}. The journal records every step it ran; finish the rollback (or resume) with \`cohabit recover ${started.planId}\` or the recovery offer at the next start.`,
+    };
+  }
+  const detail = protocolError ?? (stderr === '' ? '' : stderr.split('\n').slice(-3).join(' / '));
+  return {
+    ...base,
+    kind: 'exited-early',
+    message: `The helper ${how} before applying anything${detail ? `: ${detail}` : ''}. Nothing was changed.`,
+  };
+}
+
+async function runInProcess(request: Request, options: ElevateOptions): Promise<HelperOutcome> {
+  const host = options.host ?? new LocalExecHost();
+  const emit = options.onEvent ?? (() => undefined);
+  const common = {
+    host,
+    ...(options.journalDir ? { journalDir: options.journalDir } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onEvent: emit,
+  };
+  const base = { exitCode: null, recoverPlanId: null } as const;
+  try {
+    if (request.type === 'list-unfinished') {
+      const unfinished = {
+        type: 'unfinished' as const,
+        plans: await findUnfinished(host, options.journalDir),
+      };
+      return { ...base, kind: 'finished', message: '', result: null, unfinished };
+    }
+    const result =
+      request.type === 'apply'
+        ? await applyPlan(request.plan, {
+            ...common,
+            dryRun: request.dryRun,
+            expectedSha256: request.sha256,
+          })
+        : await recover(request.planId, request.mode, common);
+    return { ...base, kind: 'finished', message: result.message, result };
+  } catch (error) {
+    return {
+      ...base,
+      kind: 'stopped-mid-step',
+      message: `Applying failed: ${errorMessage(error)}. Check for an unfinished plan with \`cohabit recover\`.`,
+      result: null,
+    };
+  }
+}

@@ -1,0 +1,251 @@
+// ExecHost: a Host that may also change the machine, for the executor only (the root helper or the
+// in-process executor when Cohabit already runs as root). LocalExecHost does it on this machine.
+import { spawn } from 'node:child_process';
+import {
+  chmod,
+  chown,
+  copyFile as fsCopyFile,
+  lstat,
+  mkdir as fsMkdir,
+  open,
+  realpath as fsRealpath,
+  rename,
+  rm,
+  rmdir as fsRmdir,
+  unlink as fsUnlink,
+} from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { HostError, describeArgv } from '../host/host';
+import type { Host, HostErrorCode, RunResult } from '../host/host';
+import { LocalHost } from '../host/local-host';
+
+export interface StreamOptions {
+  /** Each line of stdout or stderr as soon as the tool prints it (a line ends at \n or \r). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface WriteOptions {
+  mode: number;
+  /** Owner of the new file; when the file exists and these are absent, its owner is kept. */
+  uid?: number;
+  gid?: number;
+  /** Names the temp file (the plan id), so a crash's leftover can be found and removed. */
+  tempTag?: string;
+}
+
+export interface ExecHost extends Host {
+  /** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
+  writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions): Promise<void>;
+  /** Copies a regular file with its mode, creating the target's directories; durable when it returns. */
+  copyFile(source: string, target: string): Promise<void>;
+  mkdir(path: string, mode: number, options?: { recursive?: boolean }): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  /** Removes a file; a missing file is not an error (undo must be repeatable after a crash). */
+  unlink(path: string): Promise<void>;
+  realpath(path: string): Promise<string>;
+  /** Appends text and fsyncs before returning: the journal's write. */
+  appendDurable(path: string, text: string): Promise<void>;
+  /** Runs argv, streaming lines; on timeout or abort the child gets SIGINT, then SIGTERM, then SIGKILL. */
+  runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult>;
+}
+
+/** The temp name an atomic write uses: fixed per plan so recovery can remove a leftover. */
+export function tempNameFor(path: string, tag: string): string {
+  return join(dirname(path), `.${basename(path)}.cohabit-${tag}.tmp`);
+}
+
+const KNOWN = new Set(['ENOENT', 'EACCES', 'ENOTDIR', 'EISDIR', 'EINVAL', 'ELOOP', 'EIO']);
+function hostError(error: unknown, target: string): HostError {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EPERM') return new HostError('EACCES', target);
+  if (code !== undefined && KNOWN.has(code)) return new HostError(code as HostErrorCode, target);
+  return new HostError(
+    'EIO',
+    target,
+    `${target}: ${error instanceof Error ? error.message : String(error)}`,
+  );
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Grace between the interrupt signals: nixos-install cleans up its mounts on SIGINT. */
+export const KILL_GRACE_MS = 3_000;
+
+export class LocalExecHost extends LocalHost implements ExecHost {
+  constructor(private readonly tempTag = 'w') {
+    super();
+  }
+
+  async writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions): Promise<void> {
+    const temp = tempNameFor(path, options.tempTag ?? this.tempTag);
+    let uid = options.uid;
+    let gid = options.gid;
+    if (uid === undefined || gid === undefined) {
+      const existing = await lstat(path).catch(() => null);
+      uid ??= existing?.uid;
+      gid ??= existing?.gid;
+    }
+    try {
+      const handle = await open(temp, 'w', 0o600);
+      try {
+        await handle.writeFile(bytes);
+        if (uid !== undefined && gid !== undefined && process.geteuid?.() === 0)
+          await handle.chown(uid, gid);
+        await handle.chmod(options.mode);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+      await fsyncPath(dirname(path));
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw hostError(error, path);
+    }
+  }
+
+  async copyFile(source: string, target: string): Promise<void> {
+    try {
+      await fsMkdir(dirname(target), { recursive: true, mode: 0o700 });
+      await fsCopyFile(source, target);
+      const s = await lstat(source);
+      await chmod(target, s.mode & 0o7777);
+      if (process.geteuid?.() === 0) await chown(target, s.uid, s.gid);
+      await fsyncPath(target);
+      await fsyncPath(dirname(target));
+    } catch (error) {
+      throw hostError(error, target);
+    }
+  }
+
+  async mkdir(path: string, mode: number, options?: { recursive?: boolean }): Promise<void> {
+    try {
+      await fsMkdir(path, { mode, recursive: options?.recursive ?? false });
+    } catch (error) {
+      throw hostError(error, path);
+    }
+  }
+
+  async rmdir(path: string): Promise<void> {
+    try {
+      await fsRmdir(path);
+    } catch (error) {
+      throw hostError(error, path);
+    }
+  }
+
+  async unlink(path: string): Promise<void> {
+    try {
+      await fsUnlink(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw hostError(error, path);
+    }
+  }
+
+  async realpath(path: string): Promise<string> {
+    try {
+      return await fsRealpath(path);
+    } catch (error) {
+      throw hostError(error, path);
+    }
+  }
+
+  async appendDurable(path: string, text: string): Promise<void> {
+    try {
+      const handle = await open(path, 'a', 0o600);
+      try {
+        await handle.appendFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw hostError(error, path);
+    }
+  }
+
+  runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult> {
+    return runStreamingLocal(argv, options);
+  }
+}
+
+/** Spawns argv (no shell) and streams its lines; shared with test hosts that run real children. */
+export function runStreamingLocal(
+  argv: readonly string[],
+  options: StreamOptions,
+  env: Record<string, string> = { LC_ALL: 'C', LANG: 'C' },
+): Promise<RunResult> {
+  const [file, ...args] = argv;
+  const target = describeArgv(argv);
+  if (file === undefined) return Promise.reject(new HostError('EINVAL', '', 'empty argv'));
+  if (options.signal?.aborted)
+    return Promise.reject(new HostError('ABORTED', target, `${target} was cancelled`));
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    const out: string[] = [];
+    const err: string[] = [];
+    let stopped: 'TIMEOUT' | 'ABORTED' | null = null;
+    const timers: NodeJS.Timeout[] = [];
+    const stop = (why: 'TIMEOUT' | 'ABORTED') => {
+      if (stopped !== null) return;
+      stopped = why;
+      child.kill('SIGINT');
+      timers.push(setTimeout(() => child.kill('SIGTERM'), KILL_GRACE_MS));
+      timers.push(setTimeout(() => child.kill('SIGKILL'), 2 * KILL_GRACE_MS));
+    };
+    const timeout = setTimeout(() => stop('TIMEOUT'), options.timeoutMs ?? 30_000);
+    const onAbort = () => stop('ABORTED');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const lines = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr', keep: string[]) => {
+      const rl = createInterface({ input: stream, crlfDelay: Infinity });
+      rl.on('line', (raw: string) => {
+        // Progress bars redraw with \r: each redraw is a line for the listener.
+        for (const line of raw.split('\r')) {
+          if (line === '') continue;
+          if (keep.length < 10_000) keep.push(line);
+          options.onLine?.(line, name);
+        }
+      });
+    };
+    lines(child.stdout, 'stdout', out);
+    lines(child.stderr, 'stderr', err);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timeout);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (error.code === 'ENOENT')
+        reject(new HostError('ENOENT', target, `${file}: command not found`));
+      else reject(new HostError('SPAWN', target, `${target}: ${error.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timeout);
+      for (const t of timers) clearTimeout(t);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (stopped === 'TIMEOUT')
+        reject(
+          new HostError(
+            'TIMEOUT',
+            target,
+            `${target} did not finish within ${options.timeoutMs ?? 30_000} ms and was stopped`,
+          ),
+        );
+      else if (stopped === 'ABORTED')
+        reject(new HostError('ABORTED', target, `${target} was cancelled`));
+      else resolve({ stdout: out.join('\n'), stderr: err.join('\n'), exitCode: code ?? 1 });
+    });
+  });
+}

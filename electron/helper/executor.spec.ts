@@ -1,0 +1,315 @@
+// The executor on a fake machine: the seed-shaped plan applies, every step failing rolls the machine
+// back to exactly where it was, hostile plans are refused before anything runs, hangs time out.
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Plan } from '../../shared/model/plan';
+import { specOf } from '../../shared/ops/verbs';
+import { FakeMachine, makeTempDirs } from '../../test/helper/fake-machine';
+import {
+  HOST_CONFIGURATION,
+  SEED_PLAN_ID,
+  planOf,
+  seedCalls,
+  seedPlan,
+} from '../../test/helper/seed-plan';
+import { applyPlan, planSha256, recover } from './executor';
+import { findUnfinished } from './journal';
+import { callOf } from './preconditions';
+import type { ApplyEvent } from './protocol';
+
+const JOURNAL = '/var/lib/cohabit';
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function machine(): Promise<FakeMachine> {
+  const base = mkdtempSync(join(tmpdir(), 'cohabit-exec-'));
+  dirs.push(base);
+  const { root, store } = makeTempDirs(base);
+  const m = new FakeMachine(root, store);
+  await m.seed({
+    '/etc/nixos/configuration.nix': { content: HOST_CONFIGURATION, mode: 0o640 },
+    '/etc/nixos/hardware-configuration.nix': { content: '{ }\n', mode: 0o644 },
+  });
+  return m;
+}
+
+describe('applyPlan on the seed-shaped plan', () => {
+  it('runs every step, streams output and progress, and leaves the machine changed as planned', async () => {
+    const m = await machine();
+    const events: ApplyEvent[] = [];
+    const result = await applyPlan(seedPlan(), {
+      host: m,
+      journalDir: JOURNAL,
+      onEvent: (e) => events.push(e),
+    });
+    expect(result.status).toBe('applied');
+    expect(m.datasets.get('zroot/nixos/new')?.props).toMatchObject({
+      'cohabit:managed': 'on',
+      'cohabit:journal': SEED_PLAN_ID,
+    });
+    expect(m.domains.has('macos')).toBe(true);
+    expect(m.generation).toBe(2);
+    expect(await readFile(m.map('/etc/nixos/configuration.nix'), 'utf8')).toContain(
+      './cohabit.nix',
+    );
+    // The plan's mode applies; the backup keeps the old one (0640) for rollback.
+    expect((await stat(m.map('/etc/nixos/configuration.nix'))).mode & 0o777).toBe(0o644);
+    expect(events.filter((e) => e.type === 'step-finished')).toHaveLength(21);
+    expect(events).toContainEqual({
+      type: 'output',
+      step: 's13',
+      stream: 'stdout',
+      line: 'installation finished!',
+    });
+    expect(events).toContainEqual({ type: 'progress', step: 's13', percent: 50 });
+    expect(await findUnfinished(m, JOURNAL)).toEqual([]);
+    // The installed system's files are in the dataset, not on the host's disk.
+    await expect(stat(m.map('/mnt/cohabit/new/nix'))).rejects.toThrow();
+  });
+
+  it('refuses to apply the same plan twice: the datasets it creates now exist', async () => {
+    const m = await machine();
+    expect((await applyPlan(seedPlan(), { host: m, journalDir: JOURNAL })).status).toBe('applied');
+    const again = await applyPlan(seedPlan(), { host: m, journalDir: JOURNAL });
+    expect(again.status).toBe('refused');
+    expect(again.problems.join('\n')).toContain('the dataset zroot/nixos/new already exists');
+  });
+
+  it('dry run checks everything and changes nothing', async () => {
+    const m = await machine();
+    const before = await m.state();
+    const result = await applyPlan(seedPlan(), { host: m, journalDir: JOURNAL, dryRun: true });
+    expect(result.status).toBe('dry-run');
+    expect(await m.state()).toEqual(before);
+    expect(m.calls.some((c) => ['create', 'destroy', 'set'].includes(c[1] ?? ''))).toBe(false);
+  });
+});
+
+describe('fault injection: step k fails, the machine is back as it was', () => {
+  const calls = seedCalls();
+  for (const when of ['before', 'after'] as const) {
+    for (const [k, call] of calls.entries()) {
+      const id = `s${String(k + 1).padStart(2, '0')}`;
+      it(`${id} ${call.verb} fails ${when === 'before' ? 'at once' : 'after doing its work'}`, async () => {
+        const m = await machine();
+        const before = await m.state();
+        const argv = specOf(call, SEED_PLAN_ID).argv(call.args);
+        const match = call.verb === 'file.write' ? call.args.path : (argv ?? []).join(' ');
+        m.fault = { match, when };
+        const result = await applyPlan(seedPlan(), { host: m, journalDir: JOURNAL });
+        expect(result.status).toBe('rolled-back');
+        expect(result.failedStep).toBe(id);
+        expect(result.notUndone).toEqual([]);
+        expect(m.fault).toBeNull();
+        expect(await m.state()).toEqual(before);
+        expect(await findUnfinished(m, JOURNAL)).toEqual([]);
+      });
+    }
+  }
+});
+
+describe('hostile plans are refused before anything runs', () => {
+  async function refusedWith(
+    plan: unknown,
+    text: string,
+    prepare?: (m: FakeMachine) => void,
+    sha?: string,
+  ) {
+    const m = await machine();
+    prepare?.(m);
+    const before = await m.state();
+    const result = await applyPlan(plan, {
+      host: m,
+      journalDir: JOURNAL,
+      ...(sha === undefined ? {} : { expectedSha256: sha }),
+    });
+    expect(result.status).toBe('refused');
+    expect(result.problems.join('\n')).toContain(text);
+    expect(await m.state()).toEqual(before);
+    expect(
+      m.calls.filter((c) => !['list', 'get'].includes(c[1] ?? '') && c[0] !== 'blkid'),
+    ).toEqual([]);
+  }
+
+  it('an unknown verb', async () => {
+    const plan = seedPlan() as unknown as { steps: { call: unknown }[] };
+    (plan.steps[2] as { call: unknown }).call = {
+      verb: 'shell.run',
+      args: { command: 'rm -rf /' },
+    };
+    await refusedWith(plan, 'plan.steps.2.call');
+  });
+
+  it('a dataset in another pool', async () => {
+    const calls = seedCalls();
+    calls[0] = { verb: 'zfs.createDataset', args: { dataset: 'tank/nixos/new', role: 'system' } };
+    await refusedWith(planOf(calls), 'tank/nixos/new is not inside the pool zroot');
+  });
+
+  it('.. in a path', async () => {
+    const plan = seedPlan();
+    const call = callOf(plan.steps[15] as Plan['steps'][number]);
+    if (call.verb !== 'file.write') throw new Error('seed changed');
+    (call.args as { path: string }).path = '/etc/nixos/../shadow';
+    await refusedWith(plan, 'path "/etc/nixos/../shadow" must be an absolute path');
+  });
+
+  it('a target that is a symbolic link to /etc/shadow', async () => {
+    await refusedWith(seedPlan(), '/etc/nixos/cohabit.nix is a symbolic link', (m) =>
+      symlinkSync('/etc/shadow', m.map('/etc/nixos/cohabit.nix')),
+    );
+  });
+
+  it('a write outside the allowed roots', async () => {
+    const calls = seedCalls();
+    calls[15] = {
+      verb: 'file.write',
+      args: { path: '/etc/shadow', content: 'x', mode: 0o644, previousSha256: null },
+    };
+    await refusedWith(planOf(calls), '/etc/shadow is outside the places Cohabit writes files');
+  });
+
+  it('destroying a dataset this plan did not create, even one Cohabit manages', async () => {
+    await refusedWith(
+      planOf([{ verb: 'zfs.destroyManaged', args: { dataset: 'zroot/nixos/root' } }]),
+      'cohabit:managed=-',
+    );
+    await refusedWith(
+      planOf([{ verb: 'zfs.destroyManaged', args: { dataset: 'zroot/data' } }]),
+      'cohabit:journal=ffffffffffffffff',
+    );
+  });
+
+  it('stamping cohabit:journal on a user dataset to destroy it later', async () => {
+    await refusedWith(
+      planOf([
+        {
+          verb: 'zfs.setUserProp',
+          args: {
+            dataset: 'zroot/nixos/root',
+            property: 'cohabit:journal',
+            value: SEED_PLAN_ID,
+            previous: null,
+          },
+        },
+      ]),
+      'cohabit:journal is stamped only when Cohabit creates a dataset',
+    );
+  });
+
+  it('a file that changed since the plan was made', async () => {
+    await refusedWith(
+      seedPlan(),
+      '/etc/nixos/configuration.nix changed since the plan was made',
+      (m) => appendFileSync(m.map('/etc/nixos/configuration.nix'), '# edited by the user\n'),
+    );
+  });
+
+  it('a plan edited after it was shown (hash mismatch)', async () => {
+    const shown = seedPlan();
+    const sha = planSha256(shown);
+    const edited = seedPlan();
+    const call = callOf(edited.steps[0] as Plan['steps'][number]);
+    (call.args as { dataset: string }).dataset = 'zroot/nixos/other';
+    await refusedWith(edited, 'differs from the one you were shown', undefined, sha);
+  });
+
+  it('a mount point that is not empty', async () => {
+    await refusedWith(seedPlan(), 'the mount point /mnt/cohabit/new is not empty', (m) => {
+      mkdirSync(m.map('/mnt/cohabit/new'));
+      writeFileSync(m.map('/mnt/cohabit/new/important'), 'data');
+    });
+  });
+});
+
+describe('timeouts and cancel', () => {
+  it('a tool that hangs is stopped after its timeout, and the steps before it are undone', async () => {
+    const m = await machine();
+    const before = await m.state();
+    m.hang = 'nixos-install --root /mnt/cohabit/new --no-root-passwd';
+    const result = await applyPlan(seedPlan(), {
+      host: m,
+      journalDir: JOURNAL,
+      timeoutsMs: { 'nixos.install': 200 },
+    });
+    expect(result.status).toBe('rolled-back');
+    expect(result.failedStep).toBe('s13');
+    expect(result.message).toContain('did not finish within 200 ms');
+    expect(await m.state()).toEqual(before);
+  });
+
+  it('cancel interrupts the running tool, then rolls back', async () => {
+    const m = await machine();
+    const before = await m.state();
+    m.hang = 'nixos-install --root /mnt/cohabit/new --no-root-passwd';
+    const controller = new AbortController();
+    const result = await applyPlan(seedPlan(), {
+      host: m,
+      journalDir: JOURNAL,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'step-started' && e.step === 's13') setTimeout(() => controller.abort(), 50);
+      },
+    });
+    expect(result.status).toBe('rolled-back');
+    expect(result.cancelled).toBe(true);
+    expect(result.message).toContain('You cancelled during step s13');
+    expect(await m.state()).toEqual(before);
+  });
+});
+
+describe('recovery from the journal', () => {
+  it('a plan stopped after some steps is listed, then rolled back by recover', async () => {
+    const m = await machine();
+    const before = await m.state();
+    // Simulate a crash: run the first 9 steps as their own plan would, then stop without an end record.
+    const plan = seedPlan();
+    const controller = new AbortController();
+    let stopAt: (() => void) | null = null;
+    const crashed = new Promise<void>((resolve) => (stopAt = resolve));
+    m.hang = 'nixos-generate-config --root /mnt/cohabit/new';
+    void applyPlan(plan, {
+      host: m,
+      journalDir: JOURNAL,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'step-started' && e.step === 's10') stopAt?.();
+      },
+    });
+    await crashed;
+    const unfinished = await findUnfinished(m, JOURNAL);
+    expect(unfinished).toEqual([
+      expect.objectContaining({
+        planId: SEED_PLAN_ID,
+        totalSteps: 21,
+        doneSteps: 9,
+        inFlight: 's10',
+      }),
+    ]);
+    // The "crashed" run is abandoned; a fresh process recovers from the journal alone.
+    const fresh = new FakeMachine(m.root, m.store);
+    Object.assign(fresh, {
+      datasets: m.datasets,
+      mounts: m.mounts,
+      partitioned: m.partitioned,
+      formatted: m.formatted,
+    });
+    const result = await recover(SEED_PLAN_ID, 'rollback', { host: fresh, journalDir: JOURNAL });
+    expect(result.status).toBe('rolled-back');
+    expect(await fresh.state()).toEqual(before);
+    expect(await findUnfinished(fresh, JOURNAL)).toEqual([]);
+    controller.abort();
+  });
+});

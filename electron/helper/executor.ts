@@ -1,0 +1,463 @@
+// The executor: applies a Plan on an ExecHost step by step, journaling each step's undo before it
+// runs, and rolls back in reverse order on failure or cancel. Host-agnostic: root helper, in-process.
+import * as v from 'valibot';
+import { PlanSchema } from '../../shared/model/plan';
+import type { Plan, Step } from '../../shared/model/plan';
+import { errorMessage } from '../../shared/model/errors';
+import { specOf } from '../../shared/ops/verbs';
+import type { Verb } from '../../shared/ops/verbs';
+import { HostError, describeArgv } from '../host/host';
+import type { ExecHost } from './exec-host';
+import { tempNameFor } from './exec-host';
+import { DEFAULT_JOURNAL_DIR, Journal, journalPath, readJournal } from './journal';
+import type { Undo } from './journal';
+import { PlanEffects, callOf, sha256Hex, stepProblem } from './preconditions';
+import type { ApplyEvent, ApplyResult } from './protocol';
+
+export interface ApplyOptions {
+  host: ExecHost;
+  journalDir?: string;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: ApplyEvent) => void;
+  /** The hash of the plan the user was shown; a different plan is refused. */
+  expectedSha256?: string;
+  /** Per-verb limits; the defaults allow nixos-install its many minutes. */
+  timeoutsMs?: Partial<Record<Verb, number>>;
+}
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+const VERB_TIMEOUTS: Partial<Record<Verb, number>> = {
+  'nixos.install': 4 * 3600_000,
+  'nixos.rebuild': 2 * 3600_000,
+  'nixos.generateConfig': 5 * 60_000,
+  'disk.waitForDevice': 6 * 60_000,
+};
+const UNDO_TIMEOUT_MS = 30 * 60_000;
+
+/** JSON with sorted keys: the same plan always hashes the same, whatever built it. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The hash the app shows with a plan and the helper checks: it covers id, pool and every step. */
+export function planSha256(plan: Pick<Plan, 'id' | 'pool' | 'steps'>): string {
+  return sha256Hex(canonicalJson({ id: plan.id, pool: plan.pool, steps: plan.steps }));
+}
+
+const emptyResult = (planId: string | null): ApplyResult => ({
+  status: 'refused',
+  planId,
+  message: '',
+  cancelled: false,
+  failedStep: null,
+  problems: [],
+  undone: [],
+  notUndone: [],
+});
+
+function refused(planId: string | null, problems: string[]): ApplyResult {
+  return {
+    ...emptyResult(planId),
+    problems,
+    message: `The plan was refused before anything ran; nothing was changed.\n${problems.map((p) => `- ${p}`).join('\n')}`,
+  };
+}
+
+class StepFailure extends Error {}
+
+export async function applyPlan(input: unknown, options: ApplyOptions): Promise<ApplyResult> {
+  const emit = options.onEvent ?? (() => undefined);
+  const parsed = v.safeParse(PlanSchema, input);
+  if (!parsed.success) {
+    const problems = parsed.issues.slice(0, 20).map((i) => {
+      const where = v.getDotPath(i);
+      return `${where === null ? 'plan' : `plan.${where}`}: ${i.message}`;
+    });
+    return finish(refused(null, problems), emit);
+  }
+  const plan = parsed.output;
+  if (options.expectedSha256 !== undefined && planSha256(plan) !== options.expectedSha256)
+    return finish(
+      refused(plan.id, [
+        'The plan differs from the one you were shown (its hash does not match): review it again.',
+      ]),
+      emit,
+    );
+  const ids = new Set(plan.steps.map((s) => s.id));
+  if (ids.size !== plan.steps.length)
+    return finish(refused(plan.id, ['Two steps share one id.']), emit);
+
+  const problems = await checkAll(plan, options.host);
+  if (problems.length > 0) return finish(refused(plan.id, problems), emit);
+
+  emit({
+    type: 'plan-started',
+    planId: plan.id,
+    dryRun: options.dryRun ?? false,
+    steps: plan.steps.map((s) => ({
+      id: s.id,
+      title: s.title,
+      risk: specOf(callOf(s), plan.id).risk(callOf(s).args as never),
+    })),
+  });
+  if (options.dryRun) {
+    for (const [index, step] of plan.steps.entries()) {
+      emit({
+        type: 'step-started',
+        step: step.id,
+        index,
+        total: plan.steps.length,
+        title: step.title,
+      });
+      emit({ type: 'step-finished', step: step.id, ok: true, error: null });
+    }
+    return finish(
+      {
+        ...emptyResult(plan.id),
+        status: 'dry-run',
+        message: `Dry run: every precondition holds on this machine; the ${plan.steps.length} steps would run in this order. Nothing was changed.`,
+      },
+      emit,
+    );
+  }
+  const journalDir = options.journalDir ?? DEFAULT_JOURNAL_DIR;
+  const journal = await Journal.open(options.host, journalDir, plan.id);
+  await journal.append({ t: 'plan', plan, sha256: planSha256(plan), at: new Date().toISOString() });
+  return runFrom(plan, 0, new PlanEffects(), [], journal, { ...options, journalDir }, emit);
+}
+
+/** Every step's preconditions in order, assuming the steps before it did what they say. */
+async function checkAll(plan: Plan, host: ExecHost): Promise<string[]> {
+  const effects = new PlanEffects();
+  const problems: string[] = [];
+  for (const step of plan.steps) {
+    const problem = await stepProblem(step, { plan, host, effects, phase: 'initial' });
+    if (problem) problems.push(problem);
+    effects.record(step);
+  }
+  return problems;
+}
+
+interface Ran {
+  step: string;
+  undo: Undo;
+  done: boolean;
+}
+
+async function runFrom(
+  plan: Plan,
+  start: number,
+  effects: PlanEffects,
+  ran: Ran[],
+  journal: Journal,
+  options: ApplyOptions & { journalDir: string },
+  emit: (e: ApplyEvent) => void,
+): Promise<ApplyResult> {
+  const { host, signal } = options;
+  for (let index = start; index < plan.steps.length; index++) {
+    const step = plan.steps[index] as Step;
+    let current: Ran | null = null;
+    try {
+      if (signal?.aborted) throw new HostError('ABORTED', step.id, 'Cancelled before this step.');
+      const problem = await stepProblem(step, { plan, host, effects, phase: 'live' });
+      if (problem) throw new StepFailure(problem);
+      const undo = await prepareUndo(plan, step, host, options.journalDir);
+      await journal.append({ t: 'undo', step: step.id, undo });
+      current = { step: step.id, undo, done: false };
+      ran.push(current);
+      emit({
+        type: 'step-started',
+        step: step.id,
+        index,
+        total: plan.steps.length,
+        title: step.title,
+      });
+      await runStep(plan, step, options, emit);
+      await journal.append({ t: 'done', step: step.id });
+      current.done = true;
+      effects.record(step);
+      emit({ type: 'step-finished', step: step.id, ok: true, error: null });
+    } catch (error) {
+      const cancelled = error instanceof HostError && error.code === 'ABORTED';
+      const message = cancelled ? 'Cancelled.' : errorMessage(error);
+      await journal.append({ t: 'failed', step: step.id, error: message });
+      if (current) emit({ type: 'step-finished', step: step.id, ok: false, error: message });
+      emit({
+        type: 'rollback-started',
+        reason: cancelled ? 'You cancelled.' : `Step ${step.id} failed: ${message}`,
+      });
+      const rollback = await rollBack(ran, host, journal, emit);
+      const status = rollback.notUndone.length === 0 ? 'rolled-back' : 'rollback-incomplete';
+      await journal.append({ t: 'end', status, at: new Date().toISOString() });
+      const head = cancelled
+        ? `You cancelled during step ${step.id} (${step.title}).`
+        : `Step ${step.id} (${step.title}) failed: ${message.replace(/\.?$/, '.')}`;
+      const tail =
+        status === 'rolled-back'
+          ? ` Everything the plan had done was undone (${rollback.undone.length} steps); the machine is as before.`
+          : ` ${rollback.notUndone.length} steps could not be undone; see below, and the journal ${journal.path}.`;
+      return finish(
+        {
+          ...emptyResult(plan.id),
+          status,
+          message: head + tail,
+          cancelled,
+          failedStep: step.id,
+          problems: [message],
+          ...rollback,
+        },
+        emit,
+      );
+    }
+  }
+  await journal.append({ t: 'end', status: 'applied', at: new Date().toISOString() });
+  const next = plan.nextSteps.length > 0 ? ` Next: ${plan.nextSteps.join(' ')}` : '';
+  return finish(
+    {
+      ...emptyResult(plan.id),
+      status: 'applied',
+      message: `All ${plan.steps.length} steps are done.${next}`,
+    },
+    emit,
+  );
+}
+
+function backupPath(journalDir: string, planId: string, path: string): string {
+  return `${journalDir}/backups/${planId}/${sha256Hex(path).slice(0, 32)}`;
+}
+
+/** The undo written before the step runs; a file about to be replaced is copied aside first. */
+async function prepareUndo(
+  plan: Plan,
+  step: Step,
+  host: ExecHost,
+  journalDir: string,
+): Promise<Undo> {
+  const c = callOf(step);
+  if (c.verb === 'file.write') {
+    const path = c.args.path;
+    const temp = tempNameFor(path, plan.id);
+    const existing = await host.stat(path).catch((error: unknown) => {
+      if (error instanceof HostError && error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (existing === null)
+      return { kind: 'remove-file', path, temp, text: `Remove ${path} (it did not exist before).` };
+    const backup = backupPath(journalDir, plan.id, path);
+    await host.mkdir(`${journalDir}/backups/${plan.id}`, 0o700, { recursive: true });
+    await host.copyFile(path, backup);
+    return {
+      kind: 'restore-file',
+      path,
+      backup,
+      temp,
+      mode: existing.mode,
+      uid: existing.uid,
+      gid: existing.gid,
+      text: `Put back ${path} as it was (copy kept at ${backup}).`,
+    };
+  }
+  const undo = specOf(c, plan.id).undo(c.args);
+  if (c.verb === 'nixos.rebuild') {
+    // `--rollback` after a rebuild that failed before switching would drop the user's current
+    // generation: the undo runs only if the system profile really moved.
+    const target = await host.readLink(SYSTEM_PROFILE).catch(() => null);
+    if (target !== null)
+      return {
+        kind: 'argv',
+        argv: undo.argv,
+        text: undo.text,
+        unlessLink: { path: SYSTEM_PROFILE, target },
+      };
+  }
+  return { kind: 'argv', argv: undo.argv, text: undo.text };
+}
+
+const SYSTEM_PROFILE = '/nix/var/nix/profiles/system';
+
+const PERCENT = /(\d{1,3}(?:\.\d+)?)\s?%/;
+
+async function runStep(
+  plan: Plan,
+  step: Step,
+  options: ApplyOptions,
+  emit: (e: ApplyEvent) => void,
+): Promise<void> {
+  const { host } = options;
+  const c = callOf(step);
+  if (c.verb === 'file.write') {
+    await host.writeFileAtomic(c.args.path, new TextEncoder().encode(c.args.content), {
+      mode: c.args.mode,
+      tempTag: plan.id,
+    });
+    return;
+  }
+  // The helper builds argv from the verb itself; the argv in the plan's preview is only shown.
+  const argv = specOf(c, plan.id).argv(c.args);
+  if (argv === null) throw new StepFailure(`${c.verb} has no command`);
+  const timeoutMs = options.timeoutsMs?.[c.verb] ?? VERB_TIMEOUTS[c.verb] ?? DEFAULT_TIMEOUT_MS;
+  const result = await host.runStreaming(argv, {
+    timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onLine: (line, stream) => {
+      emit({ type: 'output', step: step.id, stream, line });
+      const m = PERCENT.exec(line);
+      const percent = m ? Number(m[1]) : NaN;
+      if (percent >= 0 && percent <= 100) emit({ type: 'progress', step: step.id, percent });
+    },
+  });
+  if (result.exitCode !== 0) {
+    const detail = result.stderr.trim().split('\n').slice(-3).join(' / ');
+    throw new StepFailure(
+      `${describeArgv(argv)} exited ${result.exitCode}${detail ? `: ${detail}` : ''}`,
+    );
+  }
+}
+
+async function undoOne(entry: Ran, host: ExecHost): Promise<void> {
+  const u = entry.undo;
+  switch (u.kind) {
+    case 'argv':
+      if (
+        u.unlessLink &&
+        (await host.readLink(u.unlessLink.path).catch(() => null)) === u.unlessLink.target
+      )
+        return;
+      for (const argv of u.argv) {
+        const r = await host.runStreaming(argv, { timeoutMs: UNDO_TIMEOUT_MS });
+        if (r.exitCode !== 0)
+          throw new Error(
+            `${describeArgv(argv)} exited ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-2).join(' / ')}`,
+          );
+      }
+      return;
+    case 'remove-file':
+      await host.unlink(u.temp);
+      await host.unlink(u.path);
+      return;
+    case 'restore-file': {
+      await host.unlink(u.temp);
+      const bytes = await host.readFile(u.backup, { maxBytes: 64 * 1024 * 1024 });
+      await host.writeFileAtomic(u.path, bytes, { mode: u.mode, uid: u.uid, gid: u.gid });
+      return;
+    }
+  }
+}
+
+/** Undoes in reverse order; one undo failing does not stop the others. */
+async function rollBack(
+  ran: Ran[],
+  host: ExecHost,
+  journal: Journal,
+  emit: (e: ApplyEvent) => void,
+): Promise<Pick<ApplyResult, 'undone' | 'notUndone'>> {
+  const undone: ApplyResult['undone'] = [];
+  const notUndone: ApplyResult['notUndone'] = [];
+  for (const entry of [...ran].reverse()) {
+    const text = entry.undo.text;
+    try {
+      await undoOne(entry, host);
+      undone.push({ step: entry.step, text });
+      await journal.append({ t: 'undone', step: entry.step, ok: true, message: text });
+      emit({ type: 'step-undone', step: entry.step, ok: true, message: text });
+    } catch (error) {
+      // A step that was stopped part-way may not have done anything its undo could remove.
+      const message = entry.done
+        ? errorMessage(error)
+        : `nothing to undo, or already undone (the step had not finished): ${errorMessage(error)}`;
+      if (entry.done) notUndone.push({ step: entry.step, text, error: message });
+      else undone.push({ step: entry.step, text: `${text} (${message})` });
+      await journal.append({ t: 'undone', step: entry.step, ok: !entry.done, message });
+      emit({ type: 'step-undone', step: entry.step, ok: !entry.done, message });
+    }
+  }
+  return { undone, notUndone };
+}
+
+function finish(result: ApplyResult, emit: (e: ApplyEvent) => void): ApplyResult {
+  emit({ type: 'plan-finished', result });
+  return result;
+}
+
+export interface RecoverOptions {
+  host: ExecHost;
+  journalDir?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: ApplyEvent) => void;
+  timeoutsMs?: Partial<Record<Verb, number>>;
+}
+
+/** Finishes a plan a crash interrupted: roll back what its journal says ran, or resume it. */
+export async function recover(
+  planId: string,
+  mode: 'rollback' | 'resume',
+  options: RecoverOptions,
+): Promise<ApplyResult> {
+  const emit = options.onEvent ?? (() => undefined);
+  const journalDir = options.journalDir ?? DEFAULT_JOURNAL_DIR;
+  if (!/^[0-9a-f]{16}$/.test(planId))
+    return finish(refused(null, [`${planId} is not a plan id`]), emit);
+  const path = journalPath(journalDir, planId);
+  const state = await readJournal(options.host, path);
+  const journal = new Journal(options.host, path);
+  if (state.ended !== null)
+    return finish(
+      {
+        ...emptyResult(planId),
+        status: 'nothing-to-do',
+        message: `Plan ${planId} had already finished.`,
+      },
+      emit,
+    );
+  const pending: Ran[] = state.steps
+    .filter((s) => !s.undone)
+    .map((s) => ({ step: s.step, undo: s.undo, done: s.done }));
+  if (mode === 'rollback') {
+    emit({ type: 'rollback-started', reason: `Finishing the rollback of plan ${planId}.` });
+    const rollback = await rollBack(pending, options.host, journal, emit);
+    const status = rollback.notUndone.length === 0 ? 'rolled-back' : 'rollback-incomplete';
+    await journal.append({ t: 'end', status, at: new Date().toISOString() });
+    return finish(
+      {
+        ...emptyResult(planId),
+        status,
+        message:
+          status === 'rolled-back'
+            ? `Plan ${planId} is rolled back: ${rollback.undone.length} steps undone.`
+            : `Plan ${planId}: ${rollback.notUndone.length} steps could not be undone; see ${path}.`,
+        ...rollback,
+      },
+      emit,
+    );
+  }
+  // Resume: the step that was running is undone first (it may be half done), then runs again.
+  const inFlight = pending.filter((p) => !p.done);
+  const partial = await rollBack(inFlight, options.host, journal, emit);
+  if (partial.notUndone.length > 0)
+    return finish(
+      {
+        ...emptyResult(planId),
+        status: 'rollback-incomplete',
+        message: 'The interrupted step could not be undone, so the plan cannot resume.',
+        ...partial,
+      },
+      emit,
+    );
+  const effects = new PlanEffects();
+  const done = new Set(state.steps.filter((s) => s.done && !s.undone).map((s) => s.step));
+  let start = 0;
+  while (start < state.plan.steps.length && done.has((state.plan.steps[start] as Step).id)) {
+    effects.record(state.plan.steps[start] as Step);
+    start++;
+  }
+  const ran = pending.filter((p) => p.done);
+  return runFrom(state.plan, start, effects, ran, journal, { ...options, journalDir }, emit);
+}

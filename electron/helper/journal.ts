@@ -1,0 +1,160 @@
+// The apply journal: one append-only JSON-lines file per plan under <journalDir>/journal/, fsync'd
+// after every record, so that after a crash the next start knows what ran and how to undo it.
+import * as v from 'valibot';
+import { PlanSchema } from '../../shared/model/plan';
+import type { Plan } from '../../shared/model/plan';
+import { HostError, readText } from '../host/host';
+import type { ExecHost } from './exec-host';
+
+export const DEFAULT_JOURNAL_DIR = '/var/lib/cohabit';
+
+/** How to undo one step, written before the step runs. */
+export const UndoSchema = v.variant('kind', [
+  v.strictObject({
+    kind: v.literal('argv'),
+    argv: v.array(v.array(v.string())),
+    text: v.string(),
+    /** Skip the argv when this link still points where it did before the step (it changed nothing). */
+    unlessLink: v.optional(v.strictObject({ path: v.string(), target: v.string() })),
+  }),
+  v.strictObject({
+    kind: v.literal('restore-file'),
+    path: v.string(),
+    backup: v.string(),
+    mode: v.number(),
+    uid: v.number(),
+    gid: v.number(),
+    temp: v.string(),
+    text: v.string(),
+  }),
+  v.strictObject({
+    kind: v.literal('remove-file'),
+    path: v.string(),
+    temp: v.string(),
+    text: v.string(),
+  }),
+]);
+export type Undo = v.InferOutput<typeof UndoSchema>;
+
+export const JournalRecordSchema = v.variant('t', [
+  v.strictObject({ t: v.literal('plan'), plan: PlanSchema, sha256: v.string(), at: v.string() }),
+  v.strictObject({ t: v.literal('undo'), step: v.string(), undo: UndoSchema }),
+  v.strictObject({ t: v.literal('done'), step: v.string() }),
+  v.strictObject({ t: v.literal('failed'), step: v.string(), error: v.string() }),
+  v.strictObject({
+    t: v.literal('undone'),
+    step: v.string(),
+    ok: v.boolean(),
+    message: v.string(),
+  }),
+  v.strictObject({
+    t: v.literal('end'),
+    status: v.picklist(['applied', 'rolled-back', 'rollback-incomplete']),
+    at: v.string(),
+  }),
+]);
+export type JournalRecord = v.InferOutput<typeof JournalRecordSchema>;
+
+export function journalPath(journalDir: string, planId: string): string {
+  return `${journalDir}/journal/${planId}.jsonl`;
+}
+
+export class Journal {
+  constructor(
+    private readonly host: ExecHost,
+    readonly path: string,
+  ) {}
+
+  static async open(host: ExecHost, journalDir: string, planId: string): Promise<Journal> {
+    await host.mkdir(`${journalDir}/journal`, 0o700, { recursive: true });
+    return new Journal(host, journalPath(journalDir, planId));
+  }
+
+  async append(record: JournalRecord): Promise<void> {
+    await this.host.appendDurable(this.path, JSON.stringify(record) + '\n');
+  }
+}
+
+export interface JournalState {
+  plan: Plan;
+  sha256: string;
+  startedAt: string;
+  /** Steps whose undo was written, in order, with what became of them. */
+  steps: { step: string; undo: Undo; done: boolean; undone: boolean }[];
+  ended: JournalRecord | null;
+}
+
+/** Reads a journal; a torn last line (power loss mid-append) is ignored, anything else is an error. */
+export async function readJournal(host: ExecHost, path: string): Promise<JournalState> {
+  const text = await readText(host, path, 64 * 1024 * 1024);
+  const lines = text.split('\n');
+  let state: JournalState | null = null;
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let record: JournalRecord;
+    try {
+      record = v.parse(JournalRecordSchema, JSON.parse(line));
+    } catch {
+      // Only the last line can be torn by a crash; damage anywhere else is not ours to guess at.
+      if (i >= lines.length - 2) break;
+      throw new HostError('EINVAL', path, `${path}, line ${i + 1}: not a journal record`);
+    }
+    if (record.t === 'plan') {
+      state = {
+        plan: record.plan,
+        sha256: record.sha256,
+        startedAt: record.at,
+        steps: [],
+        ended: null,
+      };
+      continue;
+    }
+    if (state === null)
+      throw new HostError('EINVAL', path, `${path} does not start with a plan record`);
+    const entry = state.steps.find((s) => s.step === (record as { step?: string }).step);
+    if (record.t === 'undo')
+      state.steps.push({ step: record.step, undo: record.undo, done: false, undone: false });
+    else if (record.t === 'done' && entry) entry.done = true;
+    else if (record.t === 'undone' && entry && record.ok) entry.undone = true;
+    else if (record.t === 'end') state.ended = record;
+  }
+  if (state === null) throw new HostError('EINVAL', path, `${path} is empty`);
+  return state;
+}
+
+export interface UnfinishedPlan {
+  planId: string;
+  startedAt: string;
+  totalSteps: number;
+  doneSteps: number;
+  /** The step that had started when it stopped, if any. */
+  inFlight: string | null;
+}
+
+/** Plans whose journal has no final record: a crash, a kill or a power loss stopped them. */
+export async function findUnfinished(
+  host: ExecHost,
+  journalDir = DEFAULT_JOURNAL_DIR,
+): Promise<UnfinishedPlan[]> {
+  let names: string[];
+  try {
+    names = await host.readDir(`${journalDir}/journal`);
+  } catch (error) {
+    if (error instanceof HostError && error.code === 'ENOENT') return [];
+    throw error;
+  }
+  const result: UnfinishedPlan[] = [];
+  for (const name of names.filter((n) => /^[0-9a-f]{16}\.jsonl$/.test(n))) {
+    const state = await readJournal(host, `${journalDir}/journal/${name}`);
+    if (state.ended !== null) continue;
+    const last = state.steps.at(-1);
+    result.push({
+      planId: state.plan.id,
+      startedAt: state.startedAt,
+      totalSteps: state.plan.steps.length,
+      doneSteps: state.steps.filter((s) => s.done).length,
+      inFlight: last && !last.done ? last.step : null,
+    });
+  }
+  return result;
+}
