@@ -1,7 +1,8 @@
 // Builds the Node bundles into a temporary directory and runs them the way Electron and an
 // installed package would: each must be self-contained and find its neighbours.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -175,5 +176,15 @@ describe('the Node build', () => {
     await rm(join(out, 'dist/demo'), { recursive: true });
     expect(await cli.runCli(['inventory', '--demo', '--json'], io)).toBe(1);
     expect(stderr).toContain(join(out, 'dist/demo/demo-machine.snapshot.json'));
+  });
+
+  it('bundles the root helper as one executable file that refuses malformed input with no change', async () => {
+    const helper = join(out, 'dist/helper/cohabit-helper');
+    expect((await stat(helper)).mode & 0o111).not.toBe(0);
+    expect((await readFile(helper, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const result = spawnSync(process.execPath, [helper], { input: 'not json\n', encoding: 'utf8' });
+    // As root it parses and refuses the request (exit 2); as anyone else it refuses to run (exit 4).
+    expect([2, 4]).toContain(result.status);
+    expect(result.stdout).toMatch(/"type":"error"/);
   });
 });

@@ -1,7 +1,8 @@
 // Bundles the Node side (after `vite build` has built the renderer): the Electron main process
-// and the sandboxed preload as CommonJS in dist/electron/, and the CLI as ESM in dist/cli.mjs for
-// installed packages. Three single-entry builds, so each output is one file without shared chunks.
-import { readFile } from 'node:fs/promises';
+// and the sandboxed preload as CommonJS in dist/electron/, the CLI as ESM in dist/cli.mjs for
+// installed packages, and the root helper in dist/helper/cohabit-helper. Single-entry builds, so
+// each output is one file without shared chunks.
+import { chmod, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import type { EnvironmentOptions, Plugin, UserConfig } from 'vite';
@@ -30,6 +31,18 @@ function shipDemoSnapshot(path: string): Plugin {
   };
 }
 
+/** The root helper is run directly by pkexec or sudo: it must be executable. */
+function executableHelper(): Plugin {
+  return {
+    name: 'cohabit:executable-helper',
+    applyToEnvironment: (environment) => environment.name === 'helper',
+    async writeBundle(options, bundle) {
+      for (const fileName of Object.keys(bundle))
+        await chmod(`${options.dir ?? ''}/${fileName}`, 0o755);
+    },
+  };
+}
+
 function nodeBundle(options: {
   entry: string;
   outDir: string;
@@ -37,6 +50,7 @@ function nodeBundle(options: {
   format: 'cjs' | 'es';
   emptyOutDir: boolean;
   external: string[];
+  banner?: string;
 }): EnvironmentOptions {
   return {
     consumer: 'server',
@@ -57,7 +71,12 @@ function nodeBundle(options: {
       reportCompressedSize: false,
       rolldownOptions: {
         input: `${root}${options.entry}`,
-        output: { format: options.format, entryFileNames: options.fileName, codeSplitting: false },
+        output: {
+          format: options.format,
+          entryFileNames: options.fileName,
+          codeSplitting: false,
+          ...(options.banner === undefined ? {} : { banner: options.banner }),
+        },
       },
     },
   };
@@ -71,7 +90,7 @@ export function nodeBuildConfig(
   return {
     root,
     logLevel: 'warn',
-    plugins: [shipDemoSnapshot(demoSnapshot)],
+    plugins: [shipDemoSnapshot(demoSnapshot), executableHelper()],
     environments: {
       main: nodeBundle({
         entry: 'electron/main/main.ts',
@@ -97,11 +116,22 @@ export function nodeBuildConfig(
         emptyOutDir: false,
         external: [],
       }),
+      // The root helper: one self-contained file. Packages start it with an absolute node path
+      // (the Nix package wraps it with nixpkgs' node); the shebang serves a checkout.
+      helper: nodeBundle({
+        entry: 'electron/helper/cohabit-helper.ts',
+        outDir: `${outDir}/helper`,
+        fileName: 'cohabit-helper',
+        format: 'es',
+        emptyOutDir: true,
+        external: [],
+        banner: '#!/usr/bin/env node',
+      }),
     },
     builder: {
       async buildApp(builder) {
         // In this order: main empties dist/electron before the preload is written into it.
-        for (const name of ['main', 'preload', 'cli']) {
+        for (const name of ['main', 'preload', 'cli', 'helper']) {
           const environment = builder.environments[name];
           if (environment === undefined) throw new Error(`no build environment ${name}`);
           await builder.build(environment);
