@@ -10,7 +10,6 @@ import { LocalExecHost } from './exec-host';
 import { applyPlan, planSha256 } from './executor';
 import { chooseElevation, runRequest } from './elevate';
 import type { HelperOutcome } from './elevate';
-import { callOf } from './preconditions';
 import { specOf } from '../../shared/ops/verbs';
 import type { ApplyResult, HelperEvent } from './protocol';
 
@@ -129,7 +128,7 @@ export async function applyCommand(
     return printResult(io, result);
   }
   const changing = plan.steps.filter(
-    (s) => specOf(callOf(s), plan.id).risk(callOf(s).args as never) !== 'read-only',
+    (s) => specOf(s.call, plan.id).risk(s.call.args as never) !== 'read-only',
   );
   if (!opts.yes) {
     io.stdout(`Plan ${plan.id} on pool ${plan.pool} will make these changes:\n`);

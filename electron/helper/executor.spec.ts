@@ -24,7 +24,6 @@ import {
 } from '../../test/helper/seed-plan';
 import { applyPlan, planSha256, recover } from './executor';
 import { findUnfinished } from './journal';
-import { callOf } from './preconditions';
 import type { ApplyEvent } from './protocol';
 
 const JOURNAL = '/var/lib/cohabit';
@@ -160,7 +159,7 @@ describe('hostile plans are refused before anything runs', () => {
 
   it('.. in a path', async () => {
     const plan = seedPlan();
-    const call = callOf(plan.steps[15] as Plan['steps'][number]);
+    const call = (plan.steps[15] as Plan['steps'][number]).call;
     if (call.verb !== 'file.write') throw new Error('seed changed');
     (call.args as { path: string }).path = '/etc/nixos/../shadow';
     await refusedWith(plan, 'path "/etc/nixos/../shadow" must be an absolute path');
@@ -221,7 +220,7 @@ describe('hostile plans are refused before anything runs', () => {
     const shown = seedPlan();
     const sha = planSha256(shown);
     const edited = seedPlan();
-    const call = callOf(edited.steps[0] as Plan['steps'][number]);
+    const call = (edited.steps[0] as Plan['steps'][number]).call;
     (call.args as { dataset: string }).dataset = 'zroot/nixos/other';
     await refusedWith(edited, 'differs from the one you were shown', undefined, sha);
   });

@@ -11,7 +11,7 @@ import type { ExecHost } from './exec-host';
 import { tempNameFor } from './exec-host';
 import { DEFAULT_JOURNAL_DIR, Journal, journalPath, readJournal } from './journal';
 import type { Undo } from './journal';
-import { PlanEffects, callOf, sha256Hex, stepProblem } from './preconditions';
+import { PlanEffects, sha256Hex, stepProblem } from './preconditions';
 import type { ApplyEvent, ApplyResult } from './protocol';
 
 export interface ApplyOptions {
@@ -105,7 +105,7 @@ export async function applyPlan(input: unknown, options: ApplyOptions): Promise<
     steps: plan.steps.map((s) => ({
       id: s.id,
       title: s.title,
-      risk: specOf(callOf(s), plan.id).risk(callOf(s).args as never),
+      risk: specOf(s.call, plan.id).risk(s.call.args as never),
     })),
   });
   if (options.dryRun) {
@@ -241,7 +241,7 @@ async function prepareUndo(
   host: ExecHost,
   journalDir: string,
 ): Promise<Undo> {
-  const c = callOf(step);
+  const c = step.call;
   if (c.verb === 'file.write') {
     const path = c.args.path;
     const temp = tempNameFor(path, plan.id);
@@ -292,7 +292,7 @@ async function runStep(
   emit: (e: ApplyEvent) => void,
 ): Promise<void> {
   const { host } = options;
-  const c = callOf(step);
+  const c = step.call;
   if (c.verb === 'file.write') {
     await host.writeFileAtomic(c.args.path, new TextEncoder().encode(c.args.content), {
       mode: c.args.mode,

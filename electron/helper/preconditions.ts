@@ -2,7 +2,6 @@
 // side says): checked for the whole plan before the first step, and again right before each step.
 import { createHash } from 'node:crypto';
 import type { Plan, Step } from '../../shared/model/plan';
-import type { VerbCall } from '../../shared/ops/verbs';
 import { POOL_NAME_RE } from '../../shared/model/names';
 import { HostError } from '../host/host';
 import type { Host } from '../host/host';
@@ -25,7 +24,7 @@ export class PlanEffects {
   readonly unmounted = new Set<string>();
 
   record(step: Step): void {
-    const c = callOf(step);
+    const c = step.call;
     switch (c.verb) {
       case 'zfs.createDataset':
         this.datasets.add(c.args.dataset);
@@ -76,11 +75,6 @@ export class PlanEffects {
       if (path === target || path.startsWith(`${target}/`)) return target;
     return null;
   }
-}
-
-/** A parsed step's call: PlanSchema checked args against the verb's schema, the type lost it. */
-export function callOf(step: Step): VerbCall {
-  return step.call as VerbCall;
 }
 
 export function sha256Hex(bytes: Uint8Array | string): string {
@@ -219,7 +213,7 @@ async function rawProblem(step: Step, ctx: CheckContext): Promise<string | null>
       ? null
       : `${path} is outside the mount root ${MOUNT_ROOT}`;
 
-  const c = callOf(step);
+  const c = step.call;
   switch (c.verb) {
     case 'zfs.createDataset':
     case 'zfs.createVolume': {

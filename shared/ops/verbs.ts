@@ -103,7 +103,12 @@ export type Verb = keyof typeof verbArgs;
 export type VerbArgs<V extends Verb> = v.InferOutput<(typeof verbArgs)[V]>;
 export const VERBS = Object.keys(verbArgs) as Verb[];
 
-/** A verb with its arguments, as a plan carries it. */
+export type VerbCall = { [V in Verb]: { verb: V; args: VerbArgs<V> } }[Verb];
+
+/**
+ * A verb with its arguments, as a plan carries it. valibot cannot infer a variant built from a
+ * mapped list, so the schema is typed by hand: it parses exactly the union VerbCall describes.
+ */
 export const VerbCallSchema = v.variant(
   'verb',
   VERBS.map((verb) =>
@@ -114,8 +119,7 @@ export const VerbCallSchema = v.variant(
       undefined
     >,
   ],
-);
-export type VerbCall = { [V in Verb]: { verb: V; args: VerbArgs<V> } }[Verb];
+) as unknown as v.GenericSchema<unknown, VerbCall>;
 
 const LIBVIRT = ['virsh', '--connect', 'qemu:///system'];
 

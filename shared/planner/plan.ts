@@ -10,7 +10,7 @@ import { diagnostic, type Diagnostic } from '../model/diagnostic';
 import type { Inventory } from '../model/inventory';
 import type { Layout, NixosSystem } from '../model/layout';
 import { PLAN_FORMAT, type Plan, type Step, type StepPreview } from '../model/plan';
-import { verbSpecs, type Verb, type VerbArgs } from '../ops/verbs';
+import { verbSpecs, type Verb, type VerbArgs, type VerbCall } from '../ops/verbs';
 import { mainModule, newSystemConfiguration, newSystemModule } from './modules';
 import { addImport } from './nix-imports';
 import {
@@ -119,7 +119,7 @@ class StepList {
     const undo = spec.undo(args);
     this.steps.push({
       id: `s${String(this.steps.length + 1).padStart(2, '0')}`,
-      call: { verb, args },
+      call: { verb, args } as VerbCall,
       title,
       why,
       risk: spec.risk(args),
