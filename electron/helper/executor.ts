@@ -169,7 +169,11 @@ async function runFrom(
       if (signal?.aborted) throw new HostError('ABORTED', step.id, 'Cancelled before this step.');
       const problem = await stepProblem(step, { plan, host, effects, phase: 'live' });
       if (problem) throw new StepFailure(problem);
-      const undo = await prepareUndo(plan, step, host, options.journalDir);
+      const undo = withCover(
+        await prepareUndo(plan, step, host, options.journalDir),
+        step,
+        effects,
+      );
       await journal.append({ t: 'undo', step: step.id, undo });
       current = { step: step.id, undo, done: false };
       ran.push(current);
@@ -232,6 +236,19 @@ async function runFrom(
 
 function backupPath(journalDir: string, planId: string, path: string): string {
   return `${journalDir}/backups/${planId}/${sha256Hex(path).slice(0, 32)}`;
+}
+
+/**
+ * A directory made inside the mount of a dataset this plan created is removed with that dataset:
+ * later steps (nixos-generate-config, nixos-install) fill it, so its rmdir may fail on rollback.
+ */
+function withCover(undo: Undo, step: Step, effects: PlanEffects): Undo {
+  if (undo.kind !== 'argv' || step.call.verb !== 'fs.mkdir') return undo;
+  const path = step.call.args.path;
+  for (const [target, source] of effects.mounts)
+    if (path.startsWith(`${target}/`) && effects.datasets.has(source))
+      return { ...undo, coveredBy: source };
+  return undo;
 }
 
 /** The undo written before the step runs; a file about to be replaced is copied aside first. */
@@ -361,6 +378,14 @@ async function rollBack(
 ): Promise<Pick<ApplyResult, 'undone' | 'notUndone'>> {
   const undone: ApplyResult['undone'] = [];
   const notUndone: ApplyResult['notUndone'] = [];
+  /** Undos that failed but that a later destroy of this dataset may still cover. */
+  const waiting = new Map<string, { step: string; text: string; error: string }[]>();
+  const destroyedDataset = (entry: Ran): string | null => {
+    const argv = entry.undo.kind === 'argv' ? entry.undo.argv[0] : undefined;
+    return argv?.[0] === 'zfs' && argv[1] === 'destroy' && argv[2] === '-r'
+      ? (argv[3] ?? null)
+      : null;
+  };
   for (const entry of [...ran].reverse()) {
     const text = entry.undo.text;
     try {
@@ -368,7 +393,27 @@ async function rollBack(
       undone.push({ step: entry.step, text });
       await journal.append({ t: 'undone', step: entry.step, ok: true, message: text });
       emit({ type: 'step-undone', step: entry.step, ok: true, message: text });
+      const dataset = destroyedDataset(entry);
+      for (const [covered, list] of waiting) {
+        if (dataset === null || (covered !== dataset && !covered.startsWith(`${dataset}/`)))
+          continue;
+        for (const w of list) {
+          const message = `${w.text} (removed with ${covered}, which this rollback destroyed)`;
+          undone.push({ step: w.step, text: message });
+          await journal.append({ t: 'undone', step: w.step, ok: true, message });
+          emit({ type: 'step-undone', step: w.step, ok: true, message });
+        }
+        waiting.delete(covered);
+      }
     } catch (error) {
+      const cover = entry.undo.kind === 'argv' ? entry.undo.coveredBy : undefined;
+      if (cover !== undefined && entry.done) {
+        waiting.set(cover, [
+          ...(waiting.get(cover) ?? []),
+          { step: entry.step, text, error: errorMessage(error) },
+        ]);
+        continue;
+      }
       // A step that was stopped part-way may not have done anything its undo could remove.
       const message = entry.done
         ? errorMessage(error)
@@ -377,6 +422,13 @@ async function rollBack(
       else undone.push({ step: entry.step, text: `${text} (${message})` });
       await journal.append({ t: 'undone', step: entry.step, ok: !entry.done, message });
       emit({ type: 'step-undone', step: entry.step, ok: !entry.done, message });
+    }
+  }
+  for (const list of waiting.values()) {
+    for (const w of list) {
+      notUndone.push(w);
+      await journal.append({ t: 'undone', step: w.step, ok: false, message: w.error });
+      emit({ type: 'step-undone', step: w.step, ok: false, message: w.error });
     }
   }
   return { undone, notUndone };

@@ -16,6 +16,12 @@ export const UndoSchema = v.variant('kind', [
     text: v.string(),
     /** Skip the argv when this link still points where it did before the step (it changed nothing). */
     unlessLink: v.optional(v.strictObject({ path: v.string(), target: v.string() })),
+    /**
+     * A dataset this plan created whose destroy, later in the same rollback, removes what this
+     * undo would (a directory inside its mount that later steps filled): if this undo fails and
+     * that destroy succeeds, the step counts as undone.
+     */
+    coveredBy: v.optional(v.string()),
   }),
   v.strictObject({
     kind: v.literal('restore-file'),

@@ -84,13 +84,14 @@ export function sha256Hex(bytes: Uint8Array | string): string {
 const under = (path: string, root: string) => path.startsWith(`${root}/`);
 
 /** Why a file may not be written there, or null. */
-export function writeRootProblem(path: string): string | null {
+export function writeRootProblem(path: string, secret = false): string | null {
   if (under(path, `${STATE_DIR}/journal`) || under(path, `${STATE_DIR}/backups`))
     return `${path} is inside Cohabit's own journal or backups`;
   if (under(path, '/etc/nixos') || under(path, STATE_DIR)) return null;
   const rest = path.startsWith(`${MOUNT_ROOT}/`) ? path.slice(MOUNT_ROOT.length + 1) : null;
   if (rest !== null && /^[^/]+\/(etc\/nixos|boot)\/.+/.test(rest)) return null;
-  return `${path} is outside the places Cohabit writes files (/etc/nixos, ${MOUNT_ROOT}/<system>/etc/nixos or /boot, ${STATE_DIR})`;
+  if (secret && rest !== null && /^[^/]+\/etc\/secrets\/initrd\/[^/]+$/.test(rest)) return null;
+  return `${path} is outside the places Cohabit writes files (/etc/nixos, ${MOUNT_ROOT}/<system>/etc/nixos or /boot${secret ? ` or /etc/secrets/initrd` : ''}, ${STATE_DIR})`;
 }
 
 async function zfsExists(host: Host, dataset: string): Promise<boolean> {
@@ -310,7 +311,7 @@ async function rawProblem(step: Step, ctx: CheckContext): Promise<string | null>
     case 'file.write':
     case 'file.copySecret': {
       const path = c.verb === 'file.write' ? c.args.path : c.args.target;
-      const root = writeRootProblem(path);
+      const root = writeRootProblem(path, c.verb === 'file.copySecret');
       if (root) return root;
       if (c.verb === 'file.copySecret') {
         if (!SECRET_SOURCES.some((s) => under(c.args.source, s)))

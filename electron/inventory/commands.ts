@@ -71,7 +71,7 @@ in {
   stateVersion = try c.system.stateVersion;
   hostId = try c.networking.hostId;
   luks = try (builtins.mapAttrs (n: d: { device = try d.device; keyFile = try d.keyFile; preLVM = try d.preLVM; }) c.boot.initrd.luks.devices);
-  initrdSecrets = try (builtins.attrNames c.boot.initrd.secrets);
+  initrdSecrets = try (builtins.mapAttrs (n: s: if s == null then null else toString s) c.boot.initrd.secrets);
   grub = try {
     enable = try c.boot.loader.grub.enable;
     devices = try c.boot.loader.grub.devices;

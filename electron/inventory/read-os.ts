@@ -27,7 +27,7 @@ const NixosFactsSchema = v.object({
       }),
     ),
   ),
-  initrdSecrets: nullable(v.array(v.string())),
+  initrdSecrets: nullable(v.record(v.string(), v.nullable(v.string()))),
   grub: nullable(
     v.object({
       enable: nullable(v.boolean()),
@@ -66,7 +66,7 @@ function factsToNixos(
       keyFile: d.keyFile,
       preLvm: d.preLVM,
     })),
-    initrdSecrets: facts.initrdSecrets ?? [],
+    initrdSecrets: Object.entries(facts.initrdSecrets ?? {}).map(([name, source]) => ({ name, source })),
     grub:
       facts.grub === null
         ? null

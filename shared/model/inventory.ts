@@ -336,7 +336,8 @@ export const NixosSchema = v.object({
   flake: v.boolean(),
   configurationPath: nullable(v.string()),
   luksDevices: v.array(LuksDeviceSchema),
-  initrdSecrets: v.array(v.string()),
+  /** boot.initrd.secrets: the path in the initrd -> the file it is read from on this system. */
+  initrdSecrets: v.array(v.object({ name: v.string(), source: nullable(v.string()) })),
   grub: nullable(
     v.object({
       enable: v.boolean(),

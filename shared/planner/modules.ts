@@ -14,7 +14,7 @@ import {
 import { vfioModuleBody, type VfioModuleInput } from '../emit/vfio-module';
 import type { Inventory } from '../model/inventory';
 import type { Layout, NixosSystem } from '../model/layout';
-import { fakeEfiPartition } from './planner-paths';
+import { fakeEfiPartition, secretCopies } from './planner-paths';
 
 const HEADER =
   'Written by Cohabit. Changes here are overwritten when Cohabit applies a new plan; put your own settings in configuration.nix.';
@@ -54,9 +54,7 @@ export function newSystemModule(inventory: Inventory, system: NixosSystem): stri
       if (d.preLvm !== null) dev.preLVM = d.preLvm;
       devices[d.name] = dev;
     }
-    const keys = [
-      ...new Set(nixos.luksDevices.map((d) => d.keyFile).filter((k): k is string => k !== null)),
-    ];
+    const copies = secretCopies(inventory);
     const initrd: NixAttrs = {
       luks: {
         devices: withComment(
@@ -65,9 +63,9 @@ export function newSystemModule(inventory: Inventory, system: NixosSystem): stri
         ),
       },
     };
-    if (keys.length > 0) {
+    if (copies.length > 0) {
       const secrets: NixAttrs = {};
-      for (const key of keys) secrets[key] = key;
+      for (const c of copies) secrets[c.name] = c.target;
       initrd.secrets = withComment(
         "Key files reach the initrd as secrets (GRUB's old extra-initrd option is gone). Cohabit copied them into this system.",
         secrets,

@@ -26,6 +26,7 @@ import {
   isSystemInstalled,
   mainConfigurationPath,
   mainModulePath,
+  secretCopies,
   systemMountPoint,
   vmXmlPath,
 } from './planner-paths';
@@ -387,14 +388,11 @@ function planSystem(
   );
   const nixos = inventory.os.nixos;
   if (system.copyFromMain.luks && nixos !== null) {
-    const keys = [
-      ...new Set(nixos.luksDevices.map((d) => d.keyFile).filter((k): k is string => k !== null)),
-    ];
-    for (const key of keys)
+    for (const c of secretCopies(inventory))
       list.add(
         'file.copySecret',
-        { source: key, target: `${root}${key}`, mode: 0o400 },
-        `Copy the LUKS key file ${key} into the new system`,
+        { source: c.source, target: `${root}${c.target}`, mode: 0o400 },
+        `Copy the LUKS key file ${c.name} into the new system`,
         why(
           "boot.initrd.secrets reads it from the new system's own root when it builds the initrd.",
         ),

@@ -54,3 +54,27 @@ export function inheritedFrom(inventory: Inventory, name: string): ZfsDataset | 
   }
   return undefined;
 }
+
+/** Where the new system keeps the initrd key files it was given (root-only, inside its /etc). */
+export const NEW_SYSTEM_SECRETS_DIR = '/etc/secrets/initrd';
+
+export interface SecretCopy {
+  /** The path inside the initrd, as the LUKS keyFile names it. */
+  name: string;
+  /** Where the main system has the file: its boot.initrd.secrets source, else the name itself. */
+  source: string;
+  /** Where the new system keeps it, relative to its root; its boot.initrd.secrets reads it there. */
+  target: string;
+}
+
+/** The LUKS key files the new system needs, where they come from and where they go. */
+export function secretCopies(inventory: Inventory): SecretCopy[] {
+  const nixos = inventory.os.nixos;
+  if (nixos === null) return [];
+  const names = [...new Set(nixos.luksDevices.map((d) => d.keyFile).filter((k): k is string => k !== null))];
+  return names.map((name) => {
+    const source = nixos.initrdSecrets.find((s) => s.name === name)?.source ?? name;
+    const base = name.split('/').filter(Boolean).pop() ?? 'key';
+    return { name, source, target: `${NEW_SYSTEM_SECRETS_DIR}/${base}` };
+  });
+}

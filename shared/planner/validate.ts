@@ -414,7 +414,7 @@ function checkLuks(inventory: Inventory, pool: ZfsPool, copy: boolean, at: strin
     return;
   }
   if (luks.length === 0) return;
-  const secrets = new Set(nixos?.initrdSecrets ?? []);
+  const secrets = new Set((nixos?.initrdSecrets ?? []).map((s) => s.name));
   const keys = [...new Set(luks.map((d) => d.keyFile).filter((k): k is string => k !== null))];
   for (const key of keys) {
     if (!secrets.has(key))

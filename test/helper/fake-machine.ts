@@ -34,6 +34,8 @@ export class FakeMachine implements ExecHost {
   partitioned = new Set<string>();
   formatted = new Set<string>();
   domains = new Set<string>();
+  /** Directories under /dev/zvol that this fake's udev made (and removes again when empty). */
+  private readonly zvolDirs = new Set<string>();
   generation = 1;
   fault: FaultPlan | null = null;
   /** argv (joined) that never finishes on its own. */
@@ -75,6 +77,7 @@ export class FakeMachine implements ExecHost {
     await fs.mkdir(this.map('/nix/var/nix/profiles'), { recursive: true });
     await fs.symlink('system-1-link', this.map('/nix/var/nix/profiles/system'));
     for (const [path, f] of Object.entries(files)) {
+      await fs.mkdir(dirname(this.map(path)), { recursive: true });
       await fs.writeFile(this.map(path), f.content, { mode: f.mode });
       await fs.chmod(this.map(path), f.mode);
     }
@@ -355,7 +358,14 @@ export class FakeMachine implements ExecHost {
         });
         const volume = rest.includes('-V');
         this.datasets.set(target, { type: volume ? 'volume' : 'filesystem', props });
-        if (volume) await fs.writeFile(this.map(`/dev/zvol/${target}`), '');
+        if (volume) {
+          // udev makes the directories of a nested zvol's link, as it does on a real machine.
+          const made = await fs.mkdir(dirname(this.map(`/dev/zvol/${target}`)), {
+            recursive: true,
+          });
+          if (made !== undefined) this.zvolDirs.add(made);
+          await fs.writeFile(this.map(`/dev/zvol/${target}`), '');
+        }
         return ok();
       }
       case 'destroy': {
@@ -379,6 +389,20 @@ export class FakeMachine implements ExecHost {
         }
         for (const s of [...this.snapshots])
           if (doomed.some((d) => s.startsWith(`${d}@`))) this.snapshots.delete(s);
+        // ...and removes the directories the last link leaves empty.
+        for (const d of doomed.sort().reverse()) {
+          let dir = dirname(this.map(`/dev/zvol/${d}`));
+          while (
+            dir.startsWith(this.map('/dev/zvol/')) &&
+            dir !== this.map(`/dev/zvol/${d.split('/')[0] ?? ''}`)
+          ) {
+            if (!this.zvolDirs.has(dir) && ![...this.zvolDirs].some((d) => d.startsWith(`${dir}/`)))
+              break;
+            if ((await fs.readdir(dir).catch(() => ['?'])).length > 0) break;
+            await fs.rmdir(dir);
+            dir = dirname(dir);
+          }
+        }
         return ok();
       }
       case 'set': {

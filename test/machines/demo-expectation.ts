@@ -15,7 +15,7 @@ export const DEMO_EXPECTATION = {
       cryptroot1: '/dev/disk/by-uuid/3f1c9b7e-5d2a-4c8e-9b0a-1d2e3f4a5b6c',
       cryptroot2: '/dev/disk/by-uuid/4a2d0c8f-6e3b-4d9f-8c1b-2e3f4a5b6c7d',
     },
-    initrdSecrets: ['/cryptroot.key'],
+    initrdSecrets: [{ name: '/cryptroot.key', source: '/etc/secrets/initrd/cryptroot.key' }],
     grub: {
       enable: true,
       efiSupport: true,
