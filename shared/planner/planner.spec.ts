@@ -370,7 +370,7 @@ describe('the seed plan on the demo machine', () => {
       'file.write /mnt/cohabit/new-system/etc/nixos/configuration.nix',
       'file.write /mnt/cohabit/new-system/etc/nixos/cohabit.nix',
       'nixos-generate-config --root /mnt/cohabit/new-system',
-      'install -D -m 400 -- /cryptroot.key /mnt/cohabit/new-system/cryptroot.key',
+      'install -D -m 400 -- /etc/secrets/initrd/cryptroot.key /mnt/cohabit/new-system/etc/secrets/initrd/cryptroot.key',
       'nixos-install --root /mnt/cohabit/new-system --no-root-passwd',
       'zfs set cohabit:system=new-system zroot/new-system',
       'umount /mnt/cohabit/new-system/efi',
@@ -438,7 +438,7 @@ describe('the seed plan on the demo machine', () => {
       canTouchEfiVariables: false,
     });
     expect(get(config, 'boot', 'initrd', 'secrets')).toEqual({
-      '/cryptroot.key': '/cryptroot.key',
+      '/cryptroot.key': '/etc/secrets/initrd/cryptroot.key',
     });
     expect(Object.keys(get(config, 'boot', 'initrd', 'luks', 'devices') as object)).toEqual([
       'cryptroot1',
