@@ -21,8 +21,13 @@ const Id = v.pipe(
   v.string(),
   v.regex(ID_RE, 'an id is lower-case letters, digits and -, starting with a letter'),
 );
-const PositiveInt = (max: number) =>
-  v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max));
+const PositiveInt = (what: string, max: number) =>
+  v.pipe(
+    v.number(`${what} must be a number`),
+    v.integer(`${what} must be a whole number`),
+    v.minValue(1, `${what} must be at least 1`),
+    v.maxValue(max, `${what} can be at most ${max}`),
+  );
 
 export const HostIdPolicySchema = v.variant('policy', [
   /** Share the main system's hostId (default): the pool imports under both systems. */
@@ -81,7 +86,12 @@ export const COMPRESSIONS = ['off', 'lz4', 'zstd', 'zle', 'gzip'] as const;
 export const VmVolumeSchema = v.strictObject({
   id: Id,
   dataset: DatasetNameSchema,
-  sizeBytes: v.pipe(v.number(), v.integer(), v.minValue(64 * 1024 * 1024), v.maxValue(2 ** 53 - 1)),
+  sizeBytes: v.pipe(
+    v.number('the size must be a number'),
+    v.integer('the size must be a whole number of bytes'),
+    v.minValue(64 * 1024 * 1024, 'a VM volume must be at least 64 MiB'),
+    v.maxValue(2 ** 53 - 1, 'the size is too large'),
+  ),
   volblocksizeBytes: v.picklist(VOLBLOCKSIZES),
   /** sparse: no refreservation, space is taken as written; reserved: the pool sets volsize aside. */
   provisioning: v.picklist(['sparse', 'reserved']),
@@ -96,8 +106,13 @@ export const VmSchema = v.strictObject({
   kind: v.picklist(['macos', 'other']),
   /** The id of the volume that is the VM's system disk. */
   volume: Id,
-  vcpus: PositiveInt(256),
-  memoryMiB: v.pipe(v.number(), v.integer(), v.minValue(512), v.maxValue(16 * 1024 * 1024)),
+  vcpus: PositiveInt('the number of vCPUs', 256),
+  memoryMiB: v.pipe(
+    v.number('memory must be a number'),
+    v.integer('memory must be a whole number of MiB'),
+    v.minValue(512, 'a VM needs at least 512 MiB of memory'),
+    v.maxValue(16 * 1024 * 1024, 'memory can be at most 16 TiB'),
+  ),
   hugepages: v.boolean(),
   /** PCI addresses passed to the VM (GPUs, USB controllers, ...). The analysis adds what must go along. */
   devices: v.array(PciAddressSchema),

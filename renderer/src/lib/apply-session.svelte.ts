@@ -1,0 +1,134 @@
+// The plan the user was shown and the apply run that follows it, kept outside the views so that a
+// run goes on (and its log keeps filling) while the user looks at another view.
+import type {
+  ApplyOutcome,
+  ApplyProgress,
+  CohabitApi,
+  UnfinishedPlan,
+} from '../../../shared/api/contract';
+import type { Layout } from '../../../shared/model/layout';
+import type { Plan } from '../../../shared/model/plan';
+import type { ApiCallError } from '../api/api-error';
+import { toApiCallError } from '../api/api-error';
+import type { RunKind, RunState } from './apply-progress';
+import { finishRun, reduceRun, startRun } from './apply-progress';
+
+type Pending = { events: ApplyProgress[]; outcome: ApplyOutcome | null };
+
+class ApplySession {
+  /** The plan on screen, the layout (as JSON) it was made from and the machine it was made on. */
+  plan = $state.raw<Plan | null>(null);
+  planLayout = $state.raw<string | null>(null);
+  planFrom = $state.raw<Layout | null>(null);
+  planMachine = $state.raw<string | null>(null);
+  run = $state.raw<RunState | null>(null);
+  starting = $state(false);
+  startError = $state.raw<ApiCallError | null>(null);
+  unfinished = $state.raw<UnfinishedPlan[]>([]);
+
+  /** Events of runs this page has not claimed yet: an event can beat the answer that names its run. */
+  private readonly early = new Map<string, Pending>();
+
+  setPlan(plan: Plan, layout: Layout, machine: string): void {
+    this.plan = plan;
+    this.planLayout = JSON.stringify(layout);
+    this.planFrom = layout;
+    this.planMachine = machine;
+  }
+
+  /** Routes the backend's apply events into the run they belong to; call once per page. */
+  follow(api: CohabitApi, signal: AbortSignal): void {
+    api.on('apply:event', ({ applyId, event }) => this.receive(applyId, event, null), signal);
+    api.on('apply:done', ({ applyId, outcome }) => this.receive(applyId, null, outcome), signal);
+  }
+
+  private receive(
+    applyId: string,
+    event: ApplyProgress | null,
+    outcome: ApplyOutcome | null,
+  ): void {
+    const run = this.run;
+    if (run !== null && run.applyId === applyId) {
+      this.run =
+        event !== null ? reduceRun(run, event) : outcome !== null ? finishRun(run, outcome) : run;
+      return;
+    }
+    const pending = this.early.get(applyId) ?? { events: [], outcome: null };
+    if (event !== null) pending.events.push(event);
+    if (outcome !== null) pending.outcome = outcome;
+    this.early.set(applyId, pending);
+    // Only the latest few unknown runs are kept: another window's runs are not ours to show.
+    if (this.early.size > 4) this.early.delete(this.early.keys().next().value ?? '');
+  }
+
+  private claim(applyId: string, kind: RunKind, plan: Plan | null): void {
+    let run = startRun(applyId, kind, plan);
+    const pending = this.early.get(applyId);
+    this.early.delete(applyId);
+    for (const e of pending?.events ?? []) run = reduceRun(run, e);
+    if (pending?.outcome) run = finishRun(run, pending.outcome);
+    this.run = run;
+  }
+
+  get running(): boolean {
+    return this.starting || (this.run !== null && this.run.outcome === null);
+  }
+
+  async start(api: CohabitApi, dryRun: boolean): Promise<void> {
+    const plan = this.plan;
+    if (plan === null || this.running) return;
+    await this.launch(dryRun ? 'dry-run' : 'apply', plan, () =>
+      api.call('apply:start', { plan, dryRun }),
+    );
+  }
+
+  async recover(api: CohabitApi, planId: string, mode: 'rollback' | 'resume'): Promise<void> {
+    if (this.running) return;
+    await this.launch('recover', null, () => api.call('apply:recover', { planId, mode }));
+    if (this.run !== null) this.unfinished = this.unfinished.filter((u) => u.planId !== planId);
+  }
+
+  private async launch(
+    kind: RunKind,
+    plan: Plan | null,
+    call: () => Promise<{ applyId: string }>,
+  ): Promise<void> {
+    this.starting = true;
+    this.startError = null;
+    try {
+      const { applyId } = await call();
+      this.claim(applyId, kind, plan);
+    } catch (error) {
+      this.startError = toApiCallError(error);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  async cancel(api: CohabitApi): Promise<void> {
+    const run = this.run;
+    if (run === null || run.outcome !== null) return;
+    this.run = { ...run, cancelRequested: true };
+    try {
+      await api.call('apply:cancel', { applyId: run.applyId });
+    } catch (error) {
+      this.startError = toApiCallError(error);
+    }
+  }
+
+  /** Leaves the result screen: the next visit starts from the explanation again. */
+  dismissRun(): void {
+    if (this.run?.outcome !== null) this.run = null;
+  }
+
+  async checkUnfinished(api: CohabitApi): Promise<void> {
+    try {
+      this.unfinished = (await api.call('apply:unfinished', {})).plans;
+    } catch {
+      // The offer is a convenience; `cohabit recover` still lists what is unfinished.
+      this.unfinished = [];
+    }
+  }
+}
+
+export const applySession = new ApplySession();
