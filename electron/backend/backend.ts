@@ -17,6 +17,9 @@ import { readInventory } from '../inventory/read-inventory';
 import { randomBytes } from 'node:crypto';
 import { plan } from '../../shared/planner/plan';
 import { readPlanFiles } from '../planner/read-plan-files';
+import { createApplyRuns } from './apply-runs';
+import type { ApplyRunsOptions, RunTarget } from './apply-runs';
+import { BackendError } from './backend-error';
 
 export type BackendSource =
   { kind: 'local' } | { kind: 'demo' } | { kind: 'snapshot'; path: string };
@@ -32,7 +35,7 @@ export interface Backend {
 
 export function createBackend(
   initial: BackendSource,
-  options: { allowLocal?: boolean } = {},
+  options: { allowLocal?: boolean; apply?: ApplyRunsOptions } = {},
 ): Backend {
   const allowLocal = options.allowLocal ?? initial.kind === 'local';
   let source = initial;
@@ -55,6 +58,11 @@ export function createBackend(
   const emit: Listener = (channel, payload) => {
     for (const l of listeners) l(channel, payload);
   };
+  const runs = createApplyRuns(emit, options.apply);
+  const target = async (): Promise<RunTarget> =>
+    source.kind === 'local'
+      ? { kind: 'local' }
+      : { kind: 'recorded', description: (await info()).description };
 
   const handlers: Handlers = {
     'machine:info': async (request) => {
@@ -86,6 +94,11 @@ export function createBackend(
     },
     'machine:select': async (request) => {
       const { source: wanted } = parseRequest('machine:select', request);
+      if (runs.busy())
+        throw new BackendError(
+          'apply-busy',
+          'An apply is running on the machine shown; switch machines when it has ended.',
+        );
       if (wanted === 'local' && !allowLocal)
         throw new BackendError(
           'forbidden',
@@ -98,6 +111,22 @@ export function createBackend(
       emit('machine:changed', next);
       return next;
     },
+    'apply:start': async (request) => {
+      const { plan: shown, dryRun } = parseRequest('apply:start', request);
+      return runs.start(await target(), shown, dryRun);
+    },
+    'apply:cancel': (request) => {
+      const { applyId } = parseRequest('apply:cancel', request);
+      return Promise.resolve(runs.cancel(applyId));
+    },
+    'apply:unfinished': async (request) => {
+      parseRequest('apply:unfinished', request);
+      return runs.unfinished(await target());
+    },
+    'apply:recover': async (request) => {
+      const { planId, mode } = parseRequest('apply:recover', request);
+      return runs.recover(await target(), planId, mode);
+    },
   };
   return {
     handlers,
@@ -108,13 +137,4 @@ export function createBackend(
   };
 }
 
-/** An error the backend means the user to see, with a code the renderer can act on. */
-export class BackendError extends Error {
-  override readonly name = 'BackendError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { BackendError } from './backend-error';

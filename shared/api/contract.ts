@@ -19,6 +19,103 @@ export type MachineInfo = v.InferOutput<typeof MachineInfoSchema>;
 
 const Empty = v.strictObject({});
 
+const PlanId = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'a plan id is 16 hex digits'));
+/** One apply or recovery run in this backend; events and cancel name it. */
+const ApplyId = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'an apply id is 16 hex digits'));
+
+/**
+ * What became of an apply, as the helper's protocol reports it (electron/helper/protocol.ts holds
+ * the same shape for the wire to the root helper; shared/ cannot import it, so the backend checks
+ * at compile time that the two agree).
+ */
+export const ApplyResultSchema = v.strictObject({
+  status: v.picklist([
+    'applied',
+    'dry-run',
+    'refused',
+    'rolled-back',
+    'rollback-incomplete',
+    'nothing-to-do',
+  ]),
+  planId: v.nullable(v.string()),
+  /** One paragraph for the user: what happened and what to do next. */
+  message: v.string(),
+  cancelled: v.boolean(),
+  failedStep: v.nullable(v.string()),
+  problems: v.array(v.string()),
+  undone: v.array(v.strictObject({ step: v.string(), text: v.string() })),
+  notUndone: v.array(v.strictObject({ step: v.string(), text: v.string(), error: v.string() })),
+});
+export type ApplyResult = v.InferOutput<typeof ApplyResultSchema>;
+
+/** A plan whose journal has no end: a crash or a kill stopped it half-way. */
+export const UnfinishedPlanSchema = v.strictObject({
+  planId: v.string(),
+  startedAt: v.string(),
+  totalSteps: v.number(),
+  doneSteps: v.number(),
+  inFlight: v.nullable(v.string()),
+});
+export type UnfinishedPlan = v.InferOutput<typeof UnfinishedPlanSchema>;
+
+/** The progress of a run, one event per thing that happened, in order. */
+export const ApplyProgressSchema = v.variant('type', [
+  v.strictObject({
+    type: v.literal('plan-started'),
+    planId: v.string(),
+    dryRun: v.boolean(),
+    steps: v.array(v.strictObject({ id: v.string(), title: v.string(), risk: v.string() })),
+  }),
+  v.strictObject({
+    type: v.literal('step-started'),
+    step: v.string(),
+    index: v.number(),
+    total: v.number(),
+    title: v.string(),
+  }),
+  v.strictObject({
+    type: v.literal('output'),
+    step: v.string(),
+    stream: v.picklist(['stdout', 'stderr']),
+    line: v.string(),
+  }),
+  v.strictObject({ type: v.literal('progress'), step: v.string(), percent: v.number() }),
+  v.strictObject({
+    type: v.literal('step-finished'),
+    step: v.string(),
+    ok: v.boolean(),
+    error: v.nullable(v.string()),
+  }),
+  v.strictObject({ type: v.literal('rollback-started'), reason: v.string() }),
+  v.strictObject({
+    type: v.literal('step-undone'),
+    step: v.string(),
+    ok: v.boolean(),
+    message: v.string(),
+  }),
+  v.strictObject({ type: v.literal('plan-finished'), result: ApplyResultSchema }),
+]);
+export type ApplyProgress = v.InferOutput<typeof ApplyProgressSchema>;
+
+/**
+ * How a run ended. `dismissed` and `not-authorised` are pkexec's 126 and 127: nothing ran.
+ * `stopped-mid-step` leaves an unfinished plan (`recoverPlanId`) to roll back or resume.
+ */
+export const ApplyOutcomeSchema = v.strictObject({
+  kind: v.picklist([
+    'finished',
+    'refused-input',
+    'dismissed',
+    'not-authorised',
+    'stopped-mid-step',
+    'exited-early',
+  ]),
+  message: v.string(),
+  result: v.nullable(ApplyResultSchema),
+  recoverPlanId: v.nullable(v.string()),
+});
+export type ApplyOutcome = v.InferOutput<typeof ApplyOutcomeSchema>;
+
 /** `<service>:<method>` -> request and response schemas (renderer -> backend calls). */
 export const calls = {
   'machine:info': { request: Empty, response: MachineInfoSchema },
@@ -35,11 +132,43 @@ export const calls = {
     request: v.strictObject({ layout: LayoutSchema }),
     response: PlanSchema,
   },
+  /**
+   * Applies the plan the user was shown (its hash is taken here and checked by the helper), or
+   * dry-runs it. Answers at once; progress comes as `apply:event`, the end as `apply:done`.
+   */
+  'apply:start': {
+    request: v.strictObject({ plan: PlanSchema, dryRun: v.boolean() }),
+    response: v.strictObject({ applyId: ApplyId }),
+  },
+  /** Stops between steps and interrupts a running one; the plan then rolls back. */
+  'apply:cancel': {
+    request: v.strictObject({ applyId: ApplyId }),
+    response: v.strictObject({ cancelling: v.boolean() }),
+  },
+  /**
+   * Plans a crash left half-applied, for the offer at start-up. `checked` is false when the
+   * journal could not be read (it is root's); `note` then says why.
+   */
+  'apply:unfinished': {
+    request: Empty,
+    response: v.strictObject({
+      plans: v.array(UnfinishedPlanSchema),
+      checked: v.boolean(),
+      note: v.nullable(v.string()),
+    }),
+  },
+  /** Finishes an unfinished plan: rolls back what it did, or undoes the interrupted step and resumes. */
+  'apply:recover': {
+    request: v.strictObject({ planId: PlanId, mode: v.picklist(['rollback', 'resume']) }),
+    response: v.strictObject({ applyId: ApplyId }),
+  },
 } as const;
 
 /** Backend -> renderer events. */
 export const events = {
   'machine:changed': MachineInfoSchema,
+  'apply:event': v.strictObject({ applyId: ApplyId, event: ApplyProgressSchema }),
+  'apply:done': v.strictObject({ applyId: ApplyId, outcome: ApplyOutcomeSchema }),
 } as const;
 
 export type CallChannel = keyof typeof calls;

@@ -35,7 +35,8 @@ export function explainPlan(plan: Plan): PlanExplanation {
   const counts: Record<Risk, number> = { destructive: 0, modifies: 0, creates: 0, 'read-only': 0 };
   for (const s of plan.steps) counts[s.risk] += 1;
   const parts: string[] = [];
-  if (counts.destructive > 0) parts.push(`${counts.destructive} destroy something`);
+  if (counts.destructive > 0)
+    parts.push(`${plural(counts.destructive, 'destroys', 'destroy')} something`);
   if (counts.modifies > 0)
     parts.push(`${plural(counts.modifies, 'modifies', 'modify')} what exists`);
   if (counts.creates > 0)

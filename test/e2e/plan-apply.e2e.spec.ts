@@ -1,0 +1,235 @@
+// The Plan and Apply views end to end: the built renderer in headless chromium against browser
+// mode on the demo machine. Opens the seed layout in the editor, reads the plan (steps, risks, the
+// import-line diff), copies a command, downloads the recovery sheet and the plan, then dry-runs
+// the plan and follows it to the end; screenshots light and dark at 1280x800.
+import { mkdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import * as v from 'valibot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Inventory } from '../../shared/model/inventory';
+import { PlanSchema } from '../../shared/model/plan';
+import { seedLayout } from '../../shared/planner/examples';
+import { startServer } from '../../electron/serve/server';
+import type { RunningServer } from '../../electron/serve/server';
+import { SCREENSHOT_DIR, launchChromium } from './browser';
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let inventory: Inventory;
+let stepCount = 0;
+const problems: string[] = [];
+
+const shot = (name: string) => fileURLToPath(new URL(`${name}.png`, SCREENSHOT_DIR));
+
+async function fetchInventory(): Promise<Inventory> {
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/call/machine:inventory`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  const body = (await res.json()) as { ok: true; value: Inventory };
+  return body.value;
+}
+
+async function screenshots(name: string): Promise<void> {
+  await page.screenshot({ path: shot(`${name}-light-1280x800`) });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: shot(`${name}-dark-1280x800`) });
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+beforeAll(async () => {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  server = await startServer({ demo: true, port: 0 });
+  inventory = await fetchInventory();
+  browser = await launchChromium();
+  context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    colorScheme: 'light',
+    acceptDownloads: true,
+  });
+  // The copy buttons write to the clipboard; reading it back needs the read permission too.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: new URL(server.url).origin,
+  });
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(server.url);
+  await page.getByRole('heading', { level: 1, name: 'The demo machine' }).waitFor();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+describe('Plan and Apply on the demo machine (browser mode)', () => {
+  it('says there is nothing to plan or apply before there is a layout', async () => {
+    await page.getByRole('link', { name: 'Plan' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Nothing to plan yet' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Make the plan' }).isDisabled()).resolves.toBe(
+      true,
+    );
+    await page.getByRole('link', { name: 'Apply' }).click();
+    await page.getByRole('heading', { level: 2, name: 'No plan to apply' }).waitFor();
+  });
+
+  it('plans the seed layout opened in the editor', async () => {
+    await page.getByRole('link', { name: 'Layout' }).click();
+    await page.getByLabel('Open a layout file').setInputFiles({
+      name: 'seed.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(seedLayout(inventory))),
+    });
+    await page.getByRole('article', { name: 'New System', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Plan' }).click();
+    const steps = page.getByRole('region', { name: /^Steps/ }).getByRole('article');
+    await steps.first().waitFor();
+    stepCount = await steps.count();
+    expect(stepCount).toBeGreaterThan(20);
+    await expect(page.getByRole('heading', { level: 1, name: 'Plan' }).isVisible()).resolves.toBe(
+      true,
+    );
+    const first = page.getByRole('article', { name: 'Create the dataset zroot/new-system' });
+    await expect(first.getByText('creates', { exact: true }).isVisible()).resolves.toBe(true);
+    await expect(first.getByText(/zfs create -o mountpoint=legacy/).isVisible()).resolves.toBe(
+      true,
+    );
+    await expect(first.getByText('zfs destroy -r zroot/new-system').isVisible()).resolves.toBe(
+      true,
+    );
+    // The plan's own finding about OpenCore, with its fix.
+    const findings = page.getByRole('region', { name: /^Findings/ });
+    await expect(findings.getByText(/has no OpenCore image/).isVisible()).resolves.toBe(true);
+    await expect(findings.getByText(/macos-opencore\.img/).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: shot('plan-top-light-1280x800') });
+  });
+
+  it("shows the main system's configuration.nix diff: the one import line", async () => {
+    const step = page.getByRole('article', {
+      name: 'Import ./cohabit.nix in /etc/nixos/configuration.nix',
+    });
+    await expect(step.getByText('modifies', { exact: true }).isVisible()).resolves.toBe(true);
+    const diff = step.getByRole('region', { name: 'Changes to /etc/nixos/configuration.nix' });
+    await diff.scrollIntoViewIfNeeded();
+    const added = diff.locator('ins');
+    const removed = diff.locator('del');
+    await expect(added.allTextContents()).resolves.toEqual([
+      '  imports = [ ./hardware-configuration.nix ./cohabit.nix ];',
+    ]);
+    await expect(removed.allTextContents()).resolves.toEqual([
+      '  imports = [ ./hardware-configuration.nix ];',
+    ]);
+    await expect(step.getByText('1 line added, 1 removed').isVisible()).resolves.toBe(true);
+    // A new file's diff starts closed and opens on click.
+    const newFile = page.getByRole('article', { name: 'Write /etc/nixos/cohabit.nix' });
+    const summary = newFile.getByText('/etc/nixos/cohabit.nix', { exact: true });
+    await summary.click();
+    await expect(
+      newFile.getByText("menuentry 'New System' --id 'cohabit-new-system' {").isVisible(),
+    ).resolves.toBe(true);
+    await step.scrollIntoViewIfNeeded();
+    await screenshots('plan-diff');
+  });
+
+  it('copies a command to the clipboard', async () => {
+    const step = page.getByRole('article', { name: 'Install NixOS into zroot/new-system' });
+    await step.scrollIntoViewIfNeeded();
+    const button = step.getByRole('button', { name: /^Copy the command of step/ });
+    await button.click();
+    await expect.poll(() => button.textContent()).toBe('Copied');
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(
+      'nixos-install --root /mnt/cohabit/new-system --no-root-passwd',
+    );
+  });
+
+  it('downloads the recovery sheet and the plan', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const [sheet] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download the recovery sheet' }).click(),
+    ]);
+    expect(sheet.suggestedFilename()).toMatch(/^cohabit-recovery-[0-9a-f]{16}\.txt$/);
+    const text = await readFile(await sheet.path(), 'utf8');
+    expect(text).toContain('COHABIT RECOVERY SHEET');
+    expect(text).toContain('zfs destroy -r zroot/new-system');
+    expect(text).toContain('nixos-rebuild boot --rollback');
+    // Newest first: the VM definition is undone before the dataset it sits next to.
+    expect(text.indexOf('virsh --connect qemu:///system undefine')).toBeLessThan(
+      text.indexOf('zfs destroy -r zroot/new-system'),
+    );
+    expect(text).toMatch(
+      /cp -p -- \/var\/lib\/cohabit\/backups\/[0-9a-f]{16}\/[0-9a-f]{32} \/etc\/nixos\/configuration\.nix/,
+    );
+
+    const [planFile] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download the plan (JSON)' }).click(),
+    ]);
+    const plan = v.parse(PlanSchema, JSON.parse(await readFile(await planFile.path(), 'utf8')));
+    expect(plan.steps).toHaveLength(stepCount);
+    expect(sheet.suggestedFilename()).toBe(`cohabit-recovery-${plan.id}.txt`);
+  });
+
+  it('explains what will change before anything runs, and refuses a real apply on a recording', async () => {
+    await page.getByRole('link', { name: 'Review and apply…' }).click();
+    const explain = page.getByRole('region', { name: 'What will change' });
+    await explain.waitFor();
+    await expect(explain.getByText(/asks for your password once/).isVisible()).resolves.toBe(true);
+    await expect(
+      explain.getByText('Import ./cohabit.nix in /etc/nixos/configuration.nix').isVisible(),
+    ).resolves.toBe(true);
+    const apply = page.getByRole('button', { name: `Apply ${stepCount} steps` });
+    await expect(apply.isDisabled()).resolves.toBe(true);
+    await expect(
+      page.getByText(/is a recorded machine: nothing can be applied/).isVisible(),
+    ).resolves.toBe(true);
+    await screenshots('apply-before');
+  });
+
+  it('dry-runs the plan and follows its progress to the end', async () => {
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    const bar = page.getByRole('progressbar').first();
+    await bar.waitFor();
+    // Somewhere in the middle, the bar and the current step say how far it got.
+    await page.getByText(/^Step \d+ of \d+:/).waitFor();
+    const middle = Number(await bar.getAttribute('aria-valuenow'));
+    expect(middle).toBeLessThan(100);
+    await screenshots('apply-running');
+    const result = page.getByRole('region', { name: 'Dry run finished: nothing was changed' });
+    await result.waitFor({ timeout: 20_000 });
+    await expect(bar.getAttribute('aria-valuenow')).resolves.toBe('100');
+    await expect(bar.getAttribute('aria-valuetext')).resolves.toBe(
+      `${stepCount} of ${stepCount} steps`,
+    );
+    await expect(
+      result.getByText(/nothing ran, because it is a recorded machine/).isVisible(),
+    ).resolves.toBe(true);
+    // Every step reported done, and the log says for each that nothing ran.
+    const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+    await expect(steps.count()).resolves.toBe(stepCount);
+    await expect(steps.getByText(': done').count()).resolves.toBe(stepCount);
+    const log = page.getByRole('log', { name: 'Live log' });
+    await expect(
+      log.getByText(/^Nothing ran: the demo machine is a recorded machine/).count(),
+    ).resolves.toBe(stepCount);
+    // What the user would do after a real apply.
+    const next = result.getByRole('listitem');
+    await expect(next.allTextContents()).resolves.toContain(
+      'Reboot and choose "New System" in the GRUB menu, then log in as alice.',
+    );
+    await screenshots('apply-done');
+    await result.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('region', { name: 'What will change' }).waitFor();
+  });
+
+  it('left no console errors or CSP violations', () => {
+    expect(problems).toEqual([]);
+  });
+});
