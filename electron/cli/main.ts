@@ -11,8 +11,9 @@ import { HostError } from '../host/host';
 import { LocalHost } from '../host/local-host';
 import { RecordingHost } from '../host/recording-host';
 import { redactSnapshot } from '../host/redact';
-import { selectHost } from '../host/select-host';
+import { releaseHost, selectHost } from '../host/select-host';
 import type { HostChoice } from '../host/select-host';
+import { SshUrlError, parseSshUrl } from '../host/ssh-host';
 import { readInventory } from '../inventory/read-inventory';
 import { openInBrowser } from '../serve/open-browser';
 import { startServer } from '../serve/server';
@@ -50,6 +51,29 @@ function hostOptions(command: Command): Command {
     );
 }
 
+// A remote machine over the system ssh client; the address is checked before anything runs.
+function sshHostOption(): Option {
+  return new Option('--host <ssh-url>', 'read a remote machine over SSH: ssh://user@server[:port]')
+    .conflicts(['demo', 'hostSnapshot'])
+    .argParser((value) => {
+      try {
+        return parseSshUrl(value);
+      } catch (error) {
+        if (error instanceof SshUrlError) throw new InvalidArgumentError(error.message);
+        throw error;
+      }
+    });
+}
+
+async function readChosenInventory(choice: HostChoice) {
+  const host = await selectHost(choice);
+  try {
+    return await readInventory(host);
+  } finally {
+    await releaseHost(host);
+  }
+}
+
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('cohabit')
     .description(
@@ -66,10 +90,10 @@ export function buildProgram(io: CliIo = processIo): Command {
       .description(
         'show what Cohabit sees on this machine: pools, disks, IOMMU groups, GPUs, USB controllers',
       )
-      .option('--json', 'print the inventory as JSON (format cohabit-inventory/1)'),
+      .option('--json', 'print the inventory as JSON (format cohabit-inventory/1)')
+      .addOption(sshHostOption()),
   ).action(async (opts: HostChoice & { json?: boolean }) => {
-    const host = await selectHost(opts);
-    const inventory = await readInventory(host);
+    const inventory = await readChosenInventory(opts);
     if (opts.json) io.stdout(JSON.stringify(inventory, null, 2) + '\n');
     else io.stdout(formatInventory(inventory, io.isTty ? ansiStyle : plainStyle));
   });
@@ -90,7 +114,8 @@ export function buildProgram(io: CliIo = processIo): Command {
       .option(
         '--acs-override',
         'with a listing: the machine ran with pcie_acs_override (the listing cannot show it)',
-      ),
+      )
+      .addOption(sshHostOption()),
   ).action(
     async (
       file: string | undefined,
@@ -98,8 +123,10 @@ export function buildProgram(io: CliIo = processIo): Command {
     ) => {
       let ctx: AnalysisContext;
       if (file !== undefined) {
-        if (opts.demo || opts.hostSnapshot !== undefined)
-          throw new UserError('Give either a listing FILE or --demo / --host-snapshot, not both.');
+        if (opts.demo || opts.hostSnapshot !== undefined || opts.host !== undefined)
+          throw new UserError(
+            'Give either a listing FILE or --demo / --host-snapshot / --host, not both.',
+          );
         const text =
           file === '-'
             ? await readStdin()
@@ -122,7 +149,7 @@ export function buildProgram(io: CliIo = processIo): Command {
         });
         for (const d of listing.diagnostics) io.stderr(`note: ${d.message}\n`);
       } else {
-        const inventory = await readInventory(await selectHost(opts));
+        const inventory = await readChosenInventory(opts);
         ctx = {
           inventory,
           facts: { sysfs: true, disks: true, usb: true, network: true },

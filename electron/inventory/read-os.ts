@@ -66,7 +66,10 @@ function factsToNixos(
       keyFile: d.keyFile,
       preLvm: d.preLVM,
     })),
-    initrdSecrets: Object.entries(facts.initrdSecrets ?? {}).map(([name, source]) => ({ name, source })),
+    initrdSecrets: Object.entries(facts.initrdSecrets ?? {}).map(([name, source]) => ({
+      name,
+      source,
+    })),
     grub:
       facts.grub === null
         ? null

@@ -71,7 +71,9 @@ export interface SecretCopy {
 export function secretCopies(inventory: Inventory): SecretCopy[] {
   const nixos = inventory.os.nixos;
   if (nixos === null) return [];
-  const names = [...new Set(nixos.luksDevices.map((d) => d.keyFile).filter((k): k is string => k !== null))];
+  const names = [
+    ...new Set(nixos.luksDevices.map((d) => d.keyFile).filter((k): k is string => k !== null)),
+  ];
   return names.map((name) => {
     const source = nixos.initrdSecrets.find((s) => s.name === name)?.source ?? name;
     const base = name.split('/').filter(Boolean).pop() ?? 'key';

@@ -1,0 +1,573 @@
+// SshHost: a remote machine through the system `ssh` client (so ~/.ssh/config, agents and
+// known_hosts work as the user expects), over one multiplexed connection, never prompting.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { shellQuote } from '../../shared/emit/shell-quote';
+import { HostError, describeArgv } from './host';
+import type { Host, HostErrorCode, RunOptions, RunResult, StatResult } from './host';
+
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_S = 10;
+// sshd's default MaxSessions is 10 per connection; stay under it so no session is refused.
+const DEFAULT_MAX_PARALLEL = 8;
+
+/** Where to connect: from `ssh://user@server:port`, or an alias of ~/.ssh/config. */
+export interface SshTarget {
+  user?: string;
+  host: string;
+  port?: number;
+}
+
+// User and host names from safe sets: nothing that ssh could read as an option or a shell could
+// read as syntax reaches the command line.
+const USER_RE = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
+const HOST_LABEL_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const IPV6_RE = /^[0-9A-Fa-f:.]{2,45}$/;
+
+export class SshUrlError extends Error {
+  override readonly name = 'SshUrlError';
+}
+
+/** Parses `ssh://[user@]host[:port]` strictly; anything else is an SshUrlError saying why. */
+export function parseSshUrl(text: string): SshTarget {
+  const m = /^ssh:\/\/(?:([^@/]*)@)?(\[[^\]]*\]|[^:/]*)(?::([^/]*))?\/?$/.exec(text);
+  if (!m)
+    throw new SshUrlError(
+      `"${text}" is not an ssh:// address: write ssh://user@server or ssh://user@server:port`,
+    );
+  const [, user, rawHost = '', rawPort] = m;
+  const target: SshTarget = { host: '' };
+  if (user !== undefined) {
+    if (!USER_RE.test(user))
+      throw new SshUrlError(
+        `"${user}" is not a user name Cohabit accepts (letters, digits, . _ -, not starting with - or a digit)`,
+      );
+    target.user = user;
+  }
+  if (rawHost.startsWith('[')) {
+    const inner = rawHost.slice(1, -1);
+    if (!IPV6_RE.test(inner) || !inner.includes(':'))
+      throw new SshUrlError(`"${rawHost}" is not an IPv6 address`);
+    target.host = inner;
+  } else {
+    const labels = rawHost.split('.');
+    if (rawHost.length === 0 || rawHost.length > 253 || !labels.every((l) => HOST_LABEL_RE.test(l)))
+      throw new SshUrlError(
+        `"${rawHost}" is not a host name Cohabit accepts (letters, digits and - in dot-separated labels)`,
+      );
+    target.host = rawHost;
+  }
+  if (rawPort !== undefined) {
+    const port = Number(rawPort);
+    if (!/^\d{1,5}$/.test(rawPort) || port < 1 || port > 65535)
+      throw new SshUrlError(`"${rawPort}" is not a port (1 to 65535)`);
+    target.port = port;
+  }
+  return target;
+}
+
+export function formatSshUrl(target: SshTarget): string {
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return `ssh://${target.user !== undefined ? `${target.user}@` : ''}${host}${target.port !== undefined ? `:${target.port}` : ''}`;
+}
+
+export type SshFailure =
+  | 'host-key'
+  | 'auth'
+  | 'refused'
+  | 'timeout'
+  | 'unresolved'
+  | 'sudo'
+  | 'dropped'
+  | 'closed'
+  | 'other';
+
+/** The connection, the login or the elevation failed: nothing ran on the remote side. */
+export class SshError extends HostError {
+  constructor(
+    readonly failure: SshFailure,
+    target: string,
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(failure === 'sudo' ? 'EACCES' : 'SPAWN', target, message);
+  }
+}
+
+export interface SshHostOptions {
+  /** Root is needed (the executor): when the login is not root, every call goes through `sudo -n`. */
+  root?: boolean;
+  /** Seconds for the TCP connection and the key exchange (ssh's ConnectTimeout). */
+  connectTimeoutS?: number;
+  /** Extra ssh options placed before the destination, e.g. `['-i', key, '-o', 'UserKnownHostsFile=…']`. */
+  sshOptions?: readonly string[];
+  /** Calls in flight at once over the one connection. */
+  maxParallel?: number;
+  /** The ssh client to run (default `ssh` from PATH). */
+  sshCommand?: string;
+}
+
+// Every call runs this POSIX sh function on the remote side; the operation and the path are
+// positional parameters, never part of the script text. The first stderr line marks that the
+// shell started (so anything before it is ssh's or sudo's); exit 97 plus a last line
+// `cohabit-host-error:CODE` is a failed read with its errno, classified from the C-locale
+// strerror text that ends every coreutils message.
+const STARTED = 'cohabit-host-started';
+const ERROR_PREFIX = 'cohabit-host-error:';
+const ERROR_EXIT = 97;
+const REMOTE_SCRIPT = [
+  `printf '%s %s\\n' ${STARTED} $$ >&2`,
+  'LC_ALL=C; LANG=C; export LC_ALL LANG',
+  `fail() { printf '\\n${ERROR_PREFIX}%s\\n' "$1" >&2; exit ${ERROR_EXIT}; }`,
+  'classify() {',
+  '  case $1 in',
+  "    *'No such file or directory') fail ENOENT ;;",
+  "    *'Permission denied' | *'Operation not permitted') fail EACCES ;;",
+  "    *'Not a directory') fail ENOTDIR ;;",
+  "    *'Is a directory') fail EISDIR ;;",
+  "    *'Too many levels of symbolic links') fail ELOOP ;;",
+  "    *'Invalid argument') fail EINVAL ;;",
+  '    *) fail EIO ;;',
+  '  esac',
+  '}',
+  'exec 3>&1',
+  'op=$1; shift',
+  'case $op in',
+  '  read) e=$(head -c "$2" -- "$1" 2>&1 1>&3 3>&-) || classify "$e" ;;',
+  '  list)',
+  '    if [ ! -e "$1" ]; then e=$(ls -d -- "$1" 2>&1 >/dev/null) || classify "$e"; fail ENOENT; fi',
+  '    [ -d "$1" ] || fail ENOTDIR',
+  // Without read permission a glob would just come back empty.
+  '    [ -r "$1" ] || fail EACCES',
+  '    cd -- "$1" 2>/dev/null || fail EACCES',
+  '    for f in .* *; do case $f in . | ..) continue ;; esac; if [ -e "$f" ] || [ -L "$f" ]; then printf \'%s\\0\' "$f"; fi; done ;;',
+  '  link)',
+  '    if [ ! -L "$1" ]; then [ -e "$1" ] && fail EINVAL; e=$(ls -d -- "$1" 2>&1 >/dev/null) || classify "$e"; fail ENOENT; fi',
+  '    e=$(readlink -- "$1" 2>&1 1>&3 3>&-) || classify "$e" ;;',
+  '  stat) e=$(stat -c \'%f %s %u %g\' -- "$1" 2>&1 1>&3 3>&-) || classify "$e" ;;',
+  '  run)',
+  '    command -v -- "$1" >/dev/null 2>&1 || fail ENOENT',
+  '    exec "$@" ;;',
+  '  *) fail EINVAL ;;',
+  'esac',
+].join('\n');
+
+type RemoteOp = 'read' | 'list' | 'link' | 'stat' | 'run';
+
+type SpawnOutcome =
+  | { kind: 'done'; stdout: Uint8Array; stderr: Uint8Array; exitCode: number }
+  | { kind: 'timeout'; remotePid: number | null }
+  | { kind: 'aborted'; remotePid: number | null }
+  | { kind: 'spawn-error'; code: string; message: string };
+
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+interface RawResult {
+  stdout: Uint8Array;
+  stderr: string;
+  exitCode: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Limits how many calls run at once. */
+class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export class SshHost implements Host {
+  readonly description: string;
+  private readonly gate: Gate;
+  private sudo = false;
+  private closed = false;
+
+  private constructor(
+    readonly target: SshTarget,
+    private readonly options: SshHostOptions,
+    private readonly controlDir: string,
+    /** The remote login's uid, as `id -u` said when connecting. */
+    readonly remoteUid: number,
+  ) {
+    this.description = formatSshUrl(target);
+    this.gate = new Gate(options.maxParallel ?? DEFAULT_MAX_PARALLEL);
+  }
+
+  /**
+   * Opens the master connection (host key and login are checked here, with a clear message when
+   * they fail), learns the remote uid and, when root is needed and the login is not root, checks
+   * that `sudo -n` works.
+   */
+  static async connect(target: SshTarget, options: SshHostOptions = {}): Promise<SshHost> {
+    // mkdtemp makes the directory 0700: only this user can reach the control socket.
+    const controlDir = await mkdtemp(join(tmpdir(), 'cohabit-ssh-'));
+    const probe = new SshHost(target, options, controlDir, -1);
+    try {
+      const master = await execa(
+        probe.sshCommand(),
+        [
+          ...probe.sshArgs(),
+          // -f: go to the background once logged in, so this call ends with the login's verdict.
+          '-f',
+          '-N',
+          '--',
+          target.host,
+        ],
+        {
+          reject: false,
+          stdin: 'ignore',
+          timeout: (options.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000 + 5_000,
+          forceKillAfterDelay: 1_000,
+          env: { LC_ALL: 'C', LANG: 'C' },
+        },
+      );
+      if (master.timedOut)
+        throw new SshError(
+          'timeout',
+          probe.description,
+          `${probe.description}: no answer within ${options.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S} s`,
+          '',
+        );
+      if (master.exitCode !== 0) throw probe.sshFailure(master.stderr, master.exitCode ?? 255);
+      const id = await probe.run(['id', '-u']);
+      const uid = Number(id.stdout.trim());
+      if (id.exitCode !== 0 || !Number.isInteger(uid))
+        throw new SshError(
+          'other',
+          probe.description,
+          `${probe.description}: \`id -u\` failed: ${id.stderr.trim()}`,
+          id.stderr,
+        );
+      const host = new SshHost(target, options, controlDir, uid);
+      if (options.root && uid !== 0) {
+        host.sudo = true;
+        const check = await host.runRemote('run', ['true'], {});
+        if (check.exitCode !== 0)
+          throw host.sshFailure(check.stderr, check.exitCode, { sudo: true });
+      }
+      return host;
+    } catch (error) {
+      await probe.close();
+      throw error;
+    }
+  }
+
+  /** The master connection's socket: `ssh -S PATH host` reuses it (for debugging). */
+  get controlPath(): string {
+    return join(this.controlDir, 'c');
+  }
+
+  /** Whether calls go through `sudo -n` (root needed, login not root). */
+  get usesSudo(): boolean {
+    return this.sudo;
+  }
+
+  /** Ends the master connection and removes the control directory. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await execa(this.sshCommand(), [...this.sshArgs(), '-O', 'exit', '--', this.target.host], {
+      reject: false,
+      stdin: 'ignore',
+      timeout: 5_000,
+    });
+    await rm(this.controlDir, { recursive: true, force: true });
+  }
+
+  async readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
+    const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
+    const out = await this.remoteRead('read', [path, String(maxBytes + 1)], path);
+    if (out.length > maxBytes)
+      throw new HostError('TOO_LARGE', path, `${path} is larger than ${maxBytes} bytes`);
+    return out;
+  }
+
+  async readDir(path: string): Promise<string[]> {
+    const out = utf8.decode(await this.remoteRead('list', [path], path));
+    return out
+      .split('\0')
+      .filter((n) => n !== '')
+      .sort();
+  }
+
+  async readLink(path: string): Promise<string> {
+    const out = utf8.decode(await this.remoteRead('link', [path], path));
+    return out.endsWith('\n') ? out.slice(0, -1) : out;
+  }
+
+  async stat(path: string): Promise<StatResult> {
+    const out = utf8.decode(await this.remoteRead('stat', [path], path)).trim();
+    const [rawMode, size, uid, gid] = out.split(' ');
+    const mode = Number.parseInt(rawMode ?? '', 16);
+    if (!Number.isFinite(mode) || size === undefined || uid === undefined || gid === undefined)
+      throw new HostError('EIO', path, `${path}: unexpected stat output "${out}"`);
+    const type = mode & 0o170000;
+    const kind: StatResult['kind'] =
+      type === 0o100000 ? 'file' : type === 0o040000 ? 'dir' : type === 0o120000 ? 'link' : 'other';
+    return { kind, size: Number(size), mode: mode & 0o7777, uid: Number(uid), gid: Number(gid) };
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    if (argv.length === 0) throw new HostError('EINVAL', '', 'empty argv');
+    const target = describeArgv(argv);
+    const raw = await this.runRemote('run', argv, options);
+    if (raw.exitCode === ERROR_EXIT && raw.stderr.endsWith(`\n${ERROR_PREFIX}ENOENT\n`))
+      throw new HostError('ENOENT', target, `${argv[0]}: command not found on ${this.description}`);
+    return { stdout: utf8.decode(raw.stdout), stderr: raw.stderr, exitCode: raw.exitCode };
+  }
+
+  private async remoteRead(op: RemoteOp, args: string[], path: string): Promise<Uint8Array> {
+    const raw = await this.runRemote(op, args, {});
+    if (raw.exitCode === 0) return raw.stdout;
+    const m = new RegExp(`${ERROR_PREFIX}([A-Z]+)\\n$`).exec(raw.stderr);
+    const code = (m?.[1] ?? 'EIO') as HostErrorCode;
+    throw new HostError(
+      code,
+      path,
+      m ? undefined : `${path}: ${raw.stderr.trim() || `exit ${raw.exitCode}`}`,
+    );
+  }
+
+  /** Runs the remote script; the stderr returned is the remote command's own (after the marker). */
+  private async runRemote(
+    op: RemoteOp,
+    args: readonly string[],
+    options: RunOptions,
+  ): Promise<RawResult> {
+    if (this.closed)
+      throw new SshError(
+        'closed',
+        this.description,
+        `${this.description}: the connection was closed`,
+        '',
+      );
+    const remote = [
+      ...(this.sudo ? ['sudo', '-n', '--'] : []),
+      'sh',
+      '-c',
+      REMOTE_SCRIPT,
+      'cohabit-host',
+      op,
+      ...args,
+    ];
+    const target = op === 'run' ? describeArgv(args) : `${op} ${args[0] ?? ''}`;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // ssh joins its remote arguments with spaces for the remote login shell: hand it one string
+    // whose words are quoted, so the remote side receives exactly this argv.
+    const sshArgv = [...this.sshArgs(), '--', this.target.host, shellQuote(remote)];
+    const outcome = await this.gate.run(() =>
+      this.spawnSsh(sshArgv, options.input, timeoutMs, options.signal),
+    );
+    if (outcome.kind === 'timeout' || outcome.kind === 'aborted') {
+      // A multiplexed client hands its pipes to the master, so killing it does not end the remote
+      // command: kill that by the pid the remote shell announced.
+      if (outcome.remotePid !== null) await this.killRemote(outcome.remotePid);
+      if (outcome.kind === 'timeout')
+        throw new HostError(
+          'TIMEOUT',
+          target,
+          `${target} on ${this.description} did not finish within ${timeoutMs} ms`,
+        );
+      throw new HostError('ABORTED', target, `${target} was cancelled`);
+    }
+    if (outcome.kind === 'spawn-error')
+      throw new HostError(
+        outcome.code === 'ENOENT' ? 'ENOENT' : outcome.code === 'TOO_LARGE' ? 'TOO_LARGE' : 'SPAWN',
+        target,
+        `${this.sshCommand()}: ${outcome.message}`,
+      );
+    const stderr = utf8.decode(outcome.stderr);
+    const marker = new RegExp(`^${STARTED} \\d+\n`, 'm').exec(stderr);
+    if (!marker) throw this.sshFailure(stderr, outcome.exitCode, { sudo: this.sudo });
+    return {
+      stdout: outcome.stdout,
+      stderr: stderr.slice(marker.index + marker[0].length),
+      exitCode: outcome.exitCode,
+    };
+  }
+
+  private spawnSsh(
+    argv: readonly string[],
+    input: string | undefined,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<SpawnOutcome> {
+    return new Promise((resolve) => {
+      const child = spawn(this.sshCommand(), argv, {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let outSize = 0;
+      let remotePid: number | null = null;
+      let settled = false;
+      const finish = (o: SpawnOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(o);
+      };
+      const stop = (kind: 'timeout' | 'aborted') => {
+        child.kill('SIGKILL');
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish({ kind, remotePid });
+      };
+      const onAbort = () => stop('aborted');
+      const timer = setTimeout(() => stop('timeout'), timeoutMs);
+      if (signal?.aborted) {
+        stop('aborted');
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      child.stdout.on('data', (b: Buffer) => {
+        outSize += b.length;
+        if (outSize > MAX_OUTPUT_BYTES) {
+          child.kill('SIGKILL');
+          finish({ kind: 'spawn-error', code: 'TOO_LARGE', message: 'output larger than 256 MiB' });
+        }
+        out.push(b);
+      });
+      child.stderr.on('data', (b: Buffer) => {
+        err.push(b);
+        if (remotePid === null) {
+          const m = new RegExp(`^${STARTED} (\\d+)\n`, 'm').exec(
+            Buffer.concat(err).toString('latin1'),
+          );
+          if (m) remotePid = Number(m[1]);
+        }
+      });
+      child.on('error', (e: NodeJS.ErrnoException) =>
+        finish({ kind: 'spawn-error', code: e.code ?? 'SPAWN', message: e.message }),
+      );
+      child.on('close', (code, sig) =>
+        finish({
+          kind: 'done',
+          stdout: new Uint8Array(Buffer.concat(out)),
+          stderr: new Uint8Array(Buffer.concat(err)),
+          exitCode: code ?? (sig ? 255 : 1),
+        }),
+      );
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input ?? '');
+    });
+  }
+
+  private async killRemote(pid: number): Promise<void> {
+    const argv = [
+      ...this.sshArgs(),
+      '--',
+      this.target.host,
+      shellQuote([
+        ...(this.sudo ? ['sudo', '-n', '--'] : []),
+        'sh',
+        '-c',
+        'kill -TERM "$1" 2>/dev/null; sleep 1; kill -KILL "$1" 2>/dev/null; exit 0',
+        'cohabit-kill',
+        String(pid),
+      ]),
+    ];
+    await this.spawnSsh(argv, '', 5_000, undefined);
+  }
+
+  private sshCommand(): string {
+    return this.options.sshCommand ?? 'ssh';
+  }
+
+  private sshArgs(): string[] {
+    const t = this.target;
+    return [
+      ...(t.user !== undefined ? ['-l', t.user] : []),
+      ...(t.port !== undefined ? ['-p', String(t.port)] : []),
+      '-T',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `ConnectTimeout=${this.options.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S}`,
+      '-o',
+      'ServerAliveInterval=15',
+      '-o',
+      'ServerAliveCountMax=3',
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      `ControlPath=${this.controlPath}`,
+      '-o',
+      'ControlMaster=auto',
+      // A master started by a later call (the first one died) ends by itself when idle.
+      '-o',
+      'ControlPersist=120',
+      ...(this.options.sshOptions ?? []),
+    ];
+  }
+
+  /** Turns ssh's or sudo's complaint (the remote shell never started) into a plain message. */
+  private sshFailure(stderr: string, exitCode: number, context: { sudo?: boolean } = {}): SshError {
+    const d = this.description;
+    const who = this.target.user ?? 'your user';
+    const last =
+      stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .at(-1) ?? `exit ${exitCode}`;
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr))
+      return new SshError(
+        'host-key',
+        d,
+        `${d}: the server's host key is not in known_hosts or does not match it. Cohabit never accepts a key by itself: check the key (ssh-keyscan, or log in once with ssh ${this.target.host}) and try again.`,
+        stderr,
+      );
+    if (/Permission denied \(/.test(stderr))
+      return new SshError(
+        'auth',
+        d,
+        `${d}: the server refused the login of ${who}. Cohabit never types a password: load a key into ssh-agent or name one with IdentityFile in ~/.ssh/config.`,
+        stderr,
+      );
+    if (/Connection refused/.test(stderr))
+      return new SshError(
+        'refused',
+        d,
+        `${d}: connection refused (no SSH server on that port?)`,
+        stderr,
+      );
+    if (/timed out|Connection timed out/i.test(stderr))
+      return new SshError('timeout', d, `${d}: the connection timed out`, stderr);
+    if (/Could not resolve hostname|Name or service not known/.test(stderr))
+      return new SshError('unresolved', d, `${d}: unknown host name`, stderr);
+    if (context.sudo && /^sudo: |sudo: (command )?not found/m.test(stderr)) {
+      const reason = /password is required|terminal is required/.test(stderr)
+        ? `sudo wants a password for ${who}`
+        : /not found/.test(stderr)
+          ? 'sudo is not installed there'
+          : last;
+      return new SshError(
+        'sudo',
+        d,
+        `${d}: root is needed and ${who} is not root, but \`sudo -n\` failed (${reason}). Log in as root, or allow ${who} passwordless sudo for Cohabit's commands.`,
+        stderr,
+      );
+    }
+    if (/Connection closed|Connection reset|Broken pipe|client_loop|disconnect/i.test(stderr))
+      return new SshError('dropped', d, `${d}: the connection dropped (${last})`, stderr);
+    return new SshError('other', d, `${d}: ssh failed: ${last}`, stderr);
+  }
+}
