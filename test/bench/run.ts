@@ -17,7 +17,6 @@ import type { Host } from '../../electron/host/host';
 import { readInventory } from '../../electron/inventory/read-inventory';
 import { buildLargeMachine } from '../machines/large-machine';
 import { RootedHost, materializeMachine } from './rooted-host';
-import { initialJsGzipBytes, timeToInteractiveMs } from './ui-bench';
 
 const run = promisify(execFile);
 const SELF = fileURLToPath(import.meta.url);
@@ -159,6 +158,28 @@ async function main(): Promise<void> {
     );
     console.log(
       `Parsing and assembly alone (in-memory replay of the large machine): ${med('replay-inventory').toFixed(1)} ms`,
+    );
+
+    // What the editor does on every edit: validate the layout, and plan it, on the large machine.
+    // (Imported here, not at the top: the measuring child processes must not load them.)
+    const { seedLayout } = await import('../../shared/planner/examples');
+    const { plan } = await import('../../shared/planner/plan');
+    const { validate } = await import('../../shared/planner/validate');
+    const { initialJsGzipBytes, timeToInteractiveMs } = await import('./ui-bench');
+    const layout = seedLayout(inventory);
+    const perEdit: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const edited = {
+        ...layout,
+        systems: layout.systems.map((sys) => ({ ...sys, label: `New System ${i}` })),
+      };
+      const start = performance.now();
+      validate(inventory, edited);
+      plan(inventory, edited, { id: '0123456789abcdef', now: '2026-01-01T00:00:00Z', files: {} });
+      if (i >= 10) perEdit.push(performance.now() - start);
+    }
+    console.log(
+      `Validation plus planning per edit on the large machine: median ${median(perEdit).toFixed(2)} ms over ${perEdit.length} edits (target < 16 ms)`,
     );
 
     await run('npx', ['vite', 'build', '--logLevel', 'error'], {
