@@ -13,6 +13,8 @@ import type { Host } from '../host/host';
 import { LocalHost } from '../host/local-host';
 import { loadDemoHost } from '../host/select-host';
 import { SnapshotHost } from '../host/snapshot-host';
+import { SshHost, formatSshUrl } from '../host/ssh-host';
+import type { SshTarget } from '../host/ssh-host';
 import { readInventory } from '../inventory/read-inventory';
 import { randomBytes } from 'node:crypto';
 import { plan } from '../../shared/planner/plan';
@@ -22,7 +24,10 @@ import type { ApplyRunsOptions, RunTarget } from './apply-runs';
 import { BackendError } from './backend-error';
 
 export type BackendSource =
-  { kind: 'local' } | { kind: 'demo' } | { kind: 'snapshot'; path: string };
+  | { kind: 'local' }
+  | { kind: 'demo' }
+  | { kind: 'snapshot'; path: string }
+  | { kind: 'ssh'; target: SshTarget };
 
 type Handlers = { [C in CallChannel]: (request: unknown) => Promise<CallResponse<C>> };
 type Listener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
@@ -48,11 +53,22 @@ export function createBackend(
       ? Promise.resolve(new LocalHost())
       : s.kind === 'demo'
         ? loadDemoHost()
-        : SnapshotHost.load(s.path);
+        : s.kind === 'ssh'
+          ? SshHost.connect(s.target)
+          : SnapshotHost.load(s.path);
+  // A remote machine holds one SSH master connection: closed when the app shows another machine.
+  const release = (h: Promise<Host> | null) =>
+    void h?.then((x) => (x instanceof SshHost ? x.close() : undefined)).catch(() => undefined);
   const currentHost = () => (host ??= hostFor(source));
   const info = async (): Promise<MachineInfo> => ({
     source: source.kind,
-    description: source.kind === 'demo' ? 'the demo machine' : (await currentHost()).description,
+    description:
+      source.kind === 'demo'
+        ? 'the demo machine'
+        : // Named without connecting, so the app can say which machine it is trying to reach.
+          source.kind === 'ssh'
+          ? formatSshUrl(source.target)
+          : (await currentHost()).description,
     localAvailable: allowLocal,
   });
   const emit: Listener = (channel, payload) => {
@@ -62,7 +78,8 @@ export function createBackend(
   const target = async (): Promise<RunTarget> =>
     source.kind === 'local'
       ? { kind: 'local' }
-      : { kind: 'recorded', description: (await info()).description };
+      : // A remote machine gets the walk-through for now: the executor over SSH is not wired here yet.
+        { kind: 'recorded', description: (await info()).description };
 
   const handlers: Handlers = {
     'machine:info': async (request) => {
@@ -105,6 +122,7 @@ export function createBackend(
           'This session shows a recorded machine only; start Cohabit without --demo to see this machine.',
         );
       source = { kind: wanted };
+      release(host);
       host = null;
       inventory = null;
       const next = await info();

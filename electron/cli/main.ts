@@ -13,7 +13,8 @@ import { RecordingHost } from '../host/recording-host';
 import { redactSnapshot } from '../host/redact';
 import { releaseHost, selectHost } from '../host/select-host';
 import type { HostChoice } from '../host/select-host';
-import { SshUrlError, parseSshUrl } from '../host/ssh-host';
+import { SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
+import { createBackend } from '../backend/backend';
 import { readInventory } from '../inventory/read-inventory';
 import { openInBrowser } from '../serve/open-browser';
 import { startServer } from '../serve/server';
@@ -195,16 +196,28 @@ export function buildProgram(io: CliIo = processIo): Command {
           .default(0)
           .argParser(parsePort),
       )
-      .option('--no-open', 'print the URL without opening a browser'),
+      .option('--no-open', 'print the URL without opening a browser')
+      .addOption(sshHostOption()),
   ).action(async (opts: HostChoice & { port: number; open: boolean }) => {
+    const remote = opts.host;
     const server = await startServer({
       demo: opts.demo,
       hostSnapshot: opts.hostSnapshot,
       port: opts.port,
+      // The remote machine is shown; the app may still switch to the demo, not to this machine.
+      backend:
+        remote === undefined
+          ? undefined
+          : createBackend({ kind: 'ssh', target: remote }, { allowLocal: false }),
     });
-    io.stdout(
-      `Cohabit is serving ${opts.demo ? 'the demo machine' : opts.hostSnapshot !== undefined ? `snapshot ${opts.hostSnapshot}` : 'this machine'} at\n  ${server.url}\n`,
-    );
+    const shown = opts.demo
+      ? 'the demo machine'
+      : opts.hostSnapshot !== undefined
+        ? `snapshot ${opts.hostSnapshot}`
+        : remote !== undefined
+          ? formatSshUrl(remote)
+          : 'this machine';
+    io.stdout(`Cohabit is serving ${shown} at\n  ${server.url}\n`);
     io.stdout(
       'Only this machine can connect; the token in the URL is the key. Press Ctrl+C to stop.\n',
     );
@@ -220,7 +233,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     });
   });
 
-  addPlanCommand(program, io, hostOptions);
+  addPlanCommand(program, io, (command) => hostOptions(command).addOption(sshHostOption()));
 
   addApplyCommands(program, io, (code) => applyExitCodes.set(program, code));
 

@@ -86,6 +86,7 @@ export async function readZfs(ctx: ReadContext): Promise<Zfs> {
       bootfs: value('bootfs'),
       compatibility: compatibility === 'off' ? null : compatibility,
       features,
+      ashift: parseAshift(value('ashift')),
       vdevs: status?.vdevs ?? [],
       devices: status?.devices ?? [],
     };
@@ -93,4 +94,11 @@ export async function readZfs(ctx: ReadContext): Promise<Zfs> {
   // `zfs version` prints `zfs-2.3.4-1` then `zfs-kmod-2.3.4-1`: keep the userland release.
   const release = /^zfs-(\d+\.\d+(?:\.\d+)?)/m.exec(version)?.[1] ?? null;
   return { available: true, version: release, pools, datasets };
+}
+
+// ashift is a small integer (9 to 16); anything else is not believed.
+function parseAshift(text: string | null): number | null {
+  if (text === null || !/^\d{1,2}$/.test(text)) return null;
+  const n = Number(text);
+  return n === 0 || (n >= 9 && n <= 16) ? n : null;
 }

@@ -1,4 +1,4 @@
-// `cohabit plan LAYOUT.json [--demo | --host-snapshot FILE] [--json]` and `cohabit plan --example
+// `cohabit plan LAYOUT.json [--demo | --host-snapshot FILE | --host ssh://...] [--json]` and `cohabit plan --example
 // seed`: reads the machine and the layout, prints the plan. Nothing runs; bad input exits 1.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { errorMessage } from '../../shared/model/errors';
 import { seedLayout } from '../../shared/planner/examples';
 import { plan } from '../../shared/planner/plan';
 import { parseLayout } from '../../shared/planner/validate';
-import { selectHost, type HostChoice } from '../host/select-host';
+import { releaseHost, selectHost, type HostChoice } from '../host/select-host';
 import { readInventory } from '../inventory/read-inventory';
 import { formatDiagnostics, formatPlanText } from './format-plan';
 import { readPlanFiles } from './read-plan-files';
@@ -48,8 +48,13 @@ export function addPlanCommand(
         throw new PlanInputError(`there is no example "${opts.example}"; try --example seed`);
       if (file !== undefined)
         throw new PlanInputError('give either LAYOUT.json or --example, not both');
-      const inventory = await readInventory(await selectHost(opts));
-      io.stdout(`${JSON.stringify(seedLayout(inventory), null, 2)}\n`);
+      const host = await selectHost(opts);
+      try {
+        const inventory = await readInventory(host);
+        io.stdout(`${JSON.stringify(seedLayout(inventory), null, 2)}\n`);
+      } finally {
+        await releaseHost(host);
+      }
       return;
     }
     if (file === undefined)
@@ -71,8 +76,15 @@ export function addPlanCommand(
       throw new PlanInputError(`${file} is not a valid layout; nothing was planned`);
     }
     const host = await selectHost(opts);
-    const inventory = await readInventory(host);
-    const files = await readPlanFiles(host, inventory, parsed.layout);
+    // Over SSH, the machine's files are read through the same connection as its inventory.
+    const { inventory, files } = await (async () => {
+      try {
+        const inv = await readInventory(host);
+        return { inventory: inv, files: await readPlanFiles(host, inv, parsed.layout) };
+      } finally {
+        await releaseHost(host);
+      }
+    })();
     for (const path of files.notRecorded)
       io.stderr(`note: ${host.description} does not hold ${path}; planned as if it were absent.\n`);
     const result = plan(inventory, parsed.layout, {

@@ -132,4 +132,69 @@ describe('idempotence on the demo machine', () => {
       mode: 0o755,
     });
   });
+
+  describe('after an install that did not finish (dataset kept, never stamped)', () => {
+    const ROOT = '/mnt/cohabit/new-system';
+    async function partial(opts: { mounted: boolean; espMounted: boolean; etcNixos: boolean }) {
+      const host = buildDemoMachine();
+      await addDatasets(
+        host,
+        zfsLines({ system: true, esp: true, volume: true, systemStamped: false }),
+      );
+      host.mkdirp(ROOT);
+      if (opts.mounted) {
+        const mounts = new TextDecoder().decode(await host.readFile('/proc/mounts'));
+        const extra = [`zroot/new-system ${ROOT} zfs rw,relatime,xattr,posixacl 0 0`];
+        if (opts.espMounted) extra.push(`/dev/zd16p1 ${ROOT}/efi vfat rw,relatime,fmask=0022 0 0`);
+        host.file('/proc/mounts', `${mounts.replace(/\n$/, '')}\n${extra.join('\n')}\n`);
+        // What the dataset holds is visible only through the mount.
+        host.mkdirp(`${ROOT}/efi`);
+        if (opts.etcNixos) {
+          host.mkdirp(`${ROOT}/etc/nixos`);
+          host.file(
+            `${ROOT}/etc/nixos/configuration.nix`,
+            fileOf(first, `${ROOT}/etc/nixos/configuration.nix`),
+          );
+          host.file(`${ROOT}/etc/nixos/cohabit.nix`, '# an older cohabit.nix\n');
+        }
+      }
+      return (await planOn(host)).plan;
+    }
+    const mkdirs = (p: Plan) =>
+      p.steps.flatMap((s) =>
+        s.call.verb === 'fs.mkdir' && s.call.args.path.startsWith(ROOT) ? [s.call.args.path] : [],
+      );
+    const mounts = (p: Plan) =>
+      p.steps.flatMap((s) => (s.call.verb === 'fs.mount' ? [s.call.args.target] : []));
+
+    it('mounted, with etc/nixos and the ESP mounted: no mkdir or mount for what is there', async () => {
+      const p = await partial({ mounted: true, espMounted: true, etcNixos: true });
+      expect(p.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(mkdirs(p)).toEqual([]);
+      expect(mounts(p)).toEqual([]);
+      // configuration.nix is already what the plan writes; cohabit.nix is replaced, as a change.
+      const writes = p.steps.filter(
+        (s) => s.call.verb === 'file.write' && s.call.args.path.startsWith(ROOT),
+      );
+      expect(writes.map((s) => [s.preview.kind === 'file' && s.preview.path, s.risk])).toEqual([
+        [`${ROOT}/etc/nixos/cohabit.nix`, 'modifies'],
+      ]);
+      const verbs = p.steps.map((s) => s.call.verb);
+      expect(verbs).toContain('nixos.install');
+      expect(verbs.filter((v) => v === 'fs.unmount')).toHaveLength(2);
+    });
+
+    it('mounted without etc/nixos and without the ESP: makes only those', async () => {
+      const p = await partial({ mounted: true, espMounted: false, etcNixos: false });
+      expect(mkdirs(p)).toEqual([`${ROOT}/etc`, `${ROOT}/etc/nixos`]);
+      expect(mounts(p)).toEqual([`${ROOT}/efi`]);
+    });
+
+    it('not mounted: mounts it, plans from an empty root and says it could not look inside', async () => {
+      const p = await partial({ mounted: false, espMounted: false, etcNixos: false });
+      expect(mkdirs(p)).toEqual([`${ROOT}/efi`, `${ROOT}/etc`, `${ROOT}/etc/nixos`]);
+      expect(mounts(p)).toEqual([ROOT, `${ROOT}/efi`]);
+      expect(p.diagnostics.map((d) => d.code)).toContain('system.unfinished-unmounted');
+    });
+  });
 });

@@ -221,6 +221,11 @@ export const ZfsPoolSchema = v.object({
   compatibility: nullable(v.string()),
   /** `feature@name` -> state, with the `feature@` prefix removed. */
   features: v.record(v.string(), FeatureStateSchema),
+  /**
+   * The pool's `ashift` property: the sector shift new vdevs get; 0 means ZFS chose per disk.
+   * Optional so that inventories recorded before it was read still parse.
+   */
+  ashift: v.optional(nullable(v.number())),
   vdevs: v.array(VdevNodeSchema),
   /** Whole-disk or partition device paths under the pool (leaves of the vdev tree). */
   devices: v.array(v.string()),

@@ -7,6 +7,8 @@ import { emitDomainXml, type DomainHostdev } from '../emit/libvirt-domain';
 import { shellQuote } from '../emit/shell-quote';
 import type { VfioDevice, VfioModuleInput } from '../emit/vfio-module';
 import { diagnostic, type Diagnostic } from '../model/diagnostic';
+import { ParseError } from '../model/errors';
+import { parseProcMounts, type MountEntry } from '../parse/mounts';
 import type { Inventory } from '../model/inventory';
 import type { Layout, NixosSystem } from '../model/layout';
 import { PLAN_FORMAT, type Plan, type Step, type StepPreview } from '../model/plan';
@@ -54,9 +56,46 @@ export function planInputs(
   const files = [mainConfigurationPath(inventory), mainModulePath(inventory)];
   for (const vm of layout.vms) files.push(vmXmlPath(vm.name));
   const dirs = [...ancestors(mountRoot), mountRoot];
-  for (const s of layout.systems) dirs.push(systemMountPoint(mountRoot, s.id));
+  for (const s of layout.systems) {
+    const root = systemMountPoint(mountRoot, s.id);
+    dirs.push(root);
+    // An install that did not finish left a dataset: what survived inside it is looked at, where
+    // Cohabit mounts it (/proc/mounts says whether it is mounted there now).
+    if (isUnfinishedInstall(inventory, s)) {
+      files.push(PROC_MOUNTS, ...innerFiles(root));
+      dirs.push(...innerDirs(root));
+    }
+  }
   dirs.push(...ancestors(VM_XML_DIR), VM_XML_DIR);
-  return { files, dirs: [...new Set(dirs)] };
+  return { files: [...new Set(files)], dirs: [...new Set(dirs)] };
+}
+
+const PROC_MOUNTS = '/proc/mounts';
+const innerDirs = (root: string) => [`${root}/efi`, `${root}/etc`, `${root}/etc/nixos`];
+const innerFiles = (root: string) => [
+  `${root}/etc/nixos/configuration.nix`,
+  `${root}/etc/nixos/cohabit.nix`,
+];
+
+/** The system's dataset exists and is Cohabit's, but the install never stamped it. */
+function isUnfinishedInstall(inventory: Inventory, system: NixosSystem): boolean {
+  const d = findDataset(inventory, system.dataset);
+  return (
+    d !== undefined &&
+    isManaged(d, 'system') &&
+    !isSystemInstalled(inventory, system.dataset, system.id)
+  );
+}
+
+/** Where /proc/mounts says each target is mounted from; empty when it could not be read. */
+function mountsByTarget(text: string | null | undefined): Map<string, MountEntry> {
+  if (text === null || text === undefined) return new Map();
+  try {
+    return new Map(parseProcMounts(text).map((m) => [m.target, m]));
+  } catch (error) {
+    if (error instanceof ParseError) return new Map();
+    throw error;
+  }
 }
 
 // Every NixOS system has these; asking a recorded snapshot about them would only add noise.
@@ -174,8 +213,15 @@ export function plan(inventory: Inventory, layout: Layout, context: PlanContext)
   };
   const nextSteps: string[] = [];
 
+  const survived: Survived = {
+    mounts: mountsByTarget(context.files[PROC_MOUNTS]),
+    files: context.files,
+    dirs,
+  };
   layout.systems.forEach((system, i) => {
-    if (planSystem(inventory, system, `systems[${i}]`, list, mountRoot, mkdirs))
+    if (
+      planSystem(inventory, system, `systems[${i}]`, list, mountRoot, mkdirs, survived, diagnostics)
+    )
       nextSteps.push(
         `Reboot and choose "${system.label}" in the GRUB menu, then log in as ${system.user.name}.`,
       );
@@ -265,6 +311,13 @@ function analysisContext(inventory: Inventory, layout: Layout) {
   };
 }
 
+/** What an unfinished install left on the machine, as the host reported it. */
+interface Survived {
+  mounts: Map<string, MountEntry>;
+  files: Record<string, string | null>;
+  dirs: Record<string, boolean>;
+}
+
 /** Returns whether any step was added for the system (false when it is already installed). */
 function planSystem(
   inventory: Inventory,
@@ -273,12 +326,46 @@ function planSystem(
   list: StepList,
   mountRoot: string,
   mkdirs: (path: string, element: string) => void,
+  survived: Survived,
+  diagnostics: Diagnostic[],
 ): boolean {
   if (isSystemInstalled(inventory, system.dataset, system.id)) return false;
   const why = (text: string) => ({ element, text });
   const ds = system.dataset;
   const root = systemMountPoint(mountRoot, system.id);
   const existing = findDataset(inventory, ds);
+  // Inside the new root only a mounted dataset can be seen; unmounted, its content is unknown.
+  const unfinished = isUnfinishedInstall(inventory, system);
+  const rootMount = survived.mounts.get(root);
+  const mountedHere = unfinished && rootMount?.source === ds;
+  const elsewhere = [...survived.mounts.values()].find((m) => m.source === ds && m.target !== root);
+  if (unfinished && !mountedHere && (existing?.mounted === true || elsewhere !== undefined)) {
+    diagnostics.push(
+      diagnostic(
+        'system.mounted-elsewhere',
+        'warning',
+        `${ds} holds an install that did not finish and is mounted${elsewhere ? ` at ${elsewhere.target}` : ''}, not at ${root}.`,
+        {
+          subject: element,
+          fix: `Unmount it (umount ${elsewhere?.target ?? ds}) and plan again; the plan below expects it unmounted.`,
+        },
+      ),
+    );
+  } else if (unfinished && !mountedHere) {
+    diagnostics.push(
+      diagnostic(
+        'system.unfinished-unmounted',
+        'info',
+        `${ds} holds an install that did not finish. It is not mounted, so what is inside cannot be seen: the plan expects no etc/nixos or efi in it.`,
+        {
+          subject: element,
+          fix: `If an earlier attempt got as far as writing files, mount it first (mount -t zfs ${ds} ${root}) and plan again: the plan then keeps what is there.`,
+        },
+      ),
+    );
+  }
+  const seen = (dir: string) => mountedHere && survived.dirs[dir] === true;
+  const previousFile = (path: string) => (mountedHere ? (survived.files[path] ?? null) : null);
   if (existing === undefined)
     list.add(
       'zfs.createDataset',
@@ -331,52 +418,60 @@ function planSystem(
       why('An ESP is a FAT filesystem.'),
     );
   }
-  mkdirs(root, element);
-  list.add(
-    'fs.mount',
-    { source: ds, target: root, fstype: 'zfs', options: [] },
-    `Mount ${ds} at ${root}`,
-    why('nixos-install installs into a mounted root.'),
-  );
-  list.add(
-    'fs.mkdir',
-    { path: `${root}/efi`, mode: 0o755 },
-    'Create the ESP mount point',
-    why('The new system mounts its fake ESP at /efi.'),
-  );
-  list.add(
-    'fs.mount',
-    { source: fakeEfiPartition(ds), target: `${root}/efi`, fstype: 'vfat', options: [] },
-    `Mount the fake ESP at ${root}/efi`,
-    why("nixos-install puts GRUB's EFI files there."),
-  );
-  list.add(
-    'fs.mkdir',
-    { path: `${root}/etc`, mode: 0o755 },
-    'Create /etc in the new system',
-    why('Cohabit writes the configuration before nixos-generate-config.'),
-  );
-  list.add(
-    'fs.mkdir',
-    { path: `${root}/etc/nixos`, mode: 0o755 },
-    'Create /etc/nixos in the new system',
-    why('Cohabit writes the configuration before nixos-generate-config.'),
-  );
-  list.write(
-    `${root}/etc/nixos/configuration.nix`,
+  if (!mountedHere) {
+    mkdirs(root, element);
+    list.add(
+      'fs.mount',
+      { source: ds, target: root, fstype: 'zfs', options: [] },
+      `Mount ${ds} at ${root}`,
+      why('nixos-install installs into a mounted root.'),
+    );
+  }
+  if (!seen(`${root}/efi`))
+    list.add(
+      'fs.mkdir',
+      { path: `${root}/efi`, mode: 0o755 },
+      'Create the ESP mount point',
+      why('The new system mounts its fake ESP at /efi.'),
+    );
+  // mount(8) records the ESP as /dev/zdNpM, not the /dev/zvol link: the target is what is compared.
+  if (!(mountedHere && survived.mounts.get(`${root}/efi`)?.fstype === 'vfat'))
+    list.add(
+      'fs.mount',
+      { source: fakeEfiPartition(ds), target: `${root}/efi`, fstype: 'vfat', options: [] },
+      `Mount the fake ESP at ${root}/efi`,
+      why("nixos-install puts GRUB's EFI files there."),
+    );
+  if (!seen(`${root}/etc`))
+    list.add(
+      'fs.mkdir',
+      { path: `${root}/etc`, mode: 0o755 },
+      'Create /etc in the new system',
+      why('Cohabit writes the configuration before nixos-generate-config.'),
+    );
+  if (!seen(`${root}/etc/nixos`))
+    list.add(
+      'fs.mkdir',
+      { path: `${root}/etc/nixos`, mode: 0o755 },
+      'Create /etc/nixos in the new system',
+      why('Cohabit writes the configuration before nixos-generate-config.'),
+    );
+  const writeInRoot = (name: string, content: string, title: string, text: string) => {
+    const path = `${root}/etc/nixos/${name}`;
+    const previous = previousFile(path);
+    if (previous !== content) list.write(path, content, previous, title, why(text));
+  };
+  writeInRoot(
+    'configuration.nix',
     newSystemConfiguration(system),
-    null,
     "Write the new system's configuration.nix",
-    why(
-      'Written before nixos-generate-config, which keeps an existing configuration.nix and writes only hardware-configuration.nix, so this preview is exactly what is installed.',
-    ),
+    'Written before nixos-generate-config, which keeps an existing configuration.nix and writes only hardware-configuration.nix, so this preview is exactly what is installed.',
   );
-  list.write(
-    `${root}/etc/nixos/cohabit.nix`,
+  writeInRoot(
+    'cohabit.nix',
     newSystemModule(inventory, system),
-    null,
     "Write the new system's cohabit.nix",
-    why('Boot from ZFS like the main system: LUKS, GRUB on the fake ESP, hostId, the user.'),
+    'Boot from ZFS like the main system: LUKS, GRUB on the fake ESP, hostId, the user.',
   );
   list.add(
     'nixos.generateConfig',

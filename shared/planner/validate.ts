@@ -13,7 +13,7 @@ import {
   isManaged,
   parentDataset,
 } from './planner-paths';
-import { grubUnreadableFeatures, zvolReservationBytes } from './zfs-facts';
+import { grubUnreadableFeatures, raidzVdevsOf, zvolReservationBytes } from './zfs-facts';
 
 /** Reads untrusted JSON as a Layout; every schema problem names its field. */
 export function parseLayout(
@@ -221,9 +221,11 @@ function checkSpace(inventory: Inventory, layout: Layout, pool: ZfsPool, add: Ad
   const root = findDataset(inventory, pool.name);
   const available = root?.availableBytes ?? pool.freeBytes;
   let reserved = 0;
+  // On RAID-Z, libzfs scales the data part of a reservation for parity and skip sectors.
+  const raidz = raidzVdevsOf(pool);
   layout.systems.forEach((s) => {
     if (findDataset(inventory, fakeEfiDataset(s.dataset)) === undefined)
-      reserved += zvolReservationBytes(FAKE_EFI_SIZE_BYTES, 4096);
+      reserved += zvolReservationBytes(FAKE_EFI_SIZE_BYTES, 4096, 1, undefined, raidz);
   });
   const snapshotted: { at: string; size: number; dataset: string }[] = [];
   layout.volumes.forEach((vol, i) => {
@@ -240,7 +242,7 @@ function checkSpace(inventory: Inventory, layout: Layout, pool: ZfsPool, add: Ad
     }
     if (findDataset(inventory, vol.dataset) !== undefined) return;
     if (vol.provisioning === 'reserved') {
-      reserved += zvolReservationBytes(vol.sizeBytes, vol.volblocksizeBytes);
+      reserved += zvolReservationBytes(vol.sizeBytes, vol.volblocksizeBytes, 1, undefined, raidz);
       if (vol.snapshots.policy !== 'none')
         snapshotted.push({
           at: `volumes[${i}].snapshots`,
@@ -254,7 +256,7 @@ function checkSpace(inventory: Inventory, layout: Layout, pool: ZfsPool, add: Ad
       'space.pool-full',
       'error',
       'volumes',
-      `The new reserved volumes need ${gib(reserved)} (size plus ZFS metadata), but ${pool.name} has ${gib(available)} available.`,
+      `The new reserved volumes need ${gib(reserved)} (size plus ZFS metadata${raidz.length > 0 ? ' and RAID-Z parity' : ''}), but ${pool.name} has ${gib(available)} available.`,
       'Make the volumes smaller, make them sparse, or free space in the pool.',
     );
     return;

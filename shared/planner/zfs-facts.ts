@@ -1,36 +1,104 @@
 // ZFS facts the planner checks a layout against: what a reserved zvol costs (as libzfs computes
 // its refreservation) and which pool features GRUB can read (OpenZFS's compatibility.d/grub2).
 
+import type { ZfsPool } from '../model/inventory';
+
 // From include/sys/dnode.h and spa.h: indirect blocks are 2^17 = 128 KiB since ZFS on Linux 0.7
 // (2^14 before), holding 128-byte block pointers; a block pointer has up to 3 copies (DVAs).
 const DN_MAX_INDBLKSHIFT = 17;
 const SPA_BLKPTRSHIFT = 7;
 const SPA_DVAS_PER_BP = 3;
 
+/** A top-level RAID-Z vdev as libzfs sees it: its width, its parity and its sector shift. */
+export interface RaidzVdev {
+  disks: number;
+  parity: number;
+  ashift: number;
+}
+
+// SPA_OLD_MAXBLOCKSIZE: RAID-Z "deflation" is defined against a 128 KiB block.
+const SPA_OLD_MAXBLOCKSIZE = 131072n;
+
+/**
+ * What one block of `blockBytes` allocates on a RAID-Z vdev: data sectors, parity per row, then
+ * skip sectors so the allocation is a multiple of parity + 1 (vdev_raidz_asize() in libzfs).
+ */
+export function raidzAllocatedBytes(vdev: RaidzVdev, blockBytes: number): number {
+  return Number(raidzAsize(vdev, BigInt(blockBytes)));
+}
+
+function raidzAsize(vdev: RaidzVdev, psize: bigint): bigint {
+  const nparity = BigInt(vdev.parity);
+  const ndata = BigInt(vdev.disks) - nparity;
+  const ashift = BigInt(vdev.ashift);
+  let asize = ((psize - 1n) >> ashift) + 1n;
+  asize += nparity * ((asize + ndata - 1n) / ndata);
+  const unit = nparity + 1n;
+  asize = ((asize + unit - 1n) / unit) * unit;
+  return asize << ashift;
+}
+
+/**
+ * volsize_from_vdevs() in libzfs: the data of `nblocks` blocks, scaled for the worst RAID-Z vdev by
+ * what its blocks allocate relative to a 128 KiB block (whose deflated size is what ZFS charges).
+ * Without a usable RAID-Z vdev it is nblocks * blksize.
+ */
+export function volsizeFromVdevs(
+  vdevs: readonly RaidzVdev[],
+  nblocks: number,
+  blksize: number,
+): number {
+  let worst = 0n;
+  for (const vdev of vdevs) {
+    if (vdev.disks <= vdev.parity || vdev.parity < 1) continue;
+    const tsize = raidzAsize(vdev, SPA_OLD_MAXBLOCKSIZE);
+    const asize = raidzAsize(vdev, BigInt(blksize));
+    const volsize = (BigInt(nblocks) * asize * SPA_OLD_MAXBLOCKSIZE) / tsize;
+    if (volsize > worst) worst = volsize;
+  }
+  return worst === 0n ? nblocks * blksize : Number(worst);
+}
+
+/**
+ * The pool's top-level RAID-Z vdevs, parity from the vdev's name (`raidz2-0`; plain `raidz-0` is
+ * single parity). The pool's `ashift` property is 0 when ZFS chose per disk; 12 (4 KiB sectors)
+ * stands in then, the common modern choice and the costlier one for small blocks.
+ */
+export function raidzVdevsOf(pool: Pick<ZfsPool, 'vdevs' | 'ashift'>): RaidzVdev[] {
+  const ashift =
+    pool.ashift !== undefined && pool.ashift !== null && pool.ashift > 0 ? pool.ashift : 12;
+  return pool.vdevs
+    .filter((v) => v.kind === 'raidz')
+    .map((v) => {
+      const match = /^raidz([123])?-\d+$/.exec(v.name);
+      return { disks: v.children.length, parity: Number(match?.[1] ?? 1), ashift };
+    });
+}
+
 /**
  * The refreservation ZFS sets for a non-sparse zvol: zvol_volsize_to_reservation() in
- * lib/libzfs/libzfs_dataset.c. The data blocks count once per copy, the metadata (the 7 levels of
- * the meta-dnode plus one indirect block per 1024 blocks at each level) in 128 KiB blocks, with
- * one more copy than the data (at most 3). libzfs also scales the data for RAID-Z parity
- * (volsize_from_vdevs); this estimate does not, so it is low on RAID-Z pools.
+ * lib/libzfs/libzfs_dataset.c. The data blocks count once per copy, scaled for RAID-Z parity and
+ * skip sectors (volsizeFromVdevs); the metadata (the 7 levels of the meta-dnode plus one indirect
+ * block per 1024 blocks at each level) in 128 KiB blocks, with one more copy than the data (at most
+ * 3), unscaled as libzfs does.
  */
 export function zvolReservationBytes(
   volsize: number,
   volblocksize: number,
   copies = 1,
   indirectBlockShift = DN_MAX_INDBLKSHIFT,
+  raidz: readonly RaidzVdev[] = [],
 ): number {
   const perLevel = 2 ** (indirectBlockShift - SPA_BLKPTRSHIFT);
   let nblocks = Math.floor(volsize / volblocksize);
+  const data = volsizeFromVdevs(raidz, nblocks, volblocksize);
   let numdb = 7;
   while (nblocks > 1) {
     nblocks = Math.floor((nblocks + perLevel - 1) / perLevel);
     numdb += nblocks;
   }
   numdb *= Math.min(SPA_DVAS_PER_BP, copies + 1);
-  return (
-    Math.floor(volsize / volblocksize) * volblocksize * copies + numdb * 2 ** indirectBlockShift
-  );
+  return data * copies + numdb * 2 ** indirectBlockShift;
 }
 
 /** cmd/zpool/compatibility.d/grub2 in openzfs/zfs: the features GRUB 2 supports. */

@@ -7,7 +7,7 @@ import {
   fakeEfiDataset,
   findDataset,
 } from '../../../shared/planner/planner-paths';
-import { zvolReservationBytes } from '../../../shared/planner/zfs-facts';
+import { raidzVdevsOf, zvolReservationBytes } from '../../../shared/planner/zfs-facts';
 
 /**
  * A rough size for a fresh NixOS system: a desktop closure is a few GiB and grows with every
@@ -46,6 +46,8 @@ export function poolSpace(inventory: Inventory, layout: Layout): PoolSpace | nul
   const root = findDataset(inventory, pool.name);
   const used = root?.usedBytes ?? pool.allocatedBytes;
   const available = root?.availableBytes ?? pool.freeBytes;
+  // The same estimate as validation: RAID-Z parity makes a reserved zvol cost more.
+  const raidz = raidzVdevsOf(pool);
   const segments: SpaceSegment[] = [
     { kind: 'existing', label: 'Existing data', bytes: used, estimate: false, subject: null },
   ];
@@ -58,7 +60,7 @@ export function poolSpace(inventory: Inventory, layout: Layout): PoolSpace | nul
       segments.push({
         kind: 'volume',
         label: vol.dataset,
-        bytes: zvolReservationBytes(vol.sizeBytes, vol.volblocksizeBytes),
+        bytes: zvolReservationBytes(vol.sizeBytes, vol.volblocksizeBytes, 1, undefined, raidz),
         estimate: false,
         subject: `volumes[${i}]`,
       });
@@ -75,7 +77,7 @@ export function poolSpace(inventory: Inventory, layout: Layout): PoolSpace | nul
   layout.systems.forEach((s, i) => {
     const efi =
       findDataset(inventory, fakeEfiDataset(s.dataset)) === undefined
-        ? zvolReservationBytes(FAKE_EFI_SIZE_BYTES, 4096)
+        ? zvolReservationBytes(FAKE_EFI_SIZE_BYTES, 4096, 1, undefined, raidz)
         : 0;
     segments.push({
       kind: 'system',

@@ -1,0 +1,126 @@
+// A real sshd on 127.0.0.1 for tests: a temporary host key, an authorized client key, a
+// known_hosts naming the server, and the client options that use exactly these (no user config).
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SshHostOptions } from '../../electron/host/ssh-host';
+
+const SSHD = '/usr/sbin/sshd';
+
+/** What a local sshd needs here; an empty list means the harness can start. */
+export function missingSshdPrerequisites(): string[] {
+  const missing = [SSHD, '/usr/bin/ssh', '/usr/bin/ssh-keygen'].filter((p) => !existsSync(p));
+  if (process.getuid?.() !== 0) missing.push('root (sshd must switch to the logged-in user)');
+  return missing;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+export interface Sshd {
+  dir: string;
+  port: number;
+  key: string;
+  known: string;
+  process: ChildProcess;
+}
+
+export async function startSshd(): Promise<Sshd> {
+  const dir = await mkdtemp(join(tmpdir(), 'cohabit-sshd-'));
+  // sshd reads the authorized keys as the logging-in user, who must be able to reach them.
+  await chmod(dir, 0o755);
+  const keygen = (file: string) =>
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
+  keygen(join(dir, 'host_key'));
+  keygen(join(dir, 'client_key'));
+  keygen(join(dir, 'stranger_key'));
+  await writeFile(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')), {
+    mode: 0o644,
+  });
+  const port = await freePort();
+  const hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ');
+  await writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
+  await writeFile(
+    join(dir, 'sshd_config'),
+    [
+      `HostKey ${join(dir, 'host_key')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'StrictModes no',
+      // PAM, not sshd, decides on accounts without a password (locked in /etc/shadow).
+      'UsePAM yes',
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'MaxSessions 10',
+      'LogLevel ERROR',
+    ].join('\n') + '\n',
+  );
+  // sshd refuses to start without its privilege-separation directory.
+  await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  const child = spawn(
+    SSHD,
+    [
+      '-D',
+      '-e',
+      '-f',
+      join(dir, 'sshd_config'),
+      '-p',
+      String(port),
+      '-o',
+      'ListenAddress=127.0.0.1',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(true));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`sshd did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    dir,
+    port,
+    key: join(dir, 'client_key'),
+    known: join(dir, 'known_hosts'),
+    process: child,
+  };
+}
+
+export function clientOptions(sshd: Sshd, key = sshd.key, known = sshd.known): SshHostOptions {
+  return {
+    connectTimeoutS: 5,
+    sshOptions: [
+      '-F',
+      '/dev/null',
+      '-i',
+      key,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'IdentityAgent=none',
+      '-o',
+      `UserKnownHostsFile=${known}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+    ],
+  };
+}
