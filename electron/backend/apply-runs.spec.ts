@@ -1,9 +1,10 @@
 // Apply through the backend: on the demo machine a dry run walks every step and says nothing ran,
 // a real apply is refused; on this machine (a fake one here) the plan goes to the executor or the
 // helper with the hash of the plan shown, events stream, and pkexec's answers end the run clearly.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventChannel, EventPayload } from '../../shared/api/contract';
 import { parseEvent } from '../../shared/api/contract';
@@ -16,8 +17,10 @@ import { planSha256 } from '../helper/executor';
 import type { Request } from '../helper/protocol';
 import type { Backend } from './backend';
 import { createBackend } from './backend';
+import { JOURNAL_UNREADABLE_NOTE } from './apply-runs';
 import type { LocalApplyEnvironment } from './apply-runs';
 
+const REPO = resolve(import.meta.dirname, '../..');
 type Seen = { channel: EventChannel; payload: unknown };
 const dirs: string[] = [];
 afterEach(() => {
@@ -233,6 +236,107 @@ describe('apply on this machine', () => {
     expect(requests).toEqual([{ type: 'recover', planId: '0123456789abcdef', mode: 'rollback' }]);
     // The fake machine never started that plan, so its journal is missing: a clear failure.
     expect(done.outcome.kind).not.toBe('dismissed');
-    expect(done.outcome.message).toContain('0123456789abcdef.jsonl');
+    expect(done.outcome.message).toContain(
+      'No journal for plan 0123456789abcdef under /var/lib/cohabit',
+    );
+    expect(done.outcome.result?.status).toBe('refused');
+  });
+});
+
+describe('unfinished plans seen by a normal user', () => {
+  /** Runs the backend's apply:unfinished in a child process as nobody (or, not being root, as us). */
+  function askAsUser(journalDir: string): { uid: number | null; answer: unknown } {
+    const asRoot = process.getuid?.() === 0;
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(REPO, 'test/helper/unfinished-as-user.ts'), journalDir],
+      {
+        cwd: REPO,
+        encoding: 'utf8',
+        timeout: 30_000,
+        ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+      },
+    );
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout) as { uid: number | null; answer: unknown };
+  }
+
+  it('lists a plan a crash stopped, from its world-readable marker, without the root-only journal', async () => {
+    const { m, base } = await fakeMachine();
+    // The path down to /var/lib/cohabit is open to everyone, as on a real machine.
+    chmodSync(base, 0o755);
+    const plan = seedPlan();
+    // A run that never ends stands for a crash: its last records are what a kill -9 leaves.
+    m.hang = 'nixos-generate-config --root /mnt/cohabit/new';
+    const controller = new AbortController();
+    let reached: (() => void) | null = null;
+    const atStep = new Promise<void>((resolve) => (reached = resolve));
+    void runRequest(
+      { type: 'apply', plan, sha256: planSha256(plan), dryRun: false },
+      {
+        mode: 'in-process',
+        host: m,
+        journalDir: '/var/lib/cohabit',
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'step-started' && e.step === 's10') reached?.();
+        },
+      },
+    );
+    await atStep;
+    const journalDir = m.map('/var/lib/cohabit');
+    if (process.getuid?.() !== 0) chmodSync(join(journalDir, 'journal'), 0o000);
+    const seen = askAsUser(journalDir);
+    expect(seen.uid).not.toBe(0);
+    expect(seen.answer).toEqual({
+      plans: [
+        {
+          planId: plan.id,
+          startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as string,
+          totalSteps: plan.steps.length,
+          doneSteps: 9,
+          inFlight: 's10',
+        },
+      ],
+      checked: true,
+      note: null,
+    });
+    // The journal itself stays closed to that user: only the marker told.
+    expect(statSync(join(journalDir, 'journal')).mode & 0o077).toBe(0);
+    expect(statSync(join(journalDir, 'unfinished', plan.id)).mode & 0o777).toBe(0o644);
+    controller.abort();
+  });
+
+  it('says it could not look when even the markers are closed to the user', async () => {
+    const { m, base } = await fakeMachine();
+    chmodSync(base, 0o755);
+    const journalDir = m.map('/var/lib/cohabit');
+    mkdirSync(join(journalDir, 'journal'), { mode: 0o700 });
+    mkdirSync(join(journalDir, 'unfinished'), { mode: 0o700 });
+    if (process.getuid?.() !== 0) {
+      chmodSync(join(journalDir, 'journal'), 0o000);
+      chmodSync(join(journalDir, 'unfinished'), 0o000);
+    }
+    expect(askAsUser(journalDir).answer).toEqual({
+      plans: [],
+      checked: false,
+      note: JOURNAL_UNREADABLE_NOTE,
+    });
+  });
+
+  it('lists nothing once the plan ended: the marker goes with the final journal record', async () => {
+    const { m, base } = await fakeMachine();
+    chmodSync(base, 0o755);
+    const plan = seedPlan();
+    const outcome = await runRequest(
+      { type: 'apply', plan, sha256: planSha256(plan), dryRun: false },
+      { mode: 'in-process', host: m, journalDir: '/var/lib/cohabit' },
+    );
+    expect(outcome.result?.status).toBe('applied');
+    expect(askAsUser(m.map('/var/lib/cohabit')).answer).toEqual({
+      plans: [],
+      checked: true,
+      note: null,
+    });
   });
 });

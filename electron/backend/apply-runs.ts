@@ -13,12 +13,14 @@ import type {
 import { errorMessage } from '../../shared/model/errors';
 import type { Plan } from '../../shared/model/plan';
 import { HostError } from '../host/host';
+import type { Host } from '../host/host';
 import { HELPER_PATH, chooseElevation, runRequest } from '../helper/elevate';
 import type { HelperOutcome } from '../helper/elevate';
 import { LocalExecHost } from '../helper/exec-host';
 import type { ExecHost } from '../helper/exec-host';
 import { applyPlan, planSha256 } from '../helper/executor';
-import { findUnfinished } from '../helper/journal';
+import { DEFAULT_JOURNAL_DIR, findUnfinished } from '../helper/journal';
+import { findUnfinishedMarkers } from '../helper/unfinished-markers';
 import type {
   ApplyEvent,
   ApplyResult as HelperApplyResult,
@@ -43,14 +45,45 @@ export interface LocalApplyEnvironment {
   ): Promise<HelperOutcome>;
   /** The host a dry run checks preconditions against; unprivileged, it changes nothing. */
   dryRunHost(): ExecHost;
-  /** Unfinished plans in the journal, read without asking for a password. */
+  /** Unfinished plans, from the journal or its world-readable markers, without a password. */
   listUnfinished(): Promise<UnfinishedAnswer>;
 }
 
 export const JOURNAL_UNREADABLE_NOTE =
-  'The apply journal in /var/lib/cohabit is readable by root only, so Cohabit could not look for an unfinished apply without asking for your password. `sudo cohabit recover` lists them.';
+  'Neither the apply journal in /var/lib/cohabit (root only) nor its markers of unfinished plans could be read, so Cohabit could not look for an unfinished apply without asking for your password. `sudo cohabit recover` lists them.';
 
-export function realLocalEnvironment(): LocalApplyEnvironment {
+/**
+ * Unfinished plans on this machine without a password: the journal when it is readable (root),
+ * otherwise the world-readable markers the helper keeps beside it.
+ */
+export async function listUnfinishedLocal(
+  host: Host,
+  journalDir = DEFAULT_JOURNAL_DIR,
+): Promise<UnfinishedAnswer> {
+  try {
+    return { plans: await findUnfinished(host, journalDir), checked: true, note: null };
+  } catch (error) {
+    if (!(error instanceof HostError && error.code === 'EACCES'))
+      return {
+        plans: [],
+        checked: false,
+        note: `Could not read the apply journal: ${errorMessage(error)}`,
+      };
+  }
+  try {
+    return { plans: await findUnfinishedMarkers(host, journalDir), checked: true, note: null };
+  } catch (error) {
+    if (error instanceof HostError && error.code === 'EACCES')
+      return { plans: [], checked: false, note: JOURNAL_UNREADABLE_NOTE };
+    return {
+      plans: [],
+      checked: false,
+      note: `Could not read the markers of unfinished plans: ${errorMessage(error)}`,
+    };
+  }
+}
+
+export function realLocalEnvironment(options: { journalDir?: string } = {}): LocalApplyEnvironment {
   const euid = process.geteuid?.() ?? 1000;
   return {
     async runElevated(request, { onEvent, signal }) {
@@ -77,19 +110,7 @@ export function realLocalEnvironment(): LocalApplyEnvironment {
       return runRequest(request, { mode, onEvent, signal });
     },
     dryRunHost: () => new LocalExecHost(),
-    async listUnfinished() {
-      try {
-        return { plans: await findUnfinished(new LocalExecHost()), checked: true, note: null };
-      } catch (error) {
-        if (error instanceof HostError && error.code === 'EACCES')
-          return { plans: [], checked: false, note: JOURNAL_UNREADABLE_NOTE };
-        return {
-          plans: [],
-          checked: false,
-          note: `Could not read the apply journal: ${errorMessage(error)}`,
-        };
-      }
-    },
+    listUnfinished: () => listUnfinishedLocal(new LocalExecHost(), options.journalDir),
   };
 }
 

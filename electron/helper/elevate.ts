@@ -6,7 +6,7 @@ import { errorMessage } from '../../shared/model/errors';
 import { LocalExecHost } from './exec-host';
 import type { ExecHost } from './exec-host';
 import { applyPlan, recover } from './executor';
-import { findUnfinished } from './journal';
+import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journal';
 import { EventSchema } from './protocol';
 import type { ApplyResult, HelperEvent, Request } from './protocol';
 
@@ -170,11 +170,13 @@ function classify(
       kind: 'not-authorised',
       message: 'You are not authorised to apply changes (polkit refused); nothing was changed.',
     };
+  // sudo(8), EXIT VALUE: an authentication failure (three wrong passwords), a user sudoers does not
+  // allow, and a command it cannot run all exit 1: which one it was is only in sudo's own words.
   if (events.length === 0 && mode === 'sudo' && code === 1)
     return {
       ...base,
       kind: 'not-authorised',
-      message: 'sudo refused (wrong password or not allowed); nothing was changed.',
+      message: 'sudo refused or the password was wrong; nothing was changed.',
     };
   const how = signal !== null ? `was killed (${signal})` : `exited with code ${code ?? '?'}`;
   if (started && !started.dryRun) {
@@ -208,6 +210,7 @@ async function runInProcess(request: Request, options: ElevateOptions): Promise<
     onEvent: emit,
   };
   const base = { exitCode: null, recoverPlanId: null } as const;
+  await cleanStaleMarkers(host, options.journalDir ?? DEFAULT_JOURNAL_DIR).catch(() => undefined);
   try {
     if (request.type === 'list-unfinished') {
       const unfinished = {

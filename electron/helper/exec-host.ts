@@ -82,7 +82,11 @@ async function fsyncPath(path: string): Promise<void> {
 export const KILL_GRACE_MS = 3_000;
 
 export class LocalExecHost extends LocalHost implements ExecHost {
-  constructor(private readonly tempTag = 'w') {
+  constructor(
+    private readonly tempTag = 'w',
+    /** Between SIGINT and SIGTERM, and SIGTERM and SIGKILL; tests shorten it. */
+    private readonly killGraceMs = KILL_GRACE_MS,
+  ) {
     super();
   }
 
@@ -176,7 +180,7 @@ export class LocalExecHost extends LocalHost implements ExecHost {
   }
 
   runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult> {
-    return runStreamingLocal(argv, options);
+    return runStreamingLocal(argv, options, undefined, this.killGraceMs);
   }
 }
 
@@ -185,6 +189,7 @@ export function runStreamingLocal(
   argv: readonly string[],
   options: StreamOptions,
   env: Record<string, string> = { LC_ALL: 'C', LANG: 'C' },
+  killGraceMs = KILL_GRACE_MS,
 ): Promise<RunResult> {
   const [file, ...args] = argv;
   const target = describeArgv(argv);
@@ -205,8 +210,8 @@ export function runStreamingLocal(
       if (stopped !== null) return;
       stopped = why;
       child.kill('SIGINT');
-      timers.push(setTimeout(() => child.kill('SIGTERM'), KILL_GRACE_MS));
-      timers.push(setTimeout(() => child.kill('SIGKILL'), 2 * KILL_GRACE_MS));
+      timers.push(setTimeout(() => child.kill('SIGTERM'), killGraceMs));
+      timers.push(setTimeout(() => child.kill('SIGKILL'), 2 * killGraceMs));
     };
     const timeout = setTimeout(() => stop('TIMEOUT'), options.timeoutMs ?? 30_000);
     const onAbort = () => stop('ABORTED');

@@ -279,7 +279,7 @@ describe('recovery from the journal', () => {
     let stopAt: (() => void) | null = null;
     const crashed = new Promise<void>((resolve) => (stopAt = resolve));
     m.hang = 'nixos-generate-config --root /mnt/cohabit/new';
-    void applyPlan(plan, {
+    const abandoned = applyPlan(plan, {
       host: m,
       journalDir: JOURNAL,
       signal: controller.signal,
@@ -309,6 +309,188 @@ describe('recovery from the journal', () => {
     expect(result.status).toBe('rolled-back');
     expect(await fresh.state()).toEqual(before);
     expect(await findUnfinished(fresh, JOURNAL)).toEqual([]);
+    // Let the abandoned run end before its temporary machine is removed.
     controller.abort();
+    await abandoned;
+  });
+});
+
+/** Starts the seed plan and abandons it, as a crash would, once the write of `path` pauses at `at`. */
+async function crashDuringWrite(m: FakeMachine, path: string, at: 'half' | 'renamed') {
+  let paused: (() => void) | null = null;
+  const reached = new Promise<void>((resolve) => (paused = resolve));
+  m.pauseWrite = { path, at, onPause: () => paused?.() };
+  void applyPlan(seedPlan(), { host: m, journalDir: JOURNAL });
+  await reached;
+}
+
+/** A new process on the same machine: files on disk, the fake ZFS and mounts as the crash left them. */
+function afterReboot(m: FakeMachine): FakeMachine {
+  const fresh = new FakeMachine(m.root, m.store);
+  Object.assign(fresh, {
+    datasets: m.datasets,
+    snapshots: m.snapshots,
+    mounts: m.mounts,
+    partitioned: m.partitioned,
+    formatted: m.formatted,
+    domains: m.domains,
+    generation: m.generation,
+  });
+  return fresh;
+}
+
+async function cleanlyApplied(): Promise<unknown> {
+  const m = await machine();
+  expect((await applyPlan(seedPlan(), { host: m, journalDir: JOURNAL })).status).toBe('applied');
+  return m.state();
+}
+
+const markerOf = async (m: FakeMachine) =>
+  JSON.parse(await readFile(m.map(`${JOURNAL}/unfinished/${SEED_PLAN_ID}`), 'utf8')) as unknown;
+
+describe('recover with resume', () => {
+  for (const at of ['half', 'renamed'] as const)
+    it(`a crash with the write of s17 ${at === 'half' ? 'half-way' : 'just renamed'}: s17 is undone, run again, then the rest; the machine ends as after a clean apply`, async () => {
+      const m = await machine();
+      await crashDuringWrite(m, '/etc/nixos/configuration.nix', at);
+      const leftover = m.map('/etc/nixos/.configuration.nix.cohabit-0123456789abcdef.tmp');
+      if (at === 'half') await expect(stat(leftover)).resolves.toBeDefined();
+      expect(await markerOf(m)).toEqual({
+        planId: SEED_PLAN_ID,
+        startedAt: expect.any(String) as string,
+        totalSteps: 21,
+        doneSteps: 16,
+        inFlight: 's17',
+      });
+      const fresh = afterReboot(m);
+      const events: ApplyEvent[] = [];
+      const result = await recover(SEED_PLAN_ID, 'resume', {
+        host: fresh,
+        journalDir: JOURNAL,
+        onEvent: (e) => events.push(e),
+      });
+      expect(result.status).toBe('applied');
+      expect(result.message).toMatch(/^All 21 steps are done\./);
+      // In order: the interrupted step undone, then s17 to s21 run, nothing before s17 again.
+      const order = events.flatMap((e) =>
+        e.type === 'step-undone' || e.type === 'step-started' ? [`${e.type} ${e.step}`] : [],
+      );
+      expect(order).toEqual([
+        'step-undone s17',
+        ...['s17', 's18', 's19', 's20', 's21'].map((s) => `step-started ${s}`),
+      ]);
+      expect(fresh.generation).toBe(2);
+      expect(await fresh.state()).toEqual(await cleanlyApplied());
+      await expect(stat(leftover)).rejects.toThrow();
+      expect(await findUnfinished(fresh, JOURNAL)).toEqual([]);
+      await expect(stat(fresh.map(`${JOURNAL}/unfinished/${SEED_PLAN_ID}`))).rejects.toThrow();
+      // A second resume finds the plan finished.
+      const again = await recover(SEED_PLAN_ID, 'resume', { host: fresh, journalDir: JOURNAL });
+      expect(again.status).toBe('nothing-to-do');
+    });
+
+  it('a resumed plan that fails later rolls back everything, the steps before the crash too', async () => {
+    const m = await machine();
+    const before = await m.state();
+    await crashDuringWrite(m, '/etc/nixos/configuration.nix', 'half');
+    const fresh = afterReboot(m);
+    fresh.fault = {
+      match: 'virsh --connect qemu:///system define /var/lib/cohabit/vms/macos.xml',
+      when: 'before',
+    };
+    const result = await recover(SEED_PLAN_ID, 'resume', { host: fresh, journalDir: JOURNAL });
+    expect(result.status).toBe('rolled-back');
+    expect(result.failedStep).toBe('s21');
+    expect(await fresh.state()).toEqual(before);
+    expect(await findUnfinished(fresh, JOURNAL)).toEqual([]);
+  });
+});
+
+describe('recover with resume, crashed twice', () => {
+  it('the journal of a resumed plan tells the second crash apart from the first', async () => {
+    const m = await machine();
+    await crashDuringWrite(m, '/etc/nixos/configuration.nix', 'half');
+    const fresh = afterReboot(m);
+    let paused: (() => void) | null = null;
+    const reached = new Promise<void>((resolve) => (paused = resolve));
+    fresh.pauseWrite = {
+      path: '/var/lib/cohabit/vms/macos.xml',
+      at: 'half',
+      onPause: () => paused?.(),
+    };
+    void recover(SEED_PLAN_ID, 'resume', { host: fresh, journalDir: JOURNAL });
+    await reached;
+    // s17 ran twice (undone once, then done): it counts once, as done.
+    expect(await findUnfinished(fresh, JOURNAL)).toEqual([
+      expect.objectContaining({ doneSteps: 19, inFlight: 's20' }),
+    ]);
+    // Resuming again touches only the step the second crash interrupted.
+    const third = afterReboot(fresh);
+    const order: string[] = [];
+    const result = await recover(SEED_PLAN_ID, 'resume', {
+      host: third,
+      journalDir: JOURNAL,
+      onEvent: (e) => {
+        if (e.type === 'step-undone' || e.type === 'step-started')
+          order.push(`${e.type} ${e.step}`);
+      },
+    });
+    expect(result.status).toBe('applied');
+    expect(order).toEqual(['step-undone s20', 'step-started s20', 'step-started s21']);
+    expect(await third.state()).toEqual(await cleanlyApplied());
+  });
+});
+
+describe('recover of a plan that never ran here', () => {
+  it('says there is no journal for it, instead of a raw ENOENT, and changes nothing', async () => {
+    const m = await machine();
+    const before = await m.state();
+    const result = await recover('fedcba9876543210', 'rollback', { host: m, journalDir: JOURNAL });
+    expect(result.status).toBe('refused');
+    expect(result.message).toMatch(
+      /^No journal for plan fedcba9876543210 under \/var\/lib\/cohabit: .*Nothing was changed\.$/,
+    );
+    expect(result.message).not.toContain('ENOENT');
+    expect(await m.state()).toEqual(before);
+  });
+});
+
+describe('the world-readable marker of a running plan', () => {
+  it('appears when the plan starts, follows its steps, and is gone once it ends', async () => {
+    const m = await machine();
+    const seen: unknown[] = [];
+    const result = await applyPlan(seedPlan(), {
+      host: m,
+      journalDir: JOURNAL,
+      onEvent: (e) => {
+        if (e.type === 'step-started' && (e.step === 's01' || e.step === 's13'))
+          seen.push(readFile(m.map(`${JOURNAL}/unfinished/${SEED_PLAN_ID}`), 'utf8'));
+      },
+    });
+    expect(result.status).toBe('applied');
+    const markers = (await Promise.all(seen)).map((t) => JSON.parse(t as string) as unknown);
+    expect(markers).toEqual([
+      expect.objectContaining({ totalSteps: 21, doneSteps: 0, inFlight: 's01' }),
+      expect.objectContaining({ totalSteps: 21, doneSteps: 12, inFlight: 's13' }),
+    ]);
+    expect((await stat(m.map(`${JOURNAL}/unfinished`))).mode & 0o777).toBe(0o755);
+    await expect(stat(m.map(`${JOURNAL}/unfinished/${SEED_PLAN_ID}`))).rejects.toThrow();
+  });
+
+  it('is gone after a failure rolled the plan back, and never written for a refused plan or a dry run', async () => {
+    const m = await machine();
+    m.fault = { match: 'nixos-install --root /mnt/cohabit/new --no-root-passwd', when: 'before' };
+    expect((await applyPlan(seedPlan(), { host: m, journalDir: JOURNAL })).status).toBe(
+      'rolled-back',
+    );
+    await expect(stat(m.map(`${JOURNAL}/unfinished/${SEED_PLAN_ID}`))).rejects.toThrow();
+    const other = await machine();
+    await applyPlan(seedPlan(), { host: other, journalDir: JOURNAL, dryRun: true });
+    await applyPlan(seedPlan(), {
+      host: other,
+      journalDir: JOURNAL,
+      expectedSha256: '0'.repeat(64),
+    });
+    await expect(stat(other.map(`${JOURNAL}/unfinished`))).rejects.toThrow();
   });
 });

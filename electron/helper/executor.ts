@@ -9,9 +9,10 @@ import type { Verb } from '../../shared/ops/verbs';
 import { HostError, describeArgv } from '../host/host';
 import type { ExecHost } from './exec-host';
 import { tempNameFor } from './exec-host';
-import { DEFAULT_JOURNAL_DIR, Journal, journalPath, readJournal } from './journal';
+import { DEFAULT_JOURNAL_DIR, Journal, NoJournal, readPlanJournal } from './journal';
 import type { Undo } from './journal';
 import { PlanEffects, sha256Hex, stepProblem } from './preconditions';
+import { removeMarker } from './unfinished-markers';
 import type { ApplyEvent, ApplyResult } from './protocol';
 
 export interface ApplyOptions {
@@ -130,8 +131,21 @@ export async function applyPlan(input: unknown, options: ApplyOptions): Promise<
   }
   const journalDir = options.journalDir ?? DEFAULT_JOURNAL_DIR;
   const journal = await Journal.open(options.host, journalDir, plan.id);
-  await journal.append({ t: 'plan', plan, sha256: planSha256(plan), at: new Date().toISOString() });
-  return runFrom(plan, 0, new PlanEffects(), [], journal, { ...options, journalDir }, emit);
+  const startedAt = new Date().toISOString();
+  // The marker goes first: a crash between the two leaves a marker without a journal (the next
+  // helper run removes it), never an unfinished journal that the unprivileged app cannot see.
+  await journal.mark({ startedAt, totalSteps: plan.steps.length, doneSteps: 0, inFlight: null });
+  await journal.append({ t: 'plan', plan, sha256: planSha256(plan), at: startedAt });
+  return runFrom(
+    plan,
+    0,
+    new PlanEffects(),
+    [],
+    journal,
+    startedAt,
+    { ...options, journalDir },
+    emit,
+  );
 }
 
 /** Every step's preconditions in order, assuming the steps before it did what they say. */
@@ -158,10 +172,21 @@ async function runFrom(
   effects: PlanEffects,
   ran: Ran[],
   journal: Journal,
+  startedAt: string,
   options: ApplyOptions & { journalDir: string },
   emit: (e: ApplyEvent) => void,
 ): Promise<ApplyResult> {
   const { host, signal } = options;
+  // The marker existed since the start; keeping its progress current is only a courtesy.
+  const progress = (inFlight: string | null) =>
+    journal
+      .mark({
+        startedAt,
+        totalSteps: plan.steps.length,
+        doneSteps: ran.filter((r) => r.done).length,
+        inFlight,
+      })
+      .catch(() => undefined);
   for (let index = start; index < plan.steps.length; index++) {
     const step = plan.steps[index] as Step;
     let current: Ran | null = null;
@@ -177,6 +202,7 @@ async function runFrom(
       await journal.append({ t: 'undo', step: step.id, undo });
       current = { step: step.id, undo, done: false };
       ran.push(current);
+      await progress(step.id);
       emit({
         type: 'step-started',
         step: step.id,
@@ -187,6 +213,7 @@ async function runFrom(
       await runStep(plan, step, options, emit);
       await journal.append({ t: 'done', step: step.id });
       current.done = true;
+      await progress(null);
       effects.record(step);
       emit({ type: 'step-finished', step: step.id, ok: true, error: null });
     } catch (error) {
@@ -457,10 +484,26 @@ export async function recover(
   const journalDir = options.journalDir ?? DEFAULT_JOURNAL_DIR;
   if (!/^[0-9a-f]{16}$/.test(planId))
     return finish(refused(null, [`${planId} is not a plan id`]), emit);
-  const path = journalPath(journalDir, planId);
-  const state = await readJournal(options.host, path);
-  const journal = new Journal(options.host, path);
-  if (state.ended !== null)
+  let state: Awaited<ReturnType<typeof readPlanJournal>>;
+  try {
+    state = await readPlanJournal(options.host, journalDir, planId);
+  } catch (error) {
+    if (!(error instanceof NoJournal)) throw error;
+    // A marker left alone by a crash before the journal's first record: nothing else to do.
+    await removeMarker(options.host, journalDir, planId);
+    return finish(
+      {
+        ...emptyResult(planId),
+        problems: [error.message],
+        message: `${error.message}: that plan never started on this machine (or its journal was removed), so there is nothing to roll back or resume. Nothing was changed.`,
+      },
+      emit,
+    );
+  }
+  const journal = new Journal(options.host, journalDir, planId);
+  const path = journal.path;
+  if (state.ended !== null) {
+    await removeMarker(options.host, journalDir, planId);
     return finish(
       {
         ...emptyResult(planId),
@@ -469,6 +512,7 @@ export async function recover(
       },
       emit,
     );
+  }
   const pending: Ran[] = state.steps
     .filter((s) => !s.undone)
     .map((s) => ({ step: s.step, undo: s.undo, done: s.done }));
@@ -511,5 +555,14 @@ export async function recover(
     start++;
   }
   const ran = pending.filter((p) => p.done);
-  return runFrom(state.plan, start, effects, ran, journal, { ...options, journalDir }, emit);
+  return runFrom(
+    state.plan,
+    start,
+    effects,
+    ran,
+    journal,
+    state.startedAt,
+    { ...options, journalDir },
+    emit,
+  );
 }

@@ -7,7 +7,7 @@ import type { ExecHost } from './exec-host';
 import { LocalExecHost } from './exec-host';
 import { applyPlan, recover } from './executor';
 import type { Verb } from '../../shared/ops/verbs';
-import { DEFAULT_JOURNAL_DIR, findUnfinished } from './journal';
+import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journal';
 import { EXIT, MAX_REQUEST_BYTES, RequestSchema, exitCodeFor } from './protocol';
 import type { HelperEvent } from './protocol';
 
@@ -134,6 +134,9 @@ export async function runHelper(options: HelperOptions): Promise<number> {
     onEvent: send,
     ...(options.timeoutsMs ? { timeoutsMs: options.timeoutsMs } : {}),
   };
+  // Markers of plans that ended while their helper could not remove them (killed right after the
+  // final record): a failure here must not stop the request.
+  await cleanStaleMarkers(options.host, common.journalDir).catch(() => undefined);
   try {
     if (request.type === 'list-unfinished') {
       send({ type: 'unfinished', plans: await findUnfinished(options.host, common.journalDir) });

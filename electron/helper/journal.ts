@@ -4,7 +4,10 @@ import * as v from 'valibot';
 import { PlanSchema } from '../../shared/model/plan';
 import type { Plan } from '../../shared/model/plan';
 import { HostError, readText } from '../host/host';
+import type { Host } from '../host/host';
 import type { ExecHost } from './exec-host';
+import { findUnfinishedMarkers, removeMarker, writeMarker } from './unfinished-markers';
+import type { Marker } from './unfinished-markers';
 
 export const DEFAULT_JOURNAL_DIR = '/var/lib/cohabit';
 
@@ -66,19 +69,75 @@ export function journalPath(journalDir: string, planId: string): string {
 }
 
 export class Journal {
+  readonly path: string;
+
   constructor(
     private readonly host: ExecHost,
-    readonly path: string,
-  ) {}
+    readonly journalDir: string,
+    readonly planId: string,
+  ) {
+    this.path = journalPath(journalDir, planId);
+  }
 
   static async open(host: ExecHost, journalDir: string, planId: string): Promise<Journal> {
+    // /var/lib/cohabit itself stays traversable for the world-readable markers beside the journal.
+    await host.mkdir(journalDir, 0o755, { recursive: true });
     await host.mkdir(`${journalDir}/journal`, 0o700, { recursive: true });
-    return new Journal(host, journalPath(journalDir, planId));
+    return new Journal(host, journalDir, planId);
   }
 
+  /** Appends one record durably; the final record also takes the plan's marker away. */
   async append(record: JournalRecord): Promise<void> {
     await this.host.appendDurable(this.path, JSON.stringify(record) + '\n');
+    if (record.t === 'end') await removeMarker(this.host, this.journalDir, this.planId);
   }
+
+  /** Shows (or updates) the world-readable marker that says this plan has not ended. */
+  async mark(marker: Omit<Marker, 'planId'>): Promise<void> {
+    await writeMarker(this.host, this.journalDir, { planId: this.planId, ...marker });
+  }
+}
+
+/** The journal of one plan; a plan that never ran here gets a message a user can act on. */
+export async function readPlanJournal(
+  host: ExecHost,
+  journalDir: string,
+  planId: string,
+): Promise<JournalState> {
+  try {
+    return await readJournal(host, journalPath(journalDir, planId));
+  } catch (error) {
+    if (error instanceof HostError && error.code === 'ENOENT')
+      throw new NoJournal(planId, journalDir);
+    throw error;
+  }
+}
+
+export class NoJournal extends Error {
+  constructor(
+    readonly planId: string,
+    journalDir: string,
+  ) {
+    super(`No journal for plan ${planId} under ${journalDir}`);
+  }
+}
+
+/**
+ * Removes the markers whose plan has ended (or never wrote its journal: the marker goes first, so
+ * a crash between the two leaves a marker alone). Run by the helper at every start.
+ */
+export async function cleanStaleMarkers(host: ExecHost, journalDir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const marker of await findUnfinishedMarkers(host, journalDir)) {
+    // A journal that cannot be read is not known to have ended: its marker stays.
+    const state = await readPlanJournal(host, journalDir, marker.planId).catch((error: unknown) =>
+      error instanceof NoJournal ? null : 'unreadable',
+    );
+    if (state === 'unreadable' || (state !== null && state.ended === null)) continue;
+    await removeMarker(host, journalDir, marker.planId);
+    removed.push(marker.planId);
+  }
+  return removed;
 }
 
 export interface JournalState {
@@ -91,7 +150,7 @@ export interface JournalState {
 }
 
 /** Reads a journal; a torn last line (power loss mid-append) is ignored, anything else is an error. */
-export async function readJournal(host: ExecHost, path: string): Promise<JournalState> {
+export async function readJournal(host: Host, path: string): Promise<JournalState> {
   const text = await readText(host, path, 64 * 1024 * 1024);
   const lines = text.split('\n');
   let state: JournalState | null = null;
@@ -117,7 +176,8 @@ export async function readJournal(host: ExecHost, path: string): Promise<Journal
     }
     if (state === null)
       throw new HostError('EINVAL', path, `${path} does not start with a plan record`);
-    const entry = state.steps.find((s) => s.step === (record as { step?: string }).step);
+    // A resumed plan journals its interrupted step twice: later records are about the last try.
+    const entry = state.steps.findLast((s) => s.step === (record as { step?: string }).step);
     if (record.t === 'undo')
       state.steps.push({ step: record.step, undo: record.undo, done: false, undone: false });
     else if (record.t === 'done' && entry) entry.done = true;
@@ -139,7 +199,7 @@ export interface UnfinishedPlan {
 
 /** Plans whose journal has no final record: a crash, a kill or a power loss stopped them. */
 export async function findUnfinished(
-  host: ExecHost,
+  host: Host,
   journalDir = DEFAULT_JOURNAL_DIR,
 ): Promise<UnfinishedPlan[]> {
   let names: string[];

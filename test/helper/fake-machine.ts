@@ -436,7 +436,13 @@ export class FakeMachine implements ExecHost {
       for (const name of (await fs.readdir(dir)).sort()) {
         const full = join(dir, name);
         const path = this.unmap(full);
-        if (path === '/var/lib/cohabit/journal' || path === '/var/lib/cohabit/backups') continue;
+        // Cohabit's own bookkeeping, not part of the machine a plan changes.
+        if (
+          path === '/var/lib/cohabit/journal' ||
+          path === '/var/lib/cohabit/backups' ||
+          path === '/var/lib/cohabit/unfinished'
+        )
+          continue;
         const s = await fs.lstat(full);
         if (s.isDirectory()) {
           files[path] = `dir ${(s.mode & 0o7777).toString(8)}`;

@@ -3,11 +3,13 @@
 // rollback, and every elevation path (pkexec 126/127, killed mid-step, early exit) ends clearly.
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -225,6 +227,125 @@ describe('elevation paths', () => {
     expect(await r.m.state()).toEqual(r.before);
     expect((await r.m.stat('/etc/nixos/configuration.nix')).mode).toBe(0o640);
   }, 30_000);
+});
+
+describe('sudo from a terminal', () => {
+  /** A fake sudo first on PATH; sudo(8) exits 1 both for a wrong password and for a user it refuses. */
+  async function viaSudo(body: string) {
+    const { m, base } = await machine();
+    const before = await m.state();
+    const tools = fakeTools(base, 'exit 99', {
+      COHABIT_TEST_ROOT: m.root,
+      COHABIT_TEST_STORE: m.store,
+    });
+    writeFileSync(join(base, 'bin', 'sudo'), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(base, 'bin', 'sudo'), 0o755);
+    const plan = filePlan();
+    const outcome = await runRequest(
+      { type: 'apply', plan, sha256: planSha256(plan), dryRun: false },
+      { mode: 'sudo', helperPath: tools.helper, env: tools.env },
+    );
+    return { m, before, outcome };
+  }
+
+  const refusals: [string, string][] = [
+    [
+      'three wrong passwords',
+      'echo "Sorry, try again." >&2; echo "Sorry, try again." >&2; echo "sudo: 3 incorrect password attempts" >&2; exit 1',
+    ],
+    ['a user not in sudoers', 'echo "alice is not in the sudoers file." >&2; exit 1'],
+  ];
+  for (const [name, body] of refusals)
+    it(`${name}: sudo refused or the password was wrong, nothing changed`, async () => {
+      const r = await viaSudo(body);
+      expect(r.outcome).toMatchObject({
+        kind: 'not-authorised',
+        message: 'sudo refused or the password was wrong; nothing was changed.',
+        recoverPlanId: null,
+        exitCode: 1,
+      });
+      expect(await r.m.state()).toEqual(r.before);
+    });
+
+  it('a sudo that lets the helper run: the plan applies', async () => {
+    const r = await viaSudo('shift; exec "$@"');
+    expect(r.outcome.kind).toBe('finished');
+    expect(r.outcome.result?.status).toBe('applied');
+    expect(readFileSync(r.m.map('/etc/nixos/configuration.nix'), 'utf8')).toBe(NEW_CONTENT);
+  }, 30_000);
+});
+
+describe('the marker of an unfinished plan', () => {
+  it('outlives a kill -9 of the helper, and goes once recovery ends the plan', async () => {
+    const { m, base } = await machine();
+    const tools = fakeTools(base, 'shift; (sleep 4; kill -9 $$) & exec "$@"', {
+      COHABIT_TEST_ROOT: m.root,
+      COHABIT_TEST_STORE: m.store,
+      COHABIT_TEST_PAUSE_WRITE: '/etc/nixos/configuration.nix@half',
+    });
+    const plan = filePlan();
+    const outcome = await runRequest(
+      { type: 'apply', plan, sha256: planSha256(plan), dryRun: false },
+      { mode: 'pkexec', helperPath: tools.helper, env: tools.env },
+    );
+    expect(outcome.kind).toBe('stopped-mid-step');
+    const marker = m.map(`/var/lib/cohabit/unfinished/${SEED_PLAN_ID}`);
+    expect(statSync(marker).mode & 0o777).toBe(0o644);
+    expect(statSync(m.map('/var/lib/cohabit/unfinished')).mode & 0o777).toBe(0o755);
+    expect(JSON.parse(readFileSync(marker, 'utf8'))).toEqual({
+      planId: SEED_PLAN_ID,
+      startedAt: expect.any(String) as string,
+      totalSteps: 2,
+      doneSteps: 1,
+      inFlight: 's02',
+    });
+    // Nothing from the plan itself: no path, no content.
+    expect(readFileSync(marker, 'utf8')).not.toContain('/etc/nixos');
+    const out: string[] = [];
+    const code = await runHelper({
+      input: [JSON.stringify({ type: 'recover', planId: SEED_PLAN_ID, mode: 'rollback' }) + '\n'],
+      write: (l) => out.push(l),
+      host: m,
+      journalDir: '/var/lib/cohabit',
+      isRoot: true,
+    });
+    expect(code).toBe(1);
+    expect(existsSync(marker)).toBe(false);
+  }, 30_000);
+
+  it("a marker left behind is cleaned on the helper's next run; one of a live journal stays", async () => {
+    const { m } = await machine();
+    // Synthetic leftovers: a plan that ended (the helper died after its final record), a marker
+    // whose journal never got written, and a plan still unfinished.
+    const dir = m.map('/var/lib/cohabit');
+    mkdirSync(join(dir, 'unfinished'), { recursive: true });
+    mkdirSync(join(dir, 'journal'), { recursive: true });
+    const marker = (id: string) =>
+      writeFileSync(
+        join(dir, 'unfinished', id),
+        JSON.stringify({ planId: id, startedAt: 'x', totalSteps: 2, doneSteps: 0, inFlight: null }),
+      );
+    const plan = filePlan();
+    const head = JSON.stringify({ t: 'plan', plan, sha256: planSha256(plan), at: 'x' }) + '\n';
+    const ended = JSON.stringify({ t: 'end', status: 'applied', at: 'x' }) + '\n';
+    const ids = { ended: 'aaaaaaaaaaaaaaaa', orphan: 'bbbbbbbbbbbbbbbb', live: SEED_PLAN_ID };
+    writeFileSync(
+      join(dir, 'journal', `${ids.ended}.jsonl`),
+      head.replace(SEED_PLAN_ID, ids.ended) + ended,
+    );
+    writeFileSync(join(dir, 'journal', `${ids.live}.jsonl`), head);
+    for (const id of Object.values(ids)) marker(id);
+    const out: string[] = [];
+    await runHelper({
+      input: [JSON.stringify({ type: 'list-unfinished' }) + '\n'],
+      write: (l) => out.push(l),
+      host: m,
+      journalDir: '/var/lib/cohabit',
+      isRoot: true,
+    });
+    expect(readdirSync(join(dir, 'unfinished'))).toEqual([ids.live]);
+    expect(JSON.parse(out[0] ?? '')).toMatchObject({ plans: [{ planId: ids.live }] });
+  });
 });
 
 describe('chooseElevation', () => {

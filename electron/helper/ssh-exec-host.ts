@@ -1,0 +1,177 @@
+// SshExecHost: the executor's ExecHost on a remote machine over SshHost (the lab, and remote apply).
+// Each write is a fixed POSIX sh script run as argv with every path a positional parameter.
+import { HostError } from '../host/host';
+import type { HostErrorCode, RunOptions, RunResult, StatResult } from '../host/host';
+import type { SshHost } from '../host/ssh-host';
+import type { ExecHost, StreamOptions, WriteOptions } from './exec-host';
+import { KILL_GRACE_MS, tempNameFor } from './exec-host';
+
+// The scripts below never see a path as text, only as "$1", "$2"...: a name holding quotes,
+// spaces or $(...) stays one argument. `sync FILE...` fsyncs exactly those files (coreutils >=
+// 8.24); a directory's fsync is best effort, as some filesystems refuse it.
+const WRITE_ATOMIC = [
+  'set -e',
+  'path=$1 temp=$2 mode=$3 uid=$4 gid=$5',
+  'umask 077',
+  // Whatever goes wrong after this point, the temp file does not stay behind.
+  'trap \'rm -f -- "$temp"\' EXIT',
+  'cat > "$temp"',
+  'if [ "$(id -u)" = 0 ]; then',
+  '  if [ -n "$uid" ]; then chown -- "$uid:$gid" "$temp";',
+  '  elif [ -e "$path" ]; then chown --reference="$path" -- "$temp"; fi',
+  'fi',
+  'chmod -- "$mode" "$temp"',
+  'sync -- "$temp"',
+  // -T: a directory at the target is an error, not a place to move the file into.
+  'mv -f -T -- "$temp" "$path"',
+  'sync -- "$(dirname -- "$path")" 2>/dev/null || sync',
+].join('\n');
+
+const COPY_FILE = [
+  'set -e',
+  'umask 077',
+  'dir=$(dirname -- "$2")',
+  'mkdir -p -- "$dir"',
+  'cp --preserve=mode,ownership -- "$1" "$2"',
+  'sync -- "$2"',
+  'sync -- "$dir" 2>/dev/null || sync',
+].join('\n');
+
+const APPEND_DURABLE = ['set -e', 'umask 077', 'cat >> "$1"', 'sync -- "$1"'].join('\n');
+
+/** The errno that a coreutils message (C locale, ends with strerror's text) stands for. */
+export function errnoOfMessage(stderr: string): HostErrorCode {
+  const line =
+    stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .at(-1) ?? '';
+  // dash says "cannot create X: Directory nonexistent" where coreutils says ENOENT's text.
+  if (/No such file or directory$|Directory nonexistent$/.test(line)) return 'ENOENT';
+  if (/Permission denied$|Operation not permitted$|Read-only file system$/.test(line))
+    return 'EACCES';
+  if (/Not a directory$/.test(line)) return 'ENOTDIR';
+  if (/Is a directory$/.test(line)) return 'EISDIR';
+  if (/Too many levels of symbolic links$/.test(line)) return 'ELOOP';
+  if (/Invalid argument$/.test(line)) return 'EINVAL';
+  return 'EIO';
+}
+
+const WRITE_TIMEOUT_MS = 5 * 60_000;
+
+export class SshExecHost implements ExecHost {
+  readonly description: string;
+
+  constructor(
+    private readonly ssh: SshHost,
+    private readonly tempTag = 'w',
+  ) {
+    this.description = ssh.description;
+  }
+
+  readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
+    return this.ssh.readFile(path, options);
+  }
+
+  readDir(path: string): Promise<string[]> {
+    return this.ssh.readDir(path);
+  }
+
+  readLink(path: string): Promise<string> {
+    return this.ssh.readLink(path);
+  }
+
+  stat(path: string): Promise<StatResult> {
+    return this.ssh.stat(path);
+  }
+
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
+    return this.ssh.run(argv, options);
+  }
+
+  async writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions): Promise<void> {
+    const temp = tempNameFor(path, options.tempTag ?? this.tempTag);
+    await this.script(
+      'cohabit-write',
+      WRITE_ATOMIC,
+      [
+        path,
+        temp,
+        (options.mode & 0o7777).toString(8),
+        options.uid === undefined || options.gid === undefined ? '' : String(options.uid),
+        options.uid === undefined || options.gid === undefined ? '' : String(options.gid),
+      ],
+      path,
+      bytes,
+    );
+  }
+
+  async copyFile(source: string, target: string): Promise<void> {
+    await this.script('cohabit-copy', COPY_FILE, [source, target], target);
+  }
+
+  async mkdir(path: string, mode: number, options?: { recursive?: boolean }): Promise<void> {
+    await this.command(
+      [
+        'mkdir',
+        ...(options?.recursive ? ['-p'] : []),
+        '-m',
+        (mode & 0o7777).toString(8),
+        '--',
+        path,
+      ],
+      path,
+    );
+  }
+
+  async rmdir(path: string): Promise<void> {
+    await this.command(['rmdir', '--', path], path);
+  }
+
+  async unlink(path: string): Promise<void> {
+    // rm -f: a missing file is fine (undo runs again after a crash); a directory is still refused.
+    await this.command(['rm', '-f', '--', path], path);
+  }
+
+  async realpath(path: string): Promise<string> {
+    const out = await this.command(['realpath', '-e', '--', path], path);
+    return out.endsWith('\n') ? out.slice(0, -1) : out;
+  }
+
+  async appendDurable(path: string, text: string): Promise<void> {
+    await this.script(
+      'cohabit-append',
+      APPEND_DURABLE,
+      [path],
+      path,
+      new TextEncoder().encode(text),
+    );
+  }
+
+  runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult> {
+    return this.ssh.runStreaming(argv, { ...options, killGraceMs: KILL_GRACE_MS });
+  }
+
+  private async command(argv: string[], target: string, input?: Uint8Array): Promise<string> {
+    const r = await this.ssh.runStreaming(argv, {
+      timeoutMs: WRITE_TIMEOUT_MS,
+      ...(input ? { input } : {}),
+    });
+    if (r.exitCode !== 0) {
+      const message = r.stderr.trim().split('\n').at(-1) ?? `exit ${r.exitCode}`;
+      throw new HostError(errnoOfMessage(r.stderr), target, `${target}: ${message}`);
+    }
+    return r.stdout;
+  }
+
+  private script(
+    name: string,
+    body: string,
+    args: string[],
+    target: string,
+    input?: Uint8Array,
+  ): Promise<string> {
+    return this.command(['sh', '-c', body, name, ...args], target, input);
+  }
+}
