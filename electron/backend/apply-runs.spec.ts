@@ -14,7 +14,7 @@ import { FakeMachine, makeTempDirs } from '../../test/helper/fake-machine';
 import { HOST_CONFIGURATION, seedPlan } from '../../test/helper/seed-plan';
 import { runRequest } from '../helper/elevate';
 import { planSha256 } from '../helper/executor';
-import type { Request } from '../helper/protocol';
+import type { Request } from '../../shared/ops/helper-protocol';
 import type { Backend } from './backend';
 import { createBackend } from './backend';
 import { JOURNAL_UNREADABLE_NOTE } from './apply-runs';

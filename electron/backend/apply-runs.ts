@@ -21,18 +21,8 @@ import type { ExecHost } from '../helper/exec-host';
 import { applyPlan, planSha256 } from '../helper/executor';
 import { DEFAULT_JOURNAL_DIR, findUnfinished } from '../helper/journal';
 import { findUnfinishedMarkers } from '../helper/unfinished-markers';
-import type {
-  ApplyEvent,
-  ApplyResult as HelperApplyResult,
-  HelperEvent,
-  Request,
-} from '../helper/protocol';
+import type { HelperEvent, Request } from '../../shared/ops/helper-protocol';
 import { BackendError } from './backend-error';
-
-// The contract's schemas restate the helper's protocol (shared/ cannot import electron/): these
-// two lines stop compiling the day the two drift apart.
-const asProgress = (event: ApplyEvent): ApplyProgress => event;
-const asResult = (result: HelperApplyResult): ApplyResult => result;
 
 export type UnfinishedAnswer = CallResponse<'apply:unfinished'>;
 
@@ -184,7 +174,7 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
     (event: HelperEvent): void => {
       // error, result and unfinished end the run: the outcome carries them.
       if (event.type === 'error' || event.type === 'result' || event.type === 'unfinished') return;
-      onEvent(asProgress(event));
+      onEvent(event);
     };
 
   return {
@@ -209,7 +199,7 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
             dryRun: true,
             expectedSha256: sha256,
             signal,
-            onEvent: (e) => onEvent(asProgress(e)),
+            onEvent: (e) => onEvent(e),
           });
           return outcomeOf({
             kind: 'finished',
@@ -258,7 +248,7 @@ function outcomeOf(
   return {
     kind: o.kind,
     message: o.message,
-    result: o.result === null ? null : asResult(o.result),
+    result: o.result === null ? null : o.result,
     recoverPlanId: o.recoverPlanId,
   };
 }

@@ -11,7 +11,7 @@ import { applyPlan, planSha256 } from './executor';
 import { chooseElevation, runRequest } from './elevate';
 import type { HelperOutcome } from './elevate';
 import { specOf } from '../../shared/ops/verbs';
-import type { ApplyResult, HelperEvent } from './protocol';
+import type { ApplyResult, HelperEvent } from '../../shared/ops/helper-protocol';
 
 export interface ApplyCliIo {
   stdout: (text: string) => void;

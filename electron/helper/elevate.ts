@@ -7,8 +7,8 @@ import { LocalExecHost } from './exec-host';
 import type { ExecHost } from './exec-host';
 import { applyPlan, recover } from './executor';
 import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journal';
-import { EventSchema } from './protocol';
-import type { ApplyResult, HelperEvent, Request } from './protocol';
+import { EventSchema } from '../../shared/ops/helper-protocol';
+import type { ApplyResult, HelperEvent, Request } from '../../shared/ops/helper-protocol';
 
 /** The installed helper; the polkit action is bound to exactly this path. */
 export const HELPER_PATH = '/opt/Cohabit/resources/helper/cohabit-helper';

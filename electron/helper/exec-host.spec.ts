@@ -11,7 +11,7 @@ import { HOST_CONFIGURATION, seedPlan } from '../../test/helper/seed-plan';
 import { LocalExecHost, runStreamingLocal } from './exec-host';
 import type { StreamOptions } from './exec-host';
 import { applyPlan } from './executor';
-import type { ApplyEvent } from './protocol';
+import type { ApplyEvent } from '../../shared/ops/helper-protocol';
 
 const GRACE_MS = 150;
 const dirs: string[] = [];

@@ -24,7 +24,7 @@ import {
 } from '../../test/helper/seed-plan';
 import { applyPlan, planSha256, recover } from './executor';
 import { findUnfinished } from './journal';
-import type { ApplyEvent } from './protocol';
+import type { ApplyEvent } from '../../shared/ops/helper-protocol';
 
 const JOURNAL = '/var/lib/cohabit';
 const dirs: string[] = [];

@@ -13,7 +13,7 @@ import { DEFAULT_JOURNAL_DIR, Journal, NoJournal, readPlanJournal } from './jour
 import type { Undo } from './journal';
 import { PlanEffects, sha256Hex, stepProblem } from './preconditions';
 import { removeMarker } from './unfinished-markers';
-import type { ApplyEvent, ApplyResult } from './protocol';
+import type { ApplyEvent, ApplyResult } from '../../shared/ops/helper-protocol';
 
 export interface ApplyOptions {
   host: ExecHost;

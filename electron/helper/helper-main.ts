@@ -8,8 +8,8 @@ import { LocalExecHost } from './exec-host';
 import { applyPlan, recover } from './executor';
 import type { Verb } from '../../shared/ops/verbs';
 import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journal';
-import { EXIT, MAX_REQUEST_BYTES, RequestSchema, exitCodeFor } from './protocol';
-import type { HelperEvent } from './protocol';
+import { EXIT, MAX_REQUEST_BYTES, RequestSchema, exitCodeFor } from '../../shared/ops/helper-protocol';
+import type { HelperEvent } from '../../shared/ops/helper-protocol';
 
 export interface HelperOptions {
   input: AsyncIterable<Uint8Array | string> | Iterable<string>;

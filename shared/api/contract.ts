@@ -5,6 +5,11 @@ import * as v from 'valibot';
 import { InventorySchema } from '../model/inventory';
 import { LayoutSchema } from '../model/layout';
 import { PlanSchema } from '../model/plan';
+import {
+  ApplyProgressSchema,
+  ApplyResultSchema,
+  UnfinishedSchema as UnfinishedPlanSchema,
+} from '../ops/helper-protocol';
 
 export const MachineSourceSchema = v.picklist(['local', 'demo', 'snapshot', 'ssh']);
 
@@ -23,79 +28,11 @@ const PlanId = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'a plan id is 16 hex
 /** One apply or recovery run in this backend; events and cancel name it. */
 const ApplyId = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'an apply id is 16 hex digits'));
 
-/**
- * What became of an apply, as the helper's protocol reports it (electron/helper/protocol.ts holds
- * the same shape for the wire to the root helper; shared/ cannot import it, so the backend checks
- * at compile time that the two agree).
- */
-export const ApplyResultSchema = v.strictObject({
-  status: v.picklist([
-    'applied',
-    'dry-run',
-    'refused',
-    'rolled-back',
-    'rollback-incomplete',
-    'nothing-to-do',
-  ]),
-  planId: v.nullable(v.string()),
-  /** One paragraph for the user: what happened and what to do next. */
-  message: v.string(),
-  cancelled: v.boolean(),
-  failedStep: v.nullable(v.string()),
-  problems: v.array(v.string()),
-  undone: v.array(v.strictObject({ step: v.string(), text: v.string() })),
-  notUndone: v.array(v.strictObject({ step: v.string(), text: v.string(), error: v.string() })),
-});
-export type ApplyResult = v.InferOutput<typeof ApplyResultSchema>;
-
-/** A plan whose journal has no end: a crash or a kill stopped it half-way. */
-export const UnfinishedPlanSchema = v.strictObject({
-  planId: v.string(),
-  startedAt: v.string(),
-  totalSteps: v.number(),
-  doneSteps: v.number(),
-  inFlight: v.nullable(v.string()),
-});
+// The apply run's results and progress events are the root helper's own wire schemas: the app
+// shows exactly what the helper said.
+export { ApplyProgressSchema, ApplyResultSchema, UnfinishedPlanSchema };
+export type { ApplyProgress, ApplyResult } from '../ops/helper-protocol';
 export type UnfinishedPlan = v.InferOutput<typeof UnfinishedPlanSchema>;
-
-/** The progress of a run, one event per thing that happened, in order. */
-export const ApplyProgressSchema = v.variant('type', [
-  v.strictObject({
-    type: v.literal('plan-started'),
-    planId: v.string(),
-    dryRun: v.boolean(),
-    steps: v.array(v.strictObject({ id: v.string(), title: v.string(), risk: v.string() })),
-  }),
-  v.strictObject({
-    type: v.literal('step-started'),
-    step: v.string(),
-    index: v.number(),
-    total: v.number(),
-    title: v.string(),
-  }),
-  v.strictObject({
-    type: v.literal('output'),
-    step: v.string(),
-    stream: v.picklist(['stdout', 'stderr']),
-    line: v.string(),
-  }),
-  v.strictObject({ type: v.literal('progress'), step: v.string(), percent: v.number() }),
-  v.strictObject({
-    type: v.literal('step-finished'),
-    step: v.string(),
-    ok: v.boolean(),
-    error: v.nullable(v.string()),
-  }),
-  v.strictObject({ type: v.literal('rollback-started'), reason: v.string() }),
-  v.strictObject({
-    type: v.literal('step-undone'),
-    step: v.string(),
-    ok: v.boolean(),
-    message: v.string(),
-  }),
-  v.strictObject({ type: v.literal('plan-finished'), result: ApplyResultSchema }),
-]);
-export type ApplyProgress = v.InferOutput<typeof ApplyProgressSchema>;
 
 /**
  * How a run ended. `dismissed` and `not-authorised` are pkexec's 126 and 127: nothing ran.

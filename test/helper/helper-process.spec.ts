@@ -20,7 +20,7 @@ import { findUnfinished } from '../../electron/helper/journal';
 import { sha256Hex } from '../../electron/helper/preconditions';
 import { runHelper } from '../../electron/helper/helper-main';
 import { chooseElevation, runRequest } from '../../electron/helper/elevate';
-import type { HelperEvent } from '../../electron/helper/protocol';
+import type { HelperEvent } from '../../shared/ops/helper-protocol';
 import { FakeMachine, makeTempDirs } from './fake-machine';
 import { HOST_CONFIGURATION, SEED_PLAN_ID, planOf } from './seed-plan';
 

@@ -59,7 +59,8 @@ export const UnfinishedSchema = v.strictObject({
   inFlight: v.nullable(v.string()),
 });
 
-export const EventSchema = v.variant('type', [
+/** The progress of a run, one event per thing that happened, in order (the app shows these). */
+const progressEvents = [
   v.strictObject({
     type: v.literal('plan-started'),
     planId: v.string(),
@@ -94,6 +95,12 @@ export const EventSchema = v.variant('type', [
     message: v.string(),
   }),
   v.strictObject({ type: v.literal('plan-finished'), result: ApplyResultSchema }),
+] as const;
+export const ApplyProgressSchema = v.variant('type', [...progressEvents]);
+export type ApplyProgress = v.InferOutput<typeof ApplyProgressSchema>;
+
+export const EventSchema = v.variant('type', [
+  ...progressEvents,
   v.strictObject({ type: v.literal('unfinished'), plans: v.array(UnfinishedSchema) }),
   /** The helper could not take the request at all: nothing was changed. */
   v.strictObject({ type: v.literal('error'), code: v.string(), message: v.string() }),
@@ -101,7 +108,7 @@ export const EventSchema = v.variant('type', [
   v.strictObject({ type: v.literal('result'), result: ApplyResultSchema }),
 ]);
 export type HelperEvent = v.InferOutput<typeof EventSchema>;
-export type ApplyEvent = Exclude<HelperEvent, { type: 'error' | 'result' | 'unfinished' }>;
+export type ApplyEvent = ApplyProgress;
 
 /** Helper exit codes. pkexec itself uses 126 (dismissed) and 127 (not authorised). */
 export const EXIT = {
