@@ -1,7 +1,6 @@
 // SshHost against a real sshd on 127.0.0.1 (temporary host key, authorized key and known_hosts):
 // reads, hostile argv, errors, timeouts, host-key and login failures, and the inventory it gives.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -14,7 +13,14 @@ import { readInventory } from '../inventory/read-inventory';
 import { readText } from './host';
 import { LocalHost } from './local-host';
 import { SshError, SshHost, formatSshUrl, parseSshUrl } from './ssh-host';
-import type { SshHostOptions, SshTarget } from './ssh-host';
+import type { SshTarget } from './ssh-host';
+import {
+  clientOptions,
+  freePort,
+  missingSshdPrerequisites,
+  startSshd,
+} from '../../test/lab/local-sshd';
+import type { Sshd } from '../../test/lab/local-sshd';
 
 describe('parseSshUrl', () => {
   it('reads user, host and port', () => {
@@ -48,12 +54,9 @@ describe('parseSshUrl', () => {
   });
 });
 
-// ---- a real sshd on loopback --------------------------------------------------------------
+// ---- a real sshd on loopback (test/lab/local-sshd.ts, shared with SshExecHost's spec) --------
 
-const SSHD = '/usr/sbin/sshd';
-const prerequisites = [SSHD, '/usr/bin/ssh', '/usr/bin/ssh-keygen'].filter((p) => !existsSync(p));
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) prerequisites.push('root (sshd must switch to the logged-in user)');
+const prerequisites = missingSshdPrerequisites();
 if (prerequisites.length > 0) {
   const message = `SshHost tests need ${prerequisites.join(', ')}: run test/setup-system.sh`;
   if (process.env.CI === 'true') throw new Error(message);
@@ -75,112 +78,6 @@ function nonRootLogin(): string | null {
       return name;
   }
   return null;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-interface Sshd {
-  dir: string;
-  port: number;
-  key: string;
-  known: string;
-  process: ChildProcess;
-}
-
-async function startSshd(): Promise<Sshd> {
-  const dir = await mkdtemp(join(tmpdir(), 'cohabit-sshd-'));
-  // sshd reads the authorized keys as the logging-in user, who must be able to reach them.
-  await chmod(dir, 0o755);
-  const keygen = (file: string) =>
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
-  keygen(join(dir, 'host_key'));
-  keygen(join(dir, 'client_key'));
-  keygen(join(dir, 'stranger_key'));
-  await writeFile(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')), {
-    mode: 0o644,
-  });
-  const port = await freePort();
-  const hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ');
-  await writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
-  await writeFile(
-    join(dir, 'sshd_config'),
-    [
-      `HostKey ${join(dir, 'host_key')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      'StrictModes no',
-      // PAM, not sshd, decides on accounts without a password (locked in /etc/shadow).
-      'UsePAM yes',
-      'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'MaxSessions 10',
-      'LogLevel ERROR',
-    ].join('\n') + '\n',
-  );
-  // sshd refuses to start without its privilege-separation directory.
-  await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
-  const child = spawn(
-    SSHD,
-    [
-      '-D',
-      '-e',
-      '-f',
-      join(dir, 'sshd_config'),
-      '-p',
-      String(port),
-      '-o',
-      'ListenAddress=127.0.0.1',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(true));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
-    });
-    if (up) break;
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`sshd did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    dir,
-    port,
-    key: join(dir, 'client_key'),
-    known: join(dir, 'known_hosts'),
-    process: child,
-  };
-}
-
-function clientOptions(sshd: Sshd, key = sshd.key, known = sshd.known): SshHostOptions {
-  return {
-    connectTimeoutS: 5,
-    sshOptions: [
-      '-F',
-      '/dev/null',
-      '-i',
-      key,
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'IdentityAgent=none',
-      '-o',
-      `UserKnownHostsFile=${known}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-    ],
-  };
 }
 
 describe.skipIf(prerequisites.length > 0)('SshHost against sshd on 127.0.0.1', () => {

@@ -331,6 +331,63 @@ export class SshHost implements Host {
     return { stdout: utf8.decode(raw.stdout), stderr: raw.stderr, exitCode: raw.exitCode };
   }
 
+  /**
+   * Runs argv like `run`, handing each output line to `onLine` as it arrives (the executor's live
+   * log) and taking bytes on stdin; on timeout or abort the remote command gets SIGINT, then
+   * SIGTERM and SIGKILL after `killGraceMs` each, so tools can clean up as they would locally.
+   */
+  async runStreaming(
+    argv: readonly string[],
+    options: {
+      onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+      input?: string | Uint8Array;
+      killGraceMs?: number;
+    } = {},
+  ): Promise<RunResult> {
+    if (argv.length === 0) throw new HostError('EINVAL', '', 'empty argv');
+    const target = describeArgv(argv);
+    const onLine = options.onLine;
+    let started = false;
+    let pending = { stdout: '', stderr: '' };
+    const decoders = {
+      stdout: new TextDecoder('utf-8', { fatal: false }),
+      stderr: new TextDecoder('utf-8', { fatal: false }),
+    };
+    const emit = (stream: 'stdout' | 'stderr', text: string, flush: boolean) => {
+      const parts = (pending[stream] + text).split(/[\n\r]/);
+      pending[stream] = flush ? '' : (parts.pop() ?? '');
+      for (const line of parts) {
+        // Before the marker, stderr is ssh's or sudo's; the marker itself is ours.
+        if (stream === 'stderr' && !started) {
+          if (line.startsWith(`${STARTED} `)) started = true;
+          continue;
+        }
+        if (line !== '') onLine?.(line, stream);
+      }
+    };
+    const raw = await this.runRemote('run', argv, {
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      bytes: options.input,
+      killGraceMs: options.killGraceMs,
+      onData:
+        onLine === undefined
+          ? undefined
+          : (stream, chunk) =>
+              emit(stream, decoders[stream].decode(chunk, { stream: true }), false),
+    });
+    if (onLine !== undefined) {
+      emit('stdout', decoders.stdout.decode(), true);
+      emit('stderr', decoders.stderr.decode(), true);
+      pending = { stdout: '', stderr: '' };
+    }
+    if (raw.exitCode === ERROR_EXIT && raw.stderr.endsWith(`\n${ERROR_PREFIX}ENOENT\n`))
+      throw new HostError('ENOENT', target, `${argv[0]}: command not found on ${this.description}`);
+    return { stdout: utf8.decode(raw.stdout), stderr: raw.stderr, exitCode: raw.exitCode };
+  }
+
   private async remoteRead(op: RemoteOp, args: string[], path: string): Promise<Uint8Array> {
     const raw = await this.runRemote(op, args, {});
     if (raw.exitCode === 0) return raw.stdout;
@@ -347,7 +404,11 @@ export class SshHost implements Host {
   private async runRemote(
     op: RemoteOp,
     args: readonly string[],
-    options: RunOptions,
+    options: RunOptions & {
+      bytes?: string | Uint8Array | undefined;
+      killGraceMs?: number | undefined;
+      onData?: ((stream: 'stdout' | 'stderr', chunk: Uint8Array) => void) | undefined;
+    },
   ): Promise<RawResult> {
     if (this.closed)
       throw new SshError(
@@ -371,12 +432,18 @@ export class SshHost implements Host {
     // whose words are quoted, so the remote side receives exactly this argv.
     const sshArgv = [...this.sshArgs(), '--', this.target.host, shellQuote(remote)];
     const outcome = await this.gate.run(() =>
-      this.spawnSsh(sshArgv, options.input, timeoutMs, options.signal),
+      this.spawnSsh(
+        sshArgv,
+        options.bytes ?? options.input,
+        timeoutMs,
+        options.signal,
+        options.onData,
+      ),
     );
     if (outcome.kind === 'timeout' || outcome.kind === 'aborted') {
       // A multiplexed client hands its pipes to the master, so killing it does not end the remote
       // command: kill that by the pid the remote shell announced.
-      if (outcome.remotePid !== null) await this.killRemote(outcome.remotePid);
+      if (outcome.remotePid !== null) await this.killRemote(outcome.remotePid, options.killGraceMs);
       if (outcome.kind === 'timeout')
         throw new HostError(
           'TIMEOUT',
@@ -403,9 +470,10 @@ export class SshHost implements Host {
 
   private spawnSsh(
     argv: readonly string[],
-    input: string | undefined,
+    input: string | Uint8Array | undefined,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    onData?: (stream: 'stdout' | 'stderr', chunk: Uint8Array) => void,
   ): Promise<SpawnOutcome> {
     return new Promise((resolve) => {
       const child = spawn(this.sshCommand(), argv, {
@@ -424,11 +492,21 @@ export class SshHost implements Host {
         signal?.removeEventListener('abort', onAbort);
         resolve(o);
       };
+      let stopping: (() => void) | null = null;
       const stop = (kind: 'timeout' | 'aborted') => {
-        child.kill('SIGKILL');
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish({ kind, remotePid });
+        const kill = () => {
+          child.kill('SIGKILL');
+          child.stdout.destroy();
+          child.stderr.destroy();
+          finish({ kind, remotePid });
+        };
+        // Output can overtake the stderr line that names the remote pid (a cancel decided on a
+        // stdout line): wait a moment for it, or the remote command would be left running.
+        if (remotePid !== null || child.exitCode !== null) kill();
+        else if (stopping === null) {
+          stopping = kill;
+          setTimeout(kill, 2_000);
+        }
       };
       const onAbort = () => stop('aborted');
       const timer = setTimeout(() => stop('timeout'), timeoutMs);
@@ -444,14 +522,19 @@ export class SshHost implements Host {
           finish({ kind: 'spawn-error', code: 'TOO_LARGE', message: 'output larger than 256 MiB' });
         }
         out.push(b);
+        onData?.('stdout', b);
       });
       child.stderr.on('data', (b: Buffer) => {
         err.push(b);
+        onData?.('stderr', b);
         if (remotePid === null) {
           const m = new RegExp(`^${STARTED} (\\d+)\n`, 'm').exec(
             Buffer.concat(err).toString('latin1'),
           );
-          if (m) remotePid = Number(m[1]);
+          if (m) {
+            remotePid = Number(m[1]);
+            stopping?.();
+          }
         }
       });
       child.on('error', (e: NodeJS.ErrnoException) =>
@@ -470,7 +553,12 @@ export class SshHost implements Host {
     });
   }
 
-  private async killRemote(pid: number): Promise<void> {
+  /** Without a grace: TERM, then KILL a second later; with one: INT, TERM, KILL `graceMs` apart. */
+  private async killRemote(pid: number, graceMs?: number): Promise<void> {
+    const script =
+      graceMs === undefined
+        ? 'kill -TERM "$1" 2>/dev/null; sleep 1; kill -KILL "$1" 2>/dev/null; exit 0'
+        : 'for s in INT TERM KILL; do kill -s "$s" "$1" 2>/dev/null || exit 0; [ "$s" = KILL ] || sleep "$2"; done; exit 0';
     const argv = [
       ...this.sshArgs(),
       '--',
@@ -479,12 +567,13 @@ export class SshHost implements Host {
         ...(this.sudo ? ['sudo', '-n', '--'] : []),
         'sh',
         '-c',
-        'kill -TERM "$1" 2>/dev/null; sleep 1; kill -KILL "$1" 2>/dev/null; exit 0',
+        script,
         'cohabit-kill',
         String(pid),
+        String((graceMs ?? 1000) / 1000),
       ]),
     ];
-    await this.spawnSsh(argv, '', 5_000, undefined);
+    await this.spawnSsh(argv, '', 5_000 + 2 * (graceMs ?? 0), undefined);
   }
 
   private sshCommand(): string {

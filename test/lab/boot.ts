@@ -88,6 +88,8 @@ export interface LabMachine {
   host: SshHost;
   port: number;
   consoleLog: string;
+  /** The raw images behind the guest's NVMe disks (nvme0n1, nvme1n1), for grub-fstest. */
+  nvmeImages: string[];
   bootSeconds: number;
   stop(): Promise<void>;
 }
@@ -232,6 +234,7 @@ export async function bootLab(
         host,
         port,
         consoleLog,
+        nvmeImages: [0, 1].map((i) => join(work, `nvme${i}.raw`)),
         bootSeconds: Math.round((Date.now() - started) / 1000),
         stop: async () => {
           await host.close();
