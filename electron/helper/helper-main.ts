@@ -8,7 +8,12 @@ import { LocalExecHost } from './exec-host';
 import { applyPlan, recover } from './executor';
 import type { Verb } from '../../shared/ops/verbs';
 import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journal';
-import { EXIT, MAX_REQUEST_BYTES, RequestSchema, exitCodeFor } from '../../shared/ops/helper-protocol';
+import {
+  EXIT,
+  MAX_REQUEST_BYTES,
+  RequestSchema,
+  exitCodeFor,
+} from '../../shared/ops/helper-protocol';
 import type { HelperEvent } from '../../shared/ops/helper-protocol';
 
 export interface HelperOptions {
