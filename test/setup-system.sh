@@ -20,5 +20,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # The tests start their own sshd on 127.0.0.1 with a throwaway config; installing the package
+  # must not leave a new SSH server listening on this machine. policy-rc.d (exit 101) keeps
+  # Debian's maintainer scripts from starting services during this install.
+  policy=/usr/sbin/policy-rc.d
+  placed_policy=no
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    placed_policy=yes
+  fi
+  apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
+  [ "$placed_policy" = yes ] && rm -f "$policy"
+  [ "${status:-0}" -eq 0 ] || exit "$status"
+  if printf '%s\n' "${missing[@]}" | grep -qx openssh-server && command -v systemctl >/dev/null; then
+    systemctl disable ssh.service ssh.socket >/dev/null 2>&1 || true
+    echo "openssh-server was installed for the tests only; its service is left disabled."
+  fi
 fi
