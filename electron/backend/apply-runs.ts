@@ -1,5 +1,6 @@
 // Apply and recovery runs behind the api contract: one run at a time, its events sent as they come,
-// on this machine through the root helper, on a recorded machine as a walk-through that runs nothing.
+// on this machine through the root helper, on a remote one with the executor here over SSH, on a
+// recorded machine as a walk-through that runs nothing.
 import { access, constants } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type {
@@ -14,6 +15,9 @@ import { errorMessage } from '../../shared/model/errors';
 import type { Plan } from '../../shared/model/plan';
 import { HostError } from '../host/host';
 import type { Host } from '../host/host';
+import { SshHost, formatSshUrl } from '../host/ssh-host';
+import type { SshHostOptions, SshTarget } from '../host/ssh-host';
+import { SshExecHost } from '../helper/ssh-exec-host';
 import { HELPER_PATH, chooseElevation, runRequest } from '../helper/elevate';
 import type { HelperOutcome } from '../helper/elevate';
 import { LocalExecHost } from '../helper/exec-host';
@@ -104,8 +108,11 @@ export function realLocalEnvironment(options: { journalDir?: string } = {}): Loc
   };
 }
 
-/** The machine a run goes to: this one, or a recording that nothing can change. */
-export type RunTarget = { kind: 'local' } | { kind: 'recorded'; description: string };
+/** The machine a run goes to: this one, a remote one over SSH, or a recording that nothing can change. */
+export type RunTarget =
+  | { kind: 'local' }
+  | { kind: 'ssh'; target: SshTarget }
+  | { kind: 'recorded'; description: string };
 
 type Emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
 
@@ -113,6 +120,8 @@ export interface ApplyRunsOptions {
   local?: LocalApplyEnvironment;
   /** Pause between the steps of a recorded machine's walk-through, so its progress can be followed. */
   simulatedStepMs?: number;
+  /** How remote machines are reached (tests give a key and a known_hosts); root is chosen per run. */
+  ssh?: Omit<SshHostOptions, 'root'>;
 }
 
 export interface ApplyRuns {
@@ -136,6 +145,20 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
   const localEnv = () => (local ??= realLocalEnvironment());
   const stepMs = options.simulatedStepMs ?? 90;
   let current: { id: string; controller: AbortController } | null = null;
+
+  // One connection per run, closed when it ends: root (a root login or `sudo -n`) only when asked.
+  async function onRemote<T>(
+    target: SshTarget,
+    root: boolean,
+    work: (exec: SshExecHost) => Promise<T>,
+  ): Promise<T> {
+    const ssh = await SshHost.connect(target, { ...options.ssh, root });
+    try {
+      return await work(new SshExecHost(ssh));
+    } finally {
+      await ssh.close();
+    }
+  }
 
   function launch(
     work: (onEvent: (e: ApplyProgress) => void, signal: AbortSignal) => Promise<ApplyOutcome>,
@@ -192,6 +215,30 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
       }
       // The hash is taken of the plan as the user saw it; the helper refuses any other plan.
       const sha256 = planSha256(plan);
+      if (target.kind === 'ssh') {
+        const remote = target.target;
+        return launch((onEvent, signal) =>
+          // A dry run asks for no root, as on this machine; a real apply needs it remotely.
+          onRemote(remote, !dryRun, async (exec) =>
+            dryRun
+              ? dryRunOutcome(
+                  await applyPlan(plan, {
+                    host: exec,
+                    dryRun: true,
+                    expectedSha256: sha256,
+                    signal,
+                    onEvent: (e) => onEvent(e),
+                  }),
+                )
+              : outcomeOf(
+                  await runRequest(
+                    { type: 'apply', plan, sha256, dryRun: false },
+                    { mode: 'in-process', host: exec, onEvent: forwardHelper(onEvent), signal },
+                  ),
+                ),
+          ),
+        );
+      }
       if (dryRun)
         return launch(async (onEvent, signal) => {
           const result = await applyPlan(plan, {
@@ -201,12 +248,7 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
             signal,
             onEvent: (e) => onEvent(e),
           });
-          return outcomeOf({
-            kind: 'finished',
-            message: result.message,
-            result,
-            recoverPlanId: null,
-          });
+          return dryRunOutcome(result);
         });
       return launch(async (onEvent, signal) =>
         outcomeOf(
@@ -219,6 +261,19 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
     },
     recover(target, planId, mode) {
       if (target.kind === 'recorded') throw recordedRefusal(target, 'recover');
+      if (target.kind === 'ssh') {
+        const remote = target.target;
+        return launch((onEvent, signal) =>
+          onRemote(remote, true, async (exec) =>
+            outcomeOf(
+              await runRequest(
+                { type: 'recover', planId, mode },
+                { mode: 'in-process', host: exec, onEvent: forwardHelper(onEvent), signal },
+              ),
+            ),
+          ),
+        );
+      }
       return launch(async (onEvent, signal) =>
         outcomeOf(
           await localEnv().runElevated(
@@ -236,10 +291,23 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
     async unfinished(target) {
       // A recording has no journal of its own: nothing was ever applied to it.
       if (target.kind === 'recorded') return { plans: [], checked: true, note: null };
+      if (target.kind === 'ssh')
+        // Without root, as on this machine: the journal if the login can read it, else the markers.
+        return onRemote(target.target, false, (exec) => listUnfinishedLocal(exec)).catch(
+          (error: unknown): UnfinishedAnswer => ({
+            plans: [],
+            checked: false,
+            note: `Could not look for an unfinished apply on ${formatSshUrl(target.target)}: ${errorMessage(error)}`,
+          }),
+        );
       return localEnv().listUnfinished();
     },
     busy: () => current !== null,
   };
+}
+
+function dryRunOutcome(result: ApplyResult): ApplyOutcome {
+  return outcomeOf({ kind: 'finished', message: result.message, result, recoverPlanId: null });
 }
 
 function outcomeOf(

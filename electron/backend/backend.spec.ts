@@ -35,3 +35,49 @@ describe('createBackend', () => {
     });
   });
 });
+
+describe('machine:connect', () => {
+  it('refuses an address that is not ssh://, naming the field', async () => {
+    const backend = createBackend({ kind: 'demo' }, { allowLocal: true });
+    const error = await backend.handlers['machine:connect']({
+      url: 'root@server -oProxyCommand=x',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractError);
+    expect(error).toMatchObject({ code: 'bad-request' });
+    expect((error as ContractError).message).toMatch(
+      /^machine:connect: url: .*not an ssh:\/\/ address/,
+    );
+  });
+
+  it('refuses a host name that ssh could read as an option', async () => {
+    const backend = createBackend({ kind: 'demo' }, { allowLocal: true });
+    const error = await backend.handlers['machine:connect']({
+      url: 'ssh://root@-oProxyCommand=x',
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'bad-request' });
+    expect((error as ContractError).message).toMatch(
+      /^machine:connect: url: "-oProxyCommand=x" is not a host name/,
+    );
+  });
+
+  it('does not let a demo session reach other machines', async () => {
+    const backend = createBackend({ kind: 'demo' });
+    await expect(
+      backend.handlers['machine:connect']({ url: 'ssh://root@127.0.0.1:1' }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('answers a refused connection with ssh.refused and keeps the machine shown', async () => {
+    const backend = createBackend({ kind: 'demo' }, { allowLocal: true });
+    const changes: unknown[] = [];
+    backend.subscribe((channel, payload) => changes.push([channel, payload]));
+    await expect(
+      backend.handlers['machine:connect']({ url: 'ssh://root@127.0.0.1:1' }),
+    ).rejects.toMatchObject({
+      code: 'ssh.refused',
+      message: 'ssh://root@127.0.0.1:1: connection refused (no SSH server on that port?)',
+    });
+    expect(changes).toEqual([]);
+    await expect(backend.handlers['machine:info']({})).resolves.toMatchObject({ source: 'demo' });
+  });
+});

@@ -7,13 +7,13 @@ import type {
   EventPayload,
   MachineInfo,
 } from '../../shared/api/contract';
-import { parseRequest } from '../../shared/api/contract';
+import { ContractError, parseRequest } from '../../shared/api/contract';
 import type { Inventory } from '../../shared/model/inventory';
 import type { Host } from '../host/host';
 import { LocalHost } from '../host/local-host';
 import { loadDemoHost } from '../host/select-host';
 import { SnapshotHost } from '../host/snapshot-host';
-import { SshHost, formatSshUrl } from '../host/ssh-host';
+import { SshError, SshHost, SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
 import type { SshTarget } from '../host/ssh-host';
 import { readInventory } from '../inventory/read-inventory';
 import { randomBytes } from 'node:crypto';
@@ -78,8 +78,11 @@ export function createBackend(
   const target = async (): Promise<RunTarget> =>
     source.kind === 'local'
       ? { kind: 'local' }
-      : // A remote machine gets the walk-through for now: the executor over SSH is not wired here yet.
-        { kind: 'recorded', description: (await info()).description };
+      : source.kind === 'ssh'
+        ? // The executor runs here, over its own SSH connection, with root through the login or sudo -n.
+          { kind: 'ssh', target: source.target }
+        : // A recording has no machine behind it: the dry run walks the steps and says nothing ran.
+          { kind: 'recorded', description: (await info()).description };
 
   const handlers: Handlers = {
     'machine:info': async (request) => {
@@ -124,6 +127,51 @@ export function createBackend(
       source = { kind: wanted };
       release(host);
       host = null;
+      inventory = null;
+      const next = await info();
+      emit('machine:changed', next);
+      return next;
+    },
+    'machine:connect': async (request) => {
+      const { url } = parseRequest('machine:connect', request);
+      if (runs.busy())
+        throw new BackendError(
+          'apply-busy',
+          'An apply is running on the machine shown; connect to another machine when it has ended.',
+        );
+      // A recording-only session must not become a way to reach other machines from this one.
+      if (!allowLocal)
+        throw new BackendError(
+          'forbidden',
+          'This session shows a recorded machine only; start Cohabit without --demo to connect to a remote machine.',
+        );
+      let wanted: SshTarget;
+      try {
+        wanted = parseSshUrl(url.trim());
+      } catch (e) {
+        if (e instanceof SshUrlError)
+          throw new ContractError('bad-request', `machine:connect: url: ${e.message}`);
+        throw e;
+      }
+      // Connected before switching: a refused key or login leaves the machine shown as it was.
+      let connected: SshHost;
+      try {
+        connected = await SshHost.connect(wanted);
+      } catch (e) {
+        if (e instanceof SshError) throw new BackendError(`ssh.${e.failure}`, e.message);
+        throw e;
+      }
+      // The login can take seconds; an apply started meanwhile keeps its machine.
+      if (runs.busy()) {
+        release(Promise.resolve(connected));
+        throw new BackendError(
+          'apply-busy',
+          'An apply started on the machine shown while connecting; connect again when it has ended.',
+        );
+      }
+      release(host);
+      source = { kind: 'ssh', target: wanted };
+      host = Promise.resolve(connected);
       inventory = null;
       const next = await info();
       emit('machine:changed', next);

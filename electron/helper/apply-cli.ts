@@ -1,17 +1,23 @@
 // `cohabit apply` and `cohabit recover`: the terminal face of the executor. It shows what will
 // change, asks once, elevates (pkexec, sudo or in-process) and draws progress as events arrive.
+// With --host the executor runs here over SSH, root on the remote side, its journal kept there.
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import * as v from 'valibot';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
+import { SshHost, SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
+import type { SshHostOptions, SshTarget } from '../host/ssh-host';
+import { SshExecHost } from './ssh-exec-host';
 import { PlanSchema } from '../../shared/model/plan';
 import { errorMessage } from '../../shared/model/errors';
 import { LocalExecHost } from './exec-host';
+import type { ExecHost } from './exec-host';
 import { applyPlan, planSha256 } from './executor';
 import { chooseElevation, runRequest } from './elevate';
 import type { HelperOutcome } from './elevate';
 import { specOf } from '../../shared/ops/verbs';
-import type { ApplyResult, HelperEvent } from '../../shared/ops/helper-protocol';
+import type { ApplyResult, HelperEvent, Request } from '../../shared/ops/helper-protocol';
 
 export interface ApplyCliIo {
   stdout: (text: string) => void;
@@ -23,6 +29,46 @@ export interface ApplyCliIo {
 
 export class ApplyCliError extends Error {
   override readonly name = 'ApplyCliError';
+}
+
+/** How a remote machine is reached: the ssh options tests need (a key, a known_hosts). */
+export interface RemoteOptions {
+  ssh?: Omit<SshHostOptions, 'root'>;
+}
+
+type Run = (
+  request: Request,
+  options: { onEvent?: (event: HelperEvent) => void; signal?: AbortSignal },
+) => Promise<HelperOutcome>;
+
+/**
+ * Runs requests on this machine through the helper (pkexec, sudo or in-process), or on a remote
+ * one with the executor here over SSH: its uid 0 comes from a root login or `sudo -n`, never from
+ * a local password, and the journal and markers live in the remote /var/lib/cohabit.
+ */
+async function withRunner<T>(
+  host: SshTarget | undefined,
+  root: boolean,
+  remote: RemoteOptions,
+  work: (run: Run) => Promise<T>,
+): Promise<T> {
+  if (host === undefined) {
+    const mode = chooseElevation({
+      euid: process.geteuid?.() ?? 1000,
+      env: process.env,
+      stdinIsTty: process.stdin.isTTY,
+    });
+    return work((request, options) => runRequest(request, { ...options, mode }));
+  }
+  const ssh = await SshHost.connect(host, { ...remote.ssh, root });
+  try {
+    const exec = new SshExecHost(ssh);
+    return await work((request, options) =>
+      runRequest(request, { ...options, mode: 'in-process', host: exec }),
+    );
+  } finally {
+    await ssh.close();
+  }
 }
 
 async function terminalConfirm(question: string): Promise<boolean> {
@@ -96,8 +142,9 @@ function printOutcome(io: ApplyCliIo, outcome: HelperOutcome): number {
 
 export async function applyCommand(
   file: string,
-  opts: { dryRun?: boolean; yes?: boolean },
+  opts: { dryRun?: boolean; yes?: boolean; host?: SshTarget },
   io: ApplyCliIo,
+  remote: RemoteOptions = {},
 ): Promise<number> {
   const text = await readFile(file, 'utf8').catch((e: unknown) => {
     throw new ApplyCliError(`cannot read ${file}: ${errorMessage(e)}`);
@@ -118,20 +165,24 @@ export async function applyCommand(
   const sha256 = planSha256(plan);
   const print = eventPrinter(io);
   if (opts.dryRun) {
-    // A dry run changes nothing, so it runs unprivileged; some facts may be unreadable without root.
-    const result = await applyPlan(plan, {
-      host: new LocalExecHost(),
-      dryRun: true,
-      expectedSha256: sha256,
-      onEvent: print,
-    });
-    return printResult(io, result);
+    // A dry run changes nothing, so it runs unprivileged (on a remote machine too: no sudo is
+    // asked for); some facts may be unreadable without root.
+    const dryRun = (host: ExecHost) =>
+      applyPlan(plan, { host, dryRun: true, expectedSha256: sha256, onEvent: print });
+    if (opts.host === undefined) return printResult(io, await dryRun(new LocalExecHost()));
+    const ssh = await SshHost.connect(opts.host, { ...remote.ssh, root: false });
+    try {
+      return printResult(io, await dryRun(new SshExecHost(ssh)));
+    } finally {
+      await ssh.close();
+    }
   }
   const changing = plan.steps.filter(
     (s) => specOf(s.call, plan.id).risk(s.call.args as never) !== 'read-only',
   );
   if (!opts.yes) {
-    io.stdout(`Plan ${plan.id} on pool ${plan.pool} will make these changes:\n`);
+    const where = opts.host === undefined ? '' : ` at ${formatSshUrl(opts.host)}`;
+    io.stdout(`Plan ${plan.id} on pool ${plan.pool}${where} will make these changes:\n`);
     for (const s of changing) io.stdout(`  ${s.id} [${s.risk}] ${s.title}\n`);
     const confirm = io.confirm ?? (io.isTty && process.stdin.isTTY ? terminalConfirm : undefined);
     if (confirm === undefined)
@@ -150,16 +201,15 @@ export async function applyCommand(
   };
   process.on('SIGINT', onSigint);
   try {
-    const mode = chooseElevation({
-      euid: process.geteuid?.() ?? 1000,
-      env: process.env,
-      stdinIsTty: process.stdin.isTTY,
-    });
-    const outcome = await runRequest(
-      { type: 'apply', plan, sha256, dryRun: false },
-      { mode, onEvent: print, signal: controller.signal },
+    return await withRunner(opts.host, true, remote, async (run) =>
+      printOutcome(
+        io,
+        await run(
+          { type: 'apply', plan, sha256, dryRun: false },
+          { onEvent: print, signal: controller.signal },
+        ),
+      ),
     );
-    return printOutcome(io, outcome);
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -167,18 +217,25 @@ export async function applyCommand(
 
 export async function recoverCommand(
   planId: string | undefined,
-  opts: { rollback?: boolean; resume?: boolean },
+  opts: { rollback?: boolean; resume?: boolean; host?: SshTarget },
   io: ApplyCliIo,
+  remote: RemoteOptions = {},
 ): Promise<number> {
   if (opts.rollback && opts.resume)
     throw new ApplyCliError('choose --rollback or --resume, not both');
-  const mode = chooseElevation({
-    euid: process.geteuid?.() ?? 1000,
-    env: process.env,
-    stdinIsTty: process.stdin.isTTY,
-  });
+  if (planId !== undefined && !/^[0-9a-f]{16}$/.test(planId))
+    throw new ApplyCliError(`${planId} is not a plan id (16 hex digits)`);
+  return withRunner(opts.host, true, remote, (run) => recoverWith(run, planId, opts, io));
+}
+
+async function recoverWith(
+  run: Run,
+  planId: string | undefined,
+  opts: { resume?: boolean },
+  io: ApplyCliIo,
+): Promise<number> {
   if (planId === undefined) {
-    const outcome = await runRequest({ type: 'list-unfinished' }, { mode });
+    const outcome = await run({ type: 'list-unfinished' }, {});
     if (!outcome.unfinished) return printOutcome(io, outcome);
     if (outcome.unfinished.plans.length === 0) {
       io.stdout('No unfinished plan: every apply ended (applied or rolled back).\n');
@@ -191,13 +248,26 @@ export async function recoverCommand(
     io.stdout('Finish one with `cohabit recover --rollback PLAN_ID` (or --resume).\n');
     return 3;
   }
-  if (!/^[0-9a-f]{16}$/.test(planId))
-    throw new ApplyCliError(`${planId} is not a plan id (16 hex digits)`);
-  const outcome = await runRequest(
+  const outcome = await run(
     { type: 'recover', planId, mode: opts.resume ? 'resume' : 'rollback' },
-    { mode, onEvent: eventPrinter(io) },
+    { onEvent: eventPrinter(io) },
   );
   return printOutcome(io, outcome);
+}
+
+// The remote machine; the address is checked before anything runs (a bad one exits 2).
+function sshHostOption(what: string): Option {
+  return new Option(
+    '--host <ssh-url>',
+    `${what} on a remote machine over SSH: ssh://user@server[:port]`,
+  ).argParser((value) => {
+    try {
+      return parseSshUrl(value);
+    } catch (error) {
+      if (error instanceof SshUrlError) throw new InvalidArgumentError(error.message);
+      throw error;
+    }
+  });
 }
 
 /** Adds `apply` and `recover` to the program; exit codes go through setExitCode. */
@@ -217,7 +287,8 @@ export function addApplyCommands(
       'check every precondition and list the steps; change nothing (needs no root)',
     )
     .option('--yes', 'do not ask (for scripts; the plan is still checked by the helper)')
-    .action(async (file: string, opts: { dryRun?: boolean; yes?: boolean }) => {
+    .addOption(sshHostOption('apply it'))
+    .action(async (file: string, opts: { dryRun?: boolean; yes?: boolean; host?: SshTarget }) => {
       setExitCode(await applyCommand(file, opts, io));
     });
   program
@@ -228,7 +299,13 @@ export function addApplyCommands(
     .argument('[plan-id]', 'the plan to finish')
     .option('--rollback', 'undo what the plan did (the default)')
     .option('--resume', 'undo the interrupted step and carry on from it')
-    .action(async (planId: string | undefined, opts: { rollback?: boolean; resume?: boolean }) => {
-      setExitCode(await recoverCommand(planId, opts, io));
-    });
+    .addOption(sshHostOption('recover'))
+    .action(
+      async (
+        planId: string | undefined,
+        opts: { rollback?: boolean; resume?: boolean; host?: SshTarget },
+      ) => {
+        setExitCode(await recoverCommand(planId, opts, io));
+      },
+    );
 }

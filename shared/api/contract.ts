@@ -64,6 +64,17 @@ export const calls = {
     request: v.strictObject({ source: v.picklist(['local', 'demo']) }),
     response: MachineInfoSchema,
   },
+  /**
+   * Shows a remote machine over SSH (`ssh://[user@]host[:port]`, checked strictly by the backend).
+   * Connects at once, so an unknown host key or a refused login is the answer (`ssh.host-key`,
+   * `ssh.auth`, ...) and the machine shown stays as it was.
+   */
+  'machine:connect': {
+    request: v.strictObject({
+      url: v.pipe(v.string(), v.maxLength(300, 'an address is at most 300 characters')),
+    }),
+    response: MachineInfoSchema,
+  },
   /** Plans a layout against the machine shown: reads the files the planner needs, changes nothing. */
   'plan:make': {
     request: v.strictObject({ layout: LayoutSchema }),
