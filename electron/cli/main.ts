@@ -78,7 +78,7 @@ async function readChosenInventory(choice: HostChoice) {
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('cohabit')
     .description(
-      'Plan and apply extra NixOS systems and VFIO virtual machines on one ZFS pool.\nEvery command reads without root; nothing changes without `apply`.',
+      'Plan and apply extra NixOS systems and VFIO virtual machines on one ZFS pool.\nEvery command reads without root; nothing changes but through `apply` and `recover`.',
     )
     .version('0.1.0')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
