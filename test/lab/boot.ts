@@ -252,3 +252,46 @@ export async function bootLab(
     `the lab guest did not answer SSH within ${timeoutS} s (last: ${lastError})\n--- guest console (last 60 lines) ---\n${tail}`,
   );
 }
+
+/**
+ * The lab's prerequisites for one spec file: what is missing, having failed (CI=true) or said
+ * plainly that the file is skipped (elsewhere).
+ */
+export function labPrerequisites(what: string, alsoMissing: readonly string[] = []): string[] {
+  const missing = [...missingLabPrerequisites(), ...alsoMissing];
+  if (missing.length > 0) {
+    const message = `the lab needs ${missing.join(', ')}`;
+    if (process.env.CI === 'true') throw new Error(message);
+    console.warn(`SKIPPED ${what}: ${message}`);
+  }
+  return missing;
+}
+
+/** The guest's NixOS-like root pool: a mirror of the two NVMe disks with root and home datasets. */
+export async function createLabPool(
+  run: (argv: string[]) => Promise<unknown>,
+  pool = 'zroot',
+): Promise<void> {
+  await run(['modprobe', 'zfs']);
+  await run([
+    'zpool',
+    'create',
+    '-f',
+    '-o',
+    'ashift=12',
+    '-O',
+    'mountpoint=none',
+    '-O',
+    'compression=lz4',
+    '-O',
+    'acltype=posixacl',
+    '-O',
+    'xattr=sa',
+    pool,
+    'mirror',
+    '/dev/nvme0n1',
+    '/dev/nvme1n1',
+  ]);
+  await run(['zfs', 'create', '-o', 'mountpoint=legacy', `${pool}/root`]);
+  await run(['zfs', 'create', '-o', 'mountpoint=/home', `${pool}/home`]);
+}

@@ -7,15 +7,10 @@ import type { PassthroughCandidate } from '../../shared/analysis/passthrough';
 import type { Inventory } from '../../shared/model/inventory';
 import { runChecked } from '../../electron/host/host';
 import { readInventory } from '../../electron/inventory/read-inventory';
-import { LAB_TOPOLOGY as T, bootLab, buildLabImage, missingLabPrerequisites } from './boot';
+import { LAB_TOPOLOGY as T, bootLab, buildLabImage, labPrerequisites, createLabPool } from './boot';
 import type { LabMachine } from './boot';
 
-const missing = missingLabPrerequisites();
-if (missing.length > 0) {
-  const message = `the lab needs ${missing.join(', ')}`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`SKIPPED lab: ${message}`);
-}
+const missing = labPrerequisites('lab');
 
 describe.skipIf(missing.length > 0)('lab guest over SshHost', () => {
   let lab: LabMachine;
@@ -31,28 +26,7 @@ describe.skipIf(missing.length > 0)('lab guest over SshHost', () => {
     const run = (argv: string[]) => runChecked(lab.host, argv, { timeoutMs: 120_000 });
     t = Date.now();
     // A NixOS-like root pool: a mirror of the two NVMe disks with the usual datasets.
-    await run(['modprobe', 'zfs']);
-    await run([
-      'zpool',
-      'create',
-      '-f',
-      '-o',
-      'ashift=12',
-      '-O',
-      'mountpoint=none',
-      '-O',
-      'compression=lz4',
-      '-O',
-      'acltype=posixacl',
-      '-O',
-      'xattr=sa',
-      'zroot',
-      'mirror',
-      '/dev/nvme0n1',
-      '/dev/nvme1n1',
-    ]);
-    await run(['zfs', 'create', '-o', 'mountpoint=legacy', 'zroot/root']);
-    await run(['zfs', 'create', '-o', 'mountpoint=/home', 'zroot/home']);
+    await createLabPool(run);
     await run(['zfs', 'create', '-o', 'mountpoint=legacy', '-o', 'atime=off', 'zroot/nix']);
     await run(['zfs', 'snapshot', 'zroot/home@lab']);
     // Space accounting settles once the pending transaction groups are on disk.
