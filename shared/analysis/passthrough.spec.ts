@@ -9,6 +9,8 @@ import { contextFromListing } from './listing-context';
 import {
   analyzePassthrough,
   analyzeSelection,
+  hostDiskControllers,
+  rootPoolName,
   type AnalysisContext,
   type PassthroughCandidate,
 } from './passthrough';
@@ -442,15 +444,102 @@ describe('rules on a hand-built machine (synthetic)', () => {
   it('refuses a group holding the controller of the root pool (through LUKS) or the /boot disk', () => {
     const nvme = analyzePassthrough(machine()).others.find((c) => c.address === '0000:05:00.0');
     expect(nvme?.reasons.find((r) => r.code === 'refuse.host-disk-controller')?.message).toBe(
-      "group 6 also holds the Non-Volatile memory controller 0000:05:00.0 of zroot's disks; the host would lose its own disks",
+      'group 6 also holds the Non-Volatile memory controller 0000:05:00.0 (Controller of nvme0n1, which holds the root pool zroot); the host would lose its own disks',
     );
     const asm = analyzePassthrough(machine()).usbControllers.find(
       (c) => c.address === '0000:03:00.0',
     );
     expect(asm?.verdict).toBe('refuse');
     expect(asm?.reasons.find((r) => r.code === 'refuse.host-disk-controller')?.message).toContain(
-      'the SATA controller 0000:00:17.0 of the EFI system partition (/boot)',
+      'the SATA controller 0000:00:17.0 (Controller of sda, which holds the EFI system partition (/boot))',
     );
+  });
+
+  it('hostDiskControllers: every reason the host needs each disk controller, the root pool first', () => {
+    const inv = machine((i) => {
+      const nvme = i.disks[0];
+      if (nvme) nvme.children[0] = part('nvme0n1p1', { mountpoints: ['/srv/scratch'] });
+    }).inventory;
+    expect(hostDiskControllers(inv)).toEqual(
+      new Map([
+        [
+          '0000:05:00.0',
+          [
+            'Controller of nvme0n1, which holds the root pool zroot',
+            'Controller of nvme0n1, mounted at /srv/scratch',
+          ],
+        ],
+        ['0000:00:17.0', ['Controller of sda, which holds the EFI system partition (/boot)']],
+      ]),
+    );
+    // A disk that holds nothing in use is the user's to give away.
+    const idle = machine((i) => {
+      i.mounts = i.mounts.filter((m) => m.target !== '/boot');
+    }).inventory;
+    expect(hostDiskControllers(idle).has('0000:00:17.0')).toBe(false);
+  });
+
+  it('hostDiskControllers: a non-ZFS root is the root disk; a second pool is named as such', () => {
+    const inv = machine((i) => {
+      i.zfs.datasets = [];
+      i.mounts = [{ source: '/dev/sda1', target: '/', fstype: 'ext4', options: 'rw' }];
+      const pool = i.zfs.pools[0];
+      if (pool) pool.name = 'tank';
+    }).inventory;
+    const controllers = hostDiskControllers(inv);
+    expect(controllers.get('0000:00:17.0')).toEqual(['Controller of sda, the root disk']);
+    expect(controllers.get('0000:05:00.0')).toEqual([
+      'Controller of nvme0n1, which holds the pool tank',
+    ]);
+    // The analysis refuses with the first of those words.
+    const sata = analyzePassthrough({ ...machine(), inventory: inv }).usbControllers.find(
+      (c) => c.address === '0000:03:00.0',
+    );
+    expect(sata?.reasons.find((r) => r.code === 'refuse.host-disk-controller')?.message).toBe(
+      'group 4 also holds the SATA controller 0000:00:17.0 (Controller of sda, the root disk); the host would lose its own disks',
+    );
+  });
+
+  it('says once that a pool device matches no disk, and still refuses the rest', () => {
+    const a = analyzePassthrough(
+      machine((i) => {
+        i.zfs.pools[0]?.devices.push('/dev/disk/by-id/wwn-0x5000000000000001');
+      }),
+    );
+    expect(a.global.filter((r) => r.code === 'info.unresolved-pool-device')).toEqual([
+      {
+        code: 'info.unresolved-pool-device',
+        severity: 'info',
+        message:
+          '/dev/disk/by-id/wwn-0x5000000000000001 of pool zroot matches no disk; its controller could not be checked',
+        devices: [],
+      },
+    ]);
+    const nvme = a.others.find((c) => c.address === '0000:05:00.0');
+    expect(nvme?.verdict).toBe('refuse');
+  });
+
+  it('rootPoolName: the dataset mounted at /, else the mount table, else the pool with a bootfs', () => {
+    expect(rootPoolName(machine().inventory)).toBe('zroot');
+    const byMount = machine((i) => {
+      i.zfs.datasets = [];
+    }).inventory;
+    expect(rootPoolName(byMount)).toBe('zroot');
+    const ext4Root = machine((i) => {
+      i.zfs.datasets = [];
+      i.mounts = [{ source: '/dev/sda1', target: '/', fstype: 'ext4', options: 'rw' }];
+      const pool = i.zfs.pools[0];
+      if (pool) pool.bootfs = 'zroot/root';
+    }).inventory;
+    expect(rootPoolName(ext4Root)).toBeNull();
+    const noMounts = machine((i) => {
+      i.zfs.datasets = [];
+      i.mounts = [];
+    }).inventory;
+    expect(rootPoolName(noMounts)).toBeNull();
+    const pool = noMounts.zfs.pools[0];
+    if (pool) pool.bootfs = 'zroot/root';
+    expect(rootPoolName(noMounts)).toBe('zroot');
   });
 
   it('refuses the NIC on the default route and the USB controller with the keyboard', () => {

@@ -75,8 +75,8 @@ interface Facts {
   groupsOf: Map<string, number[]>;
   members: Map<number, string[]>;
   untrusted: Set<number>;
-  /** controller address -> why the host needs it (root pool, /boot, ESP). */
-  diskControllers: Map<string, string>;
+  /** controller address -> why the host needs it (root pool, /boot, ESP, other pools, mounts). */
+  diskControllers: Map<string, string[]>;
   global: Reason[];
   checksNotMade: { code: string; message: string }[];
 }
@@ -114,21 +114,40 @@ function resolveDisk(index: Map<string, BlockDevice>, path: string): BlockDevice
   );
 }
 
-/** The PCI controllers behind the root pool's disks, the /boot disk, the ESP, and every other
- * imported pool or mounted disk, with why the host needs each (the first reason found wins). */
-function hostDiskControllers(inv: Inventory, global: Reason[]): Map<string, string> {
-  const out = new Map<string, string>();
+/** The pool the running system's / lives on: the ZFS dataset mounted at /, else the mount table;
+ * only when no / mount is known at all, the pool that names a bootfs. */
+export function rootPoolName(inv: Inventory): string | null {
+  const rootDataset = inv.zfs.datasets.find((d) => d.mountpoint === '/' && d.mounted !== false);
+  if (rootDataset) return rootDataset.pool;
+  const rootMount = inv.mounts.find((m) => m.target === '/');
+  if (rootMount)
+    return rootMount.fstype === 'zfs' ? (rootMount.source.split('/')[0] ?? null) : null;
+  return inv.zfs.pools.find((p) => p.bootfs !== null)?.name ?? null;
+}
+
+interface DiskControllerUse {
+  /** controller address -> why the host needs it, most important first. */
+  controllers: Map<string, string[]>;
+  unresolved: Reason[];
+}
+
+function diskControllerUse(inv: Inventory): DiskControllerUse {
+  const controllers = new Map<string, string[]>();
+  const unresolved: Reason[] = [];
   const index = diskIndex(inv.disks);
-  const note = (controller: string | null, why: string) => {
-    if (controller && !out.has(controller)) out.set(controller, why);
+  const note = (disk: BlockDevice | undefined, what: string) => {
+    if (!disk?.pciController) return;
+    const why = `Controller of ${disk.name}, ${what}`;
+    const reasons = controllers.get(disk.pciController) ?? [];
+    if (!reasons.includes(why)) controllers.set(disk.pciController, [...reasons, why]);
   };
-  const poolDevices = (poolName: string, why: string) => {
+  const poolDevices = (poolName: string, what: string) => {
     const pool = inv.zfs.pools.find((p) => p.name === poolName);
     for (const path of pool?.devices ?? []) {
       const disk = resolveDisk(index, path);
-      if (disk) note(disk.pciController, why);
-      else
-        global.push({
+      if (disk) note(disk, what);
+      else if (!unresolved.some((r) => r.message.startsWith(`${path} of pool ${poolName} `)))
+        unresolved.push({
           code: 'info.unresolved-pool-device',
           severity: 'info',
           message: `${path} of pool ${poolName} matches no disk; its controller could not be checked`,
@@ -136,34 +155,41 @@ function hostDiskControllers(inv: Inventory, global: Reason[]): Map<string, stri
         });
     }
   };
-  const rootDataset = inv.zfs.datasets.find((d) => d.mountpoint === '/' && d.mounted !== false);
+  const rootPool = rootPoolName(inv);
   const rootMount = inv.mounts.find((m) => m.target === '/');
-  const rootPool =
-    rootDataset?.pool ?? (rootMount?.fstype === 'zfs' ? rootMount.source.split('/')[0] : undefined);
-  if (rootPool) poolDevices(rootPool, `${rootPool}'s disks`);
-  else if (rootMount)
-    note(resolveDisk(index, rootMount.source)?.pciController ?? null, 'the root disk');
+  if (rootPool) poolDevices(rootPool, `which holds the root pool ${rootPool}`);
+  else if (rootMount) note(resolveDisk(index, rootMount.source), 'the root disk');
   for (const m of inv.mounts) {
     const isEsp = m.fstype === 'vfat' || m.target === '/boot/efi' || m.target === '/efi';
     if (m.target !== '/boot' && !isEsp) continue;
-    const why = isEsp ? `the EFI system partition (${m.target})` : 'the /boot disk';
+    const what = isEsp ? `the EFI system partition (${m.target})` : '/boot';
     if (m.fstype === 'zfs') {
       const pool = m.source.split('/')[0];
-      if (pool) poolDevices(pool, `${why}, pool ${pool}`);
-    } else note(resolveDisk(index, m.source)?.pciController ?? null, why);
+      if (pool) poolDevices(pool, `which holds ${what} in the pool ${pool}`);
+    } else note(resolveDisk(index, m.source), `which holds ${what}`);
   }
   // Any other imported pool or mounted filesystem would vanish from under the host as well.
-  for (const pool of inv.zfs.pools) poolDevices(pool.name, `pool ${pool.name}'s disks`);
+  for (const pool of inv.zfs.pools)
+    if (pool.name !== rootPool) poolDevices(pool.name, `which holds the pool ${pool.name}`);
   const mountedUnder = (d: BlockDevice): string[] => [
     ...d.mountpoints,
     ...d.children.flatMap(mountedUnder),
   ];
   for (const disk of inv.disks) {
     const mounted = mountedUnder(disk);
-    if (mounted.length > 0)
-      note(disk.pciController, `the disk ${disk.name} (mounted at ${mounted.join(', ')})`);
+    if (mounted.length > 0) note(disk, `mounted at ${mounted.join(', ')}`);
   }
-  return out;
+  return { controllers, unresolved };
+}
+
+/**
+ * The PCI controllers the host's own disks hang off, each with why in plain words, most important
+ * first: the root pool's disks (or the root disk), /boot and the EFI system partition, then every
+ * other imported pool and mounted disk. The passthrough analysis refuses a group holding one; the
+ * Machine view marks them host-critical with the same words.
+ */
+export function hostDiskControllers(inv: Inventory): Map<string, string[]> {
+  return diskControllerUse(inv).controllers;
 }
 
 function buildFacts(ctx: AnalysisContext): Facts {
@@ -259,9 +285,12 @@ function buildFacts(ctx: AnalysisContext): Facts {
       message: 'which USB controller the keyboard and mouse in use hang off',
     });
 
-  const diskControllers = ctx.facts.disks
-    ? hostDiskControllers(inv, global)
-    : new Map<string, string>();
+  let diskControllers = new Map<string, string[]>();
+  if (ctx.facts.disks) {
+    const use = diskControllerUse(inv);
+    diskControllers = use.controllers;
+    global.push(...use.unresolved);
+  }
   return { ctx, pci, groupsOf, members, untrusted, diskControllers, global, checksNotMade };
 }
 
@@ -453,12 +482,12 @@ function analyze(f: Facts, addresses: string[]): PassthroughCandidate {
 
   if (ctx.facts.disks) {
     for (const a of passTogether) {
-      const why = f.diskControllers.get(a);
+      const why = f.diskControllers.get(a)?.[0];
       if (!why) continue;
       reasons.push({
         code: 'refuse.host-disk-controller',
         severity: 'refuse',
-        message: `group ${groupOf(a)} also holds ${label(f, a)} of ${why}; the host would lose its own disks`,
+        message: `group ${groupOf(a)} also holds ${label(f, a)} (${why}); the host would lose its own disks`,
         devices: [a],
         fix: FIX_GROUP,
       });

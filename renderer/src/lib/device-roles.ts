@@ -1,19 +1,17 @@
 // Colours the IOMMU picture: which PCI devices drive the display, which GPUs could go to a VM,
 // which the host cannot live without, and which are bridges. Pure: Inventory in, roles out.
-import { analyzePassthrough } from '../../../shared/analysis/passthrough';
+import { analyzePassthrough, hostDiskControllers } from '../../../shared/analysis/passthrough';
 import type { PassthroughCandidate } from '../../../shared/analysis/passthrough';
-import type {
-  BlockDevice,
-  Inventory,
-  IommuGroup,
-  PciDevice,
-} from '../../../shared/model/inventory';
+import type { Inventory, IommuGroup, PciDevice } from '../../../shared/model/inventory';
 import {
   GPU_CLASSES,
   HOST_BRIDGE_CLASS,
   ISA_BRIDGE_CLASS,
   PCI_BRIDGE_CLASS,
 } from '../../../shared/model/pci-classes';
+
+// The views ask this module for the root pool; the answer is the analysis's.
+export { rootPoolName } from '../../../shared/analysis/passthrough';
 
 export type DeviceRole = 'display-gpu' | 'gpu' | 'host-critical' | 'bridge' | 'other';
 
@@ -42,44 +40,6 @@ export const ROLE_ORDER: readonly DeviceRole[] = [
 const SMBUS_CLASS = '0c05';
 const MEMORY_CLASSES = new Set(['0500', '0580']);
 
-function walk(devices: readonly BlockDevice[], visit: (d: BlockDevice) => void): void {
-  for (const d of devices) {
-    visit(d);
-    walk(d.children, visit);
-  }
-}
-
-/** The names a device path in `zpool status` or /proc/mounts may use for this block device. */
-function namesOf(d: BlockDevice): string[] {
-  const names = [d.path, `/dev/${d.name}`, ...d.byId.map((id) => `/dev/disk/by-id/${id}`)];
-  if (d.luksMapper !== null) names.push(`/dev/mapper/${d.luksMapper}`);
-  return names;
-}
-
-/** The PCI controller of each whole disk that holds one of `paths` (at any depth: partition, LUKS). */
-function controllersHolding(
-  disks: readonly BlockDevice[],
-  paths: ReadonlySet<string>,
-): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const disk of disks) {
-    if (disk.pciController === null) continue;
-    let holds: string | null = null;
-    walk([disk], (d) => {
-      if (holds === null && namesOf(d).some((n) => paths.has(n))) holds = disk.name;
-    });
-    if (holds !== null) found.set(disk.pciController, holds);
-  }
-  return found;
-}
-
-/** The pool the running system's / lives on, by the mount table, then by bootfs. */
-export function rootPoolName(inventory: Inventory): string | null {
-  const root = inventory.mounts.find((m) => m.target === '/');
-  if (root?.fstype === 'zfs') return root.source.split('/')[0] ?? null;
-  return inventory.zfs.pools.find((p) => p.bootfs !== null)?.name ?? null;
-}
-
 function add(map: Map<string, string[]>, address: string, reason: string): void {
   const reasons = map.get(address) ?? [];
   if (!reasons.includes(reason)) map.set(address, [...reasons, reason]);
@@ -87,44 +47,8 @@ function add(map: Map<string, string[]>, address: string, reason: string): void 
 
 /** The devices the host needs to keep running, each with why. */
 export function hostCriticalDevices(inventory: Inventory): Map<string, string[]> {
-  const critical = new Map<string, string[]>();
-  const rootPool = rootPoolName(inventory);
-  const mounts =
-    inventory.mounts.some((m) => m.target === '/') || rootPool === null
-      ? inventory.mounts
-      : [...inventory.mounts, { source: rootPool, target: '/', fstype: 'zfs', options: '' }];
-  for (const m of mounts) {
-    const poolName = m.fstype === 'zfs' ? m.source.split('/')[0] : undefined;
-    const pool = inventory.zfs.pools.find((p) => p.name === poolName);
-    const paths = new Set(pool === undefined ? [m.source] : pool.devices);
-    const what =
-      pool === undefined
-        ? m.target
-        : m.target === '/'
-          ? `the root pool ${pool.name}`
-          : `the pool ${pool.name} (${m.target})`;
-    for (const [controller, disk] of controllersHolding(inventory.disks, paths))
-      add(critical, controller, `Controller of ${disk}, which holds ${what}`);
-  }
-  // Any imported pool or mounted filesystem, not only / and /boot: the host loses it all the same.
-  for (const disk of inventory.disks) {
-    if (disk.pciController === null) continue;
-    const mountpoints: string[] = [];
-    walk([disk], (d) => mountpoints.push(...d.mountpoints));
-    for (const p of inventory.zfs.pools)
-      if (controllersHolding([disk], new Set(p.devices)).size > 0)
-        add(
-          critical,
-          disk.pciController,
-          `Controller of ${disk.name}, which holds ${p.name === rootPool ? `the root pool ${p.name}` : `the pool ${p.name}`}`,
-        );
-    if (mountpoints.length > 0)
-      add(
-        critical,
-        disk.pciController,
-        `Controller of ${disk.name}, mounted at ${mountpoints.join(', ')}`,
-      );
-  }
+  // The disk controllers come from the passthrough analysis, so the map and the verdicts agree.
+  const critical = hostDiskControllers(inventory);
   const nic = inventory.network.defaultRouteDevice;
   if (nic !== null)
     add(
