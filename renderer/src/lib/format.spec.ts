@@ -1,17 +1,6 @@
-// Sizes and shares as the Machine view prints them.
+// Shares as the Machine view prints them (sizes: shared/model/format-bytes.spec.ts).
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatPercent, percentWidth } from './format';
-
-describe('formatBytes', () => {
-  it('uses binary units with sensible precision', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1536)).toBe('1.50 KiB');
-    expect(formatBytes(991_063_932_928)).toBe('923 GiB');
-    expect(formatBytes(16 * 1024 ** 3)).toBe('16.0 GiB');
-    expect(formatBytes(2 * 1024 ** 4)).toBe('2.00 TiB');
-    expect(formatBytes(-1)).toBe('—');
-  });
-});
+import { formatPercent, percentWidth } from './format';
 
 describe('formatPercent', () => {
   it('never shows 0 % for something used or 100 % for something not full', () => {

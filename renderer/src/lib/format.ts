@@ -1,19 +1,8 @@
 // Numbers as people read them in this app: sizes in binary units the way ZFS and lsblk mean
-// them, percentages without false precision.
+// them (one formatter, shared with the CLI), percentages without false precision.
+import { formatBytes } from '../../../shared/model/format-bytes';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
-
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)} ${UNITS[unit] ?? 'B'}`;
-}
+export { formatBytes };
 
 /** A share as a whole percent, but never 0 % for something that is not empty or 100 % for something not full. */
 export function formatPercent(part: number, whole: number): string {
