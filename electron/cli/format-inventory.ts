@@ -1,6 +1,7 @@
 // The terminal summary of an inventory: pools with usage bars, IOMMU groups with their devices,
 // GPUs and which drives the display, USB controllers and what hangs off them, then diagnostics.
 import type { Diagnostic } from '../../shared/model/diagnostic';
+import { formatBytes } from '../../shared/model/format-bytes';
 import type { BlockDevice, Inventory, PciDevice, VdevNode } from '../../shared/model/inventory';
 
 export interface Style {
@@ -26,17 +27,6 @@ export const ansiStyle: Style = {
   bad: sgr('31'),
   good: sgr('32'),
 };
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
-}
 
 export function usageBar(fraction: number, width = 24): string {
   const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
@@ -136,9 +126,12 @@ export function formatInventory(inv: Inventory, style: Style = plainStyle): stri
   else if (inv.zfs.pools.length === 0) out.push('  ZFS is installed, but no pool is imported.');
   for (const p of inv.zfs.pools) {
     const health = p.health === 'ONLINE' ? style.good(p.health) : style.warn(p.health);
-    out.push(
-      `  ${style.bold(safe(p.name))}  ${usageBar(p.allocatedBytes / p.sizeBytes)} ${p.capacityPercent}%  ${formatBytes(p.allocatedBytes)} of ${formatBytes(p.sizeBytes)}, ${formatBytes(p.freeBytes)} free  ${health}`,
-    );
+    // A pool zpool cannot open (FAULTED, UNAVAIL) has no sizes: say so rather than draw 0.
+    const usage =
+      p.sizeBytes === null || p.allocatedBytes === null || p.freeBytes === null
+        ? style.warn('size unknown (zpool could not measure the pool)')
+        : `${usageBar(p.allocatedBytes / p.sizeBytes)} ${p.capacityPercent ?? '?'}%  ${formatBytes(p.allocatedBytes)} of ${formatBytes(p.sizeBytes)}, ${formatBytes(p.freeBytes)} free`;
+    out.push(`  ${style.bold(safe(p.name))}  ${usage}  ${health}`);
     vdevLines(p.vdevs, '    ', out);
     const datasets = inv.zfs.datasets.filter((d) => d.pool === p.name);
     const count = (t: string) => datasets.filter((d) => d.type === t).length;

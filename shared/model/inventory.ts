@@ -208,11 +208,13 @@ export const VdevNodeSchema: v.GenericSchema<VdevNode> = v.object({
 export const FeatureStateSchema = v.picklist(['disabled', 'enabled', 'active']);
 export const ZfsPoolSchema = v.object({
   name: v.string(),
-  sizeBytes: v.number(),
-  allocatedBytes: v.number(),
-  freeBytes: v.number(),
+  /** Sizes and capacity are null when zpool prints `-`: a FAULTED or UNAVAIL pool cannot be
+   * opened to measure, and 0 would read as an empty pool. */
+  sizeBytes: nullable(v.number()),
+  allocatedBytes: nullable(v.number()),
+  freeBytes: nullable(v.number()),
   fragmentationPercent: nullable(v.number()),
-  capacityPercent: v.number(),
+  capacityPercent: nullable(v.number()),
   health: v.string(),
   guid: v.string(),
   altroot: nullable(v.string()),

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../model/errors';
 import type { VdevNode } from '../model/inventory';
-import { storageFixture } from '../../test/fixtures/storage/storage-fixtures';
+import { asCohabitZpoolList, storageFixture } from '../../test/fixtures/storage/storage-fixtures';
 import { parseZpoolGet, parseZpoolList, parseZpoolStatus } from './zpool';
 
 function names(nodes: VdevNode[]): string[] {
@@ -165,15 +165,19 @@ describe('parseZpoolStatus', () => {
 describe('parseZpoolList', () => {
   // The real rows below come from `zpool list -p` (zpool-list-p-two-pools.txt) rearranged into our
   // -o column order; that command has no guid column, so the guids here are synthetic.
-  const real = storageFixture('zpool-list-p-two-pools.txt')
-    .split('\n')
-    .slice(1)
-    .filter((l) => l !== '')
-    .map((l, i) => {
-      const [name, size, alloc, free, , , frag, cap, , health, altroot] = l.trim().split(/\s+/);
-      return [name, size, alloc, free, frag, cap, health, String(1000 + i), altroot].join('\t');
-    })
-    .join('\n');
+  const real = asCohabitZpoolList(storageFixture('zpool-list-p-two-pools.txt'), [
+    'NAME',
+    'SIZE',
+    'ALLOC',
+    'FREE',
+    'CKPOINT',
+    'EXPANDSZ',
+    'FRAG',
+    'CAP',
+    'DEDUP',
+    'HEALTH',
+    'ALTROOT',
+  ]);
 
   it('reads exact sizes, health and a missing altroot', () => {
     expect(parseZpoolList(real)).toEqual([
@@ -202,15 +206,53 @@ describe('parseZpoolList', () => {
     ]);
   });
 
-  it('reads a pool that cannot be opened, whose sizes are "-"', () => {
-    // Synthetic row shaped like the FAULTED pool in netdata's zpool-list.txt test data.
-    const [row] = parseZpoolList('zion\t-\t-\t-\t-\t-\tFAULTED\t4385912379837459\t/mnt\n');
-    expect(row).toMatchObject({
-      sizeBytes: 0,
-      fragmentationPercent: null,
-      health: 'FAULTED',
-      altroot: '/mnt',
-    });
+  it('reads a pool that cannot be opened (real FreeBSD `zpool list -Hp`): its sizes are unknown, not 0', () => {
+    // telegraf PR #3149: an UNAVAIL pool next to an ONLINE one, FreeBSD 11's default columns.
+    const rows = parseZpoolList(
+      asCohabitZpoolList(storageFixture('zpool-list-Hp-telegraf-3149-unavail.txt'), [
+        'NAME',
+        'SIZE',
+        'ALLOC',
+        'FREE',
+        'EXPANDSZ',
+        'FRAG',
+        'CAP',
+        'DEDUP',
+        'HEALTH',
+        'ALTROOT',
+      ]),
+    );
+    expect(rows).toEqual([
+      {
+        name: 'temp2',
+        sizeBytes: null,
+        allocatedBytes: null,
+        freeBytes: null,
+        fragmentationPercent: null,
+        capacityPercent: null,
+        health: 'UNAVAIL',
+        guid: '1000',
+        altroot: null,
+      },
+      {
+        name: 'zroot',
+        sizeBytes: 110595407872,
+        allocatedBytes: 53253271552,
+        freeBytes: 57342136320,
+        // That zpool printed FRAG as `16%` even with -p.
+        fragmentationPercent: 16,
+        capacityPercent: 48,
+        health: 'ONLINE',
+        guid: '1001',
+        altroot: null,
+      },
+    ]);
+  });
+
+  it('keeps a % only on the percent columns', () => {
+    expect(() => parseZpoolList('tank\t100%\t1\t1\t0\t0\tONLINE\t1\t-')).toThrow(
+      /size "100%" is not a plain number/,
+    );
   });
 
   it('rejects the default column set (real `zpool list -vHPp`), naming line 1', () => {

@@ -5,11 +5,12 @@ import type { VdevNode } from '../model/inventory';
 
 export interface ZpoolListRow {
   name: string;
-  sizeBytes: number;
-  allocatedBytes: number;
-  freeBytes: number;
+  /** null when zpool prints `-`: a FAULTED or UNAVAIL pool cannot be opened to measure. */
+  sizeBytes: number | null;
+  allocatedBytes: number | null;
+  freeBytes: number | null;
   fragmentationPercent: number | null;
-  capacityPercent: number;
+  capacityPercent: number | null;
   health: string;
   guid: string;
   altroot: string | null;
@@ -27,19 +28,21 @@ const LIST = 'zpool list -Hp';
 const LIST_COLUMNS = 9;
 
 /**
- * A pool that cannot be opened (FAULTED, UNAVAIL) prints `-` for its sizes. The schema has no
- * "unknown" for them, so they read as 0; the pool's health says why.
+ * A pool that cannot be opened (FAULTED, UNAVAIL) prints `-` for its sizes: they are unknown, not
+ * 0, which would read as an empty pool (or a full one to the planner). Percent columns may carry a
+ * `%` even with -p: FreeBSD 11's zpool printed FRAG as `16%`.
  */
-function listNumber(value: string, column: string, lineNo: number): number | null {
+function listNumber(value: string, column: string, lineNo: number, percent = false): number | null {
   if (value === '-') return null;
-  if (!/^\d+$/.test(value)) {
+  const digits = percent && value.endsWith('%') ? value.slice(0, -1) : value;
+  if (!/^\d+$/.test(digits)) {
     throw new ParseError(
       LIST,
       `${column} ${JSON.stringify(value)} is not a plain number (was -p given?)`,
       lineNo,
     );
   }
-  return Number(value);
+  return Number(digits);
 }
 
 /** `zpool list -Hp -o name,size,allocated,free,fragmentation,capacity,health,guid,altroot`: tab-separated, `-` = none. */
@@ -72,11 +75,11 @@ export function parseZpoolList(text: string): ZpoolListRow[] {
       throw new ParseError(LIST, `guid ${JSON.stringify(guid)} is not a number`, lineNo);
     rows.push({
       name,
-      sizeBytes: listNumber(size, 'size', lineNo) ?? 0,
-      allocatedBytes: listNumber(allocated, 'allocated', lineNo) ?? 0,
-      freeBytes: listNumber(free, 'free', lineNo) ?? 0,
-      fragmentationPercent: listNumber(fragmentation, 'fragmentation', lineNo),
-      capacityPercent: listNumber(capacity, 'capacity', lineNo) ?? 0,
+      sizeBytes: listNumber(size, 'size', lineNo),
+      allocatedBytes: listNumber(allocated, 'allocated', lineNo),
+      freeBytes: listNumber(free, 'free', lineNo),
+      fragmentationPercent: listNumber(fragmentation, 'fragmentation', lineNo, true),
+      capacityPercent: listNumber(capacity, 'capacity', lineNo, true),
       health,
       guid,
       altroot: altroot === '-' || altroot === '' ? null : altroot,

@@ -201,6 +201,44 @@ describe('validate', () => {
     );
   });
 
+  it('refuses new datasets and zvols on a pool whose free space is unknown (FAULTED), naming it', () => {
+    // What `zpool list -Hp` gives for a pool it cannot open: `-` sizes; `zfs list` then shows none
+    // of its datasets.
+    const faulted = changed((i) => {
+      const p = i.zfs.pools[0];
+      if (p)
+        Object.assign(p, {
+          health: 'FAULTED',
+          sizeBytes: null,
+          allocatedBytes: null,
+          freeBytes: null,
+          capacityPercent: null,
+        });
+      i.zfs.datasets = [];
+    });
+    const found = errors(faulted, seedLayout(demo));
+    const unknown = found.find((d) => d.code === 'space.unknown');
+    expect(unknown).toMatchObject({ severity: 'error', subject: 'pool' });
+    expect(unknown?.message).toBe(
+      'The free space of zroot is unknown (the pool is FAULTED; zpool could not measure it), so nothing new can be put on it.',
+    );
+    expect(unknown?.fix).toMatch(/zpool status zroot/);
+    // No size error is made up from the missing numbers.
+    expect(found.map((d) => d.code)).not.toContain('space.volume-larger-than-pool');
+    expect(found.map((d) => d.code)).not.toContain('space.pool-full');
+    expect(plan(faulted, seedLayout(demo), context()).steps).toEqual([]);
+  });
+
+  it('still checks space from the root dataset when only the pool-wide figures are missing', () => {
+    const partial = changed((i) => {
+      const p = i.zfs.pools[0];
+      if (p) Object.assign(p, { sizeBytes: null, allocatedBytes: null, freeBytes: null });
+    });
+    expect(codes(partial, seedLayout(demo))).not.toContain('error:space.unknown@pool');
+    const full = layoutWith((l) => l.volumes[0] && (l.volumes[0].sizeBytes = 600 * 2 ** 30));
+    expect(codes(partial, full)).toContain('error:space.pool-full@volumes');
+  });
+
   it('refuses the chain entry when GRUB cannot read the pool or the new /boot, naming the alternatives', () => {
     const encrypted = changed((i) => {
       const p = i.zfs.pools[0];

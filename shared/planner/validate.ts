@@ -217,9 +217,31 @@ function checkDatasets(inventory: Inventory, layout: Layout, add: Add): void {
   }
 }
 
+/** Whether the layout would create any dataset or zvol that does not exist yet. */
+function createsAnything(inventory: Inventory, layout: Layout): boolean {
+  const names = [
+    ...layout.systems.flatMap((s) => [s.dataset, fakeEfiDataset(s.dataset)]),
+    ...layout.volumes.map((vol) => vol.dataset),
+  ];
+  return names.some((name) => findDataset(inventory, name) === undefined);
+}
+
 function checkSpace(inventory: Inventory, layout: Layout, pool: ZfsPool, add: Add): void {
   const root = findDataset(inventory, pool.name);
   const available = root?.availableBytes ?? pool.freeBytes;
+  if (available === null) {
+    // zpool prints `-` for a pool it cannot open (FAULTED, UNAVAIL): nothing can be written there,
+    // and without a number no reservation can be checked.
+    if (createsAnything(inventory, layout))
+      add(
+        'space.unknown',
+        'error',
+        'pool',
+        `The free space of ${pool.name} is unknown (the pool is ${pool.health}; zpool could not measure it), so nothing new can be put on it.`,
+        `Bring ${pool.name} back first (zpool status ${pool.name} says what is missing; reconnect the disks, then zpool clear), or make the layout for another pool.`,
+      );
+    return;
+  }
   let reserved = 0;
   // On RAID-Z, libzfs scales the data part of a reservation for parity and skip sectors.
   const raidz = raidzVdevsOf(pool);
@@ -230,7 +252,7 @@ function checkSpace(inventory: Inventory, layout: Layout, pool: ZfsPool, add: Ad
   const snapshotted: { at: string; size: number; dataset: string }[] = [];
   layout.volumes.forEach((vol, i) => {
     const at = `volumes[${i}].sizeBytes`;
-    if (vol.sizeBytes > pool.sizeBytes) {
+    if (pool.sizeBytes !== null && vol.sizeBytes > pool.sizeBytes) {
       add(
         'space.volume-larger-than-pool',
         'error',

@@ -50,6 +50,14 @@ describe('poolSpace on the demo machine', () => {
   it('has nothing to show for a pool this machine does not have', () => {
     expect(poolSpace(demo, emptyLayout('tank'))).toBeNull();
   });
+
+  it('draws no bar for a pool zpool could not measure (FAULTED): no sizes, no datasets', () => {
+    const faulted = structuredClone(demo);
+    const pool = faulted.zfs.pools[0];
+    if (pool) Object.assign(pool, { health: 'FAULTED', allocatedBytes: null, freeBytes: null });
+    faulted.zfs.datasets = [];
+    expect(poolSpace(faulted, seedLayout(demo))).toBeNull();
+  });
 });
 
 describe('bootMenuPreview', () => {

@@ -40,12 +40,17 @@ export interface PoolSpace {
   tight: boolean;
 }
 
+/**
+ * Null when there is nothing true to draw: the pool is not on this machine, or zpool could not
+ * measure it (FAULTED, UNAVAIL); validation then says why in words.
+ */
 export function poolSpace(inventory: Inventory, layout: Layout): PoolSpace | null {
   const pool = inventory.zfs.pools.find((p) => p.name === layout.pool);
   if (pool === undefined) return null;
   const root = findDataset(inventory, pool.name);
   const used = root?.usedBytes ?? pool.allocatedBytes;
   const available = root?.availableBytes ?? pool.freeBytes;
+  if (used === null || available === null) return null;
   // The same estimate as validation: RAID-Z parity makes a reserved zvol cost more.
   const raidz = raidzVdevsOf(pool);
   const segments: SpaceSegment[] = [

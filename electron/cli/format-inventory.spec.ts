@@ -1,0 +1,55 @@
+// `cohabit inventory`'s text: sizes in the shared IEC form, and a pool zpool could not measure
+// (real FreeBSD `zpool list -Hp` with an UNAVAIL pool) said to be of unknown size, never 0.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Inventory } from '../../shared/model/inventory';
+import { parseZpoolList } from '../../shared/parse/zpool';
+import { asCohabitZpoolList, storageFixture } from '../../test/fixtures/storage/storage-fixtures';
+import { loadDemoHost } from '../host/select-host';
+import { readInventory } from '../inventory/read-inventory';
+import { formatInventory } from './format-inventory';
+
+let demo: Inventory;
+beforeAll(async () => {
+  demo = await readInventory(await loadDemoHost());
+});
+
+/** The demo machine with its pools replaced by the rows of the telegraf #3149 paste. */
+function withUnavailPool(): Inventory {
+  const inv = structuredClone(demo);
+  const template = inv.zfs.pools[0];
+  if (template === undefined) throw new Error('the demo has no pool');
+  const rows = parseZpoolList(
+    asCohabitZpoolList(storageFixture('zpool-list-Hp-telegraf-3149-unavail.txt'), [
+      'NAME',
+      'SIZE',
+      'ALLOC',
+      'FREE',
+      'EXPANDSZ',
+      'FRAG',
+      'CAP',
+      'DEDUP',
+      'HEALTH',
+      'ALTROOT',
+    ]),
+  );
+  inv.zfs.pools = rows.map((row) => ({ ...template, ...row, vdevs: [], devices: [] }));
+  inv.zfs.datasets = [];
+  return inv;
+}
+
+describe('formatInventory', () => {
+  it('prints the demo pool and disks with the shared byte formatter', () => {
+    const out = formatInventory(demo);
+    expect(out).toMatch(/zroot {2}\[#+\.+\] 31% {2}287 GiB of 923 GiB, 636 GiB free {2}ONLINE/);
+    // Three significant digits: a 4 TB disk is 3.64 TiB, the 16 MiB MSR partition 16.0 MiB.
+    expect(out).toContain('  sda  3.64 TiB, disk,');
+    expect(out).toContain('    zd0p2  16.0 MiB, part');
+  });
+
+  it('says a pool zpool could not measure is of unknown size, and keeps the other pool', () => {
+    const out = formatInventory(withUnavailPool());
+    expect(out).toContain('  temp2  size unknown (zpool could not measure the pool)  UNAVAIL');
+    expect(out).not.toMatch(/temp2 .*0 B/);
+    expect(out).toMatch(/zroot {2}\[#+\.+\] 48% {2}49\.6 GiB of 103 GiB, 53\.4 GiB free {2}ONLINE/);
+  });
+});
