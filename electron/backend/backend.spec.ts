@@ -1,9 +1,22 @@
 // The backend answers the contract for both shells: plans are made against the machine shown,
-// from a layout the contract has already checked, and a bad layout is refused naming the field.
-import { describe, expect, it } from 'vitest';
+// from a layout the contract has already checked, and a bad layout is refused naming the field;
+// remote machines are reached with the ssh options the backend was started with, never the caller's.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clientOptions,
+  missingSshdPrerequisites,
+  startSshd,
+  type Sshd,
+} from '../../test/lab/local-sshd';
 import { ContractError } from '../../shared/api/contract';
 import { seedLayout } from '../../shared/planner/examples';
+import type { SshHostOptions } from '../host/ssh-host';
 import { createBackend } from './backend';
+import type { Backend } from './backend';
 
 describe('createBackend', () => {
   it('plans the seed layout on the demo machine without changing anything', async () => {
@@ -78,6 +91,106 @@ describe('machine:connect', () => {
       message: 'ssh://root@127.0.0.1:1: connection refused (no SSH server on that port?)',
     });
     expect(changes).toEqual([]);
+    await expect(backend.handlers['machine:info']({})).resolves.toMatchObject({ source: 'demo' });
+  });
+});
+
+describe('machine:connect: ssh options belong to whoever starts the backend', () => {
+  it('refuses a request that carries ssh options, before any ssh runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cohabit-backend-'));
+    const marker = join(dir, 'proxy-ran');
+    const backend = createBackend({ kind: 'demo' }, { allowLocal: true });
+    // If these fields were read (or ignored and the connection tried), ssh would run the
+    // ProxyCommand or at least answer ssh.refused for port 1.
+    for (const extra of [
+      { sshOptions: ['-o', `ProxyCommand=touch ${marker}`] },
+      { ssh: { sshOptions: ['-o', `ProxyCommand=touch ${marker}`] } },
+      { options: { sshCommand: `/bin/sh -c "touch ${marker}"` } },
+    ]) {
+      const error = await backend.handlers['machine:connect']({
+        url: 'ssh://root@127.0.0.1:1',
+        ...extra,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ContractError);
+      expect(error).toMatchObject({ code: 'bad-request' });
+      expect((error as ContractError).message).toMatch(/^machine:connect/);
+    }
+    expect(existsSync(marker)).toBe(false);
+    await expect(backend.handlers['machine:info']({})).resolves.toMatchObject({ source: 'demo' });
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+const missing = missingSshdPrerequisites();
+if (missing.length > 0) {
+  const message = `the backend over SSH needs ${missing.join(', ')}: run test/setup-system.sh`;
+  if (process.env.CI === 'true') throw new Error(message);
+  console.warn(`SKIPPED: ${message}`);
+}
+
+/** The per-connection processes of a running sshd: one while a client holds a connection. */
+async function sshdSessions(sshdPid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // The parent pid is the second field after the command name, which sits in parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === sshdPid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+describe.skipIf(missing.length > 0)('the backend with its own ssh options, on a real sshd', () => {
+  let sshd: Sshd;
+  const backends: Backend[] = [];
+  // Closed here too, so a failed test does not leave a master connection behind.
+  const backendWith = (ssh: SshHostOptions): Backend => {
+    const backend = createBackend({ kind: 'demo' }, { allowLocal: true, ssh });
+    backends.push(backend);
+    return backend;
+  };
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await Promise.all(backends.map((b) => b.close()));
+    sshd?.process.kill();
+    if (sshd !== undefined) await rm(sshd.dir, { recursive: true, force: true });
+  });
+
+  it('connects with them, shows the machine, applies through them and closes the connection', async () => {
+    const backend = backendWith(clientOptions(sshd));
+    const url = `ssh://root@127.0.0.1:${sshd.port}`;
+    await expect(backend.handlers['machine:connect']({ url })).resolves.toEqual({
+      source: 'ssh',
+      description: url,
+      localAvailable: true,
+    });
+    const inventory = await backend.handlers['machine:inventory']({});
+    expect(inventory.os.hostname).toBe(hostname());
+    // apply-runs opens its own connection with the same key and known_hosts: without them the
+    // user's known_hosts would not know this throwaway host key.
+    await expect(backend.handlers['apply:unfinished']({})).resolves.toMatchObject({
+      checked: true,
+      note: null,
+    });
+    expect(await sshdSessions(sshd.process.pid ?? -1)).not.toEqual([]);
+    await backend.close();
+    await expect.poll(() => sshdSessions(sshd.process.pid ?? -1)).toEqual([]);
+    await expect(backend.handlers['machine:inventory']({ refresh: true })).rejects.toMatchObject({
+      code: 'closed',
+    });
+  });
+
+  it('refuses a host key that known_hosts does not name, and keeps the machine shown', async () => {
+    const wrong = join(sshd.dir, 'backend_wrong_known_hosts');
+    const stranger = (await readFile(join(sshd.dir, 'stranger_key.pub'), 'utf8')).split(' ');
+    await writeFile(wrong, `[127.0.0.1]:${sshd.port} ${stranger[0]} ${stranger[1]}\n`);
+    const backend = backendWith(clientOptions(sshd, sshd.key, wrong));
+    await expect(
+      backend.handlers['machine:connect']({ url: `ssh://root@127.0.0.1:${sshd.port}` }),
+    ).rejects.toMatchObject({ code: 'ssh.host-key' });
     await expect(backend.handlers['machine:info']({})).resolves.toMatchObject({ source: 'demo' });
   });
 });

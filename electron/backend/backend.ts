@@ -14,7 +14,7 @@ import { LocalHost } from '../host/local-host';
 import { loadDemoHost } from '../host/select-host';
 import { SnapshotHost } from '../host/snapshot-host';
 import { SshError, SshHost, SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
-import type { SshTarget } from '../host/ssh-host';
+import type { SshHostOptions, SshTarget } from '../host/ssh-host';
 import { readInventory } from '../inventory/read-inventory';
 import { randomBytes } from 'node:crypto';
 import { plan } from '../../shared/planner/plan';
@@ -36,13 +36,26 @@ export interface Backend {
   handlers: Handlers;
   /** Registers a sink for backend -> renderer events; returns the unsubscribe function. */
   subscribe(listener: Listener): () => void;
+  /** Ends the remote machine's SSH connection, if one is shown; later calls are refused. */
+  close(): Promise<void>;
 }
 
-export function createBackend(
-  initial: BackendSource,
-  options: { allowLocal?: boolean; apply?: ApplyRunsOptions } = {},
-): Backend {
+export interface BackendOptions {
+  /** Whether this machine (and so the remote machines it can reach) may be shown. */
+  allowLocal?: boolean;
+  apply?: ApplyRunsOptions;
+  /**
+   * How every SSH connection of this backend is made (tests give a key and a known_hosts). It is
+   * set by whoever starts the backend, never by a call: the renderer must not choose ssh options
+   * (`-o ProxyCommand=…` runs a command). Without it the user's own ssh setup is used.
+   */
+  ssh?: SshHostOptions;
+}
+
+export function createBackend(initial: BackendSource, options: BackendOptions = {}): Backend {
   const allowLocal = options.allowLocal ?? initial.kind === 'local';
+  const sshOptions = options.ssh ?? {};
+  let closed = false;
   let source = initial;
   let host: Promise<Host> | null = null;
   let inventory: Promise<Inventory> | null = null;
@@ -54,12 +67,15 @@ export function createBackend(
       : s.kind === 'demo'
         ? loadDemoHost()
         : s.kind === 'ssh'
-          ? SshHost.connect(s.target)
+          ? SshHost.connect(s.target, sshOptions)
           : SnapshotHost.load(s.path);
   // A remote machine holds one SSH master connection: closed when the app shows another machine.
   const release = (h: Promise<Host> | null) =>
     void h?.then((x) => (x instanceof SshHost ? x.close() : undefined)).catch(() => undefined);
-  const currentHost = () => (host ??= hostFor(source));
+  const currentHost = () => {
+    if (closed) return Promise.reject(closedError());
+    return (host ??= hostFor(source));
+  };
   const info = async (): Promise<MachineInfo> => ({
     source: source.kind,
     description:
@@ -74,7 +90,9 @@ export function createBackend(
   const emit: Listener = (channel, payload) => {
     for (const l of listeners) l(channel, payload);
   };
-  const runs = createApplyRuns(emit, options.apply);
+  // Root is chosen per run by apply-runs, so the backend's own choice of it is not passed on.
+  const { root: _root, ...runSsh } = sshOptions;
+  const runs = createApplyRuns(emit, { ...options.apply, ssh: options.apply?.ssh ?? runSsh });
   const target = async (): Promise<RunTarget> =>
     source.kind === 'local'
       ? { kind: 'local' }
@@ -134,6 +152,7 @@ export function createBackend(
     },
     'machine:connect': async (request) => {
       const { url } = parseRequest('machine:connect', request);
+      if (closed) throw closedError();
       if (runs.busy())
         throw new BackendError(
           'apply-busy',
@@ -156,10 +175,15 @@ export function createBackend(
       // Connected before switching: a refused key or login leaves the machine shown as it was.
       let connected: SshHost;
       try {
-        connected = await SshHost.connect(wanted);
+        connected = await SshHost.connect(wanted, sshOptions);
       } catch (e) {
         if (e instanceof SshError) throw new BackendError(`ssh.${e.failure}`, e.message);
         throw e;
+      }
+      // Closed while the login ran: this connection would have no one to close it.
+      if (closed) {
+        release(Promise.resolve(connected));
+        throw closedError();
       }
       // The login can take seconds; an apply started meanwhile keeps its machine.
       if (runs.busy()) {
@@ -200,7 +224,20 @@ export function createBackend(
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    async close() {
+      closed = true;
+      const shown = host;
+      host = null;
+      inventory = null;
+      await shown
+        ?.then((h) => (h instanceof SshHost ? h.close() : undefined))
+        .catch(() => undefined);
+    },
   };
+}
+
+function closedError(): BackendError {
+  return new BackendError('closed', 'Cohabit is shutting down; the machine is no longer read.');
 }
 
 export { BackendError } from './backend-error';

@@ -1,12 +1,21 @@
 // "Connect to a remote machine" end to end: browser mode with a backend that may leave the demo
-// machine, the form opened the way a user does, and ssh's refusal shown as the backend gave it.
-import { mkdir } from 'node:fs/promises';
+// machine, the form opened the way a user does, ssh's refusals shown as the backend gave them, and
+// a real login to an sshd on 127.0.0.1 whose machine (this one) the page must then show.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../electron/backend/backend';
+import type { Backend } from '../../electron/backend/backend';
+import type { SshHostOptions } from '../../electron/host/ssh-host';
+import { LocalHost } from '../../electron/host/local-host';
+import { readInventory } from '../../electron/inventory/read-inventory';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
+import type { Inventory } from '../../shared/model/inventory';
+import { clientOptions, missingSshdPrerequisites, startSshd } from '../lab/local-sshd';
+import type { Sshd } from '../lab/local-sshd';
 import { SCREENSHOT_DIR, launchChromium } from './browser';
 
 let server: RunningServer;
@@ -81,6 +90,117 @@ describe('Connect to a remote machine (browser mode)', () => {
     await expect(form.getByRole('alert').locator('code').textContent()).resolves.toBe(
       'bad-request',
     );
+    expect(problems).toEqual([]);
+  });
+});
+
+const missing = missingSshdPrerequisites();
+if (missing.length > 0) {
+  const message = `connecting to a real SSH server needs ${missing.join(', ')}: run test/setup-system.sh`;
+  if (process.env.CI === 'true') throw new Error(message);
+  console.warn(`SKIPPED: ${message}`);
+}
+
+describe.skipIf(missing.length > 0)('Connect to a real SSH server (browser mode)', () => {
+  let sshd: Sshd;
+  let url: string;
+  // What this machine (the one behind the sshd) says about itself, read here without SSH.
+  let truth: Inventory;
+  const opened: { backend: Backend; server: RunningServer; context: BrowserContext }[] = [];
+
+  /** Its own backend (reaching SSH servers with exactly these options), server and page. */
+  async function openApp(ssh: SshHostOptions): Promise<Page> {
+    const backend = createBackend({ kind: 'demo' }, { allowLocal: true, ssh });
+    const server = await startServer({ port: 0, backend });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      colorScheme: 'light',
+    });
+    opened.push({ backend, server, context });
+    const p = await context.newPage();
+    p.on('pageerror', (e) => problems.push(e.message));
+    await p.goto(server.url);
+    await p.getByRole('heading', { level: 1, name: 'The demo machine' }).waitFor();
+    return p;
+  }
+
+  async function connect(p: Page, address: string): Promise<void> {
+    await p.getByRole('button', { name: 'Connect to a remote machine…' }).click();
+    const form = p.getByRole('form', { name: 'Connect to a remote machine' });
+    await form.getByRole('textbox', { name: 'Address' }).fill(address);
+    await form.getByRole('button', { name: 'Connect' }).click();
+  }
+
+  beforeAll(async () => {
+    [sshd, truth] = await Promise.all([startSshd(), readInventory(new LocalHost())]);
+    url = `ssh://root@127.0.0.1:${sshd.port}`;
+  });
+
+  afterAll(async () => {
+    // The backends first: each closes its SSH master connection while the server still answers.
+    for (const { backend, server, context } of opened.splice(0)) {
+      await context.close();
+      await backend.close();
+      await server.close();
+    }
+    sshd?.process.kill();
+    if (sshd !== undefined) await rm(sshd.dir, { recursive: true, force: true });
+  });
+
+  it('logs in, shows that machine as read over SSH, and goes back to the demo machine', async () => {
+    const p = await openApp(clientOptions(sshd));
+    await connect(p, url);
+    await p.getByRole('heading', { level: 1, name: url }).waitFor({ timeout: 30_000 });
+    // Named at once; its inventory is still being read over SSH.
+    await p.screenshot({ path: shot('remote-connect-ssh-reading'), fullPage: false });
+    // The form closes once the machine is shown.
+    await p
+      .getByRole('form', { name: 'Connect to a remote machine' })
+      .waitFor({ state: 'detached' });
+    const disks = p.getByRole('region', { name: 'Disks' });
+    await disks.waitFor({ timeout: 30_000 });
+
+    const sub = (await p.locator('header.head .sub').textContent()) ?? '';
+    expect(sub.replace(/\s+/g, ' ').trim()).toBe(
+      `${truth.os.hostname ?? 'unnamed host'} · ${truth.os.prettyName ?? 'unknown OS'} · over SSH`,
+    );
+    const shownDisks = await disks.locator('article h3').allTextContents();
+    expect(shownDisks.sort()).toEqual(truth.disks.map((d) => d.name).sort());
+    // A real machine is not a recording: nothing says read-only.
+    await expect(p.getByText('recorded, read-only').count()).resolves.toBe(0);
+    await p.screenshot({ path: shot('remote-connect-ssh-machine'), fullPage: false });
+    await disks.screenshot({ path: shot('remote-connect-ssh-disks') });
+
+    await p.getByRole('button', { name: 'Show the demo machine' }).click();
+    await p.getByRole('heading', { level: 1, name: 'The demo machine' }).waitFor();
+    await expect
+      .poll(() => p.locator('header.head .sub').textContent())
+      .toMatch(/recorded, read-only/);
+    const demoDisks = await p
+      .getByRole('region', { name: 'Disks' })
+      .locator('article h3')
+      .allTextContents();
+    expect(demoDisks.sort()).not.toEqual(shownDisks.sort());
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses a server whose host key known_hosts does not name, and stays on the machine shown', async () => {
+    const wrong = join(sshd.dir, 'wrong_known_hosts');
+    const stranger = (await readFile(join(sshd.dir, 'stranger_key.pub'), 'utf8')).split(' ');
+    await writeFile(wrong, `[127.0.0.1]:${sshd.port} ${stranger[0]} ${stranger[1]}\n`);
+    const p = await openApp(clientOptions(sshd, sshd.key, wrong));
+    await connect(p, url);
+    const form = p.getByRole('form', { name: 'Connect to a remote machine' });
+    const alert = form.getByRole('alert');
+    await alert.waitFor({ timeout: 20_000 });
+    await expect(alert.locator('code').textContent()).resolves.toBe('ssh.host-key');
+    await expect(alert.locator('p').first().textContent()).resolves.toBe(
+      `${url}: the server's host key is not in known_hosts or does not match it. Cohabit never accepts a key by itself: check the key (ssh-keyscan, or log in once with ssh 127.0.0.1) and try again.`,
+    );
+    await expect(p.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+      'The demo machine',
+    );
+    await p.screenshot({ path: shot('remote-connect-host-key'), fullPage: false });
     expect(problems).toEqual([]);
   });
 });
