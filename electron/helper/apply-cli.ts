@@ -243,7 +243,9 @@ async function recoverWith(
     }
     for (const p of outcome.unfinished.plans)
       io.stdout(
-        `${p.planId}  started ${p.startedAt}, ${p.doneSteps}/${p.totalSteps} steps done${p.inFlight ? `, stopped during ${p.inFlight}` : ''}\n`,
+        p.rollbackIncomplete
+          ? `${p.planId}  started ${p.startedAt}, failed${p.inFlight ? ` at ${p.inFlight}` : ''}; its rollback could not undo every step (--rollback only)\n`
+          : `${p.planId}  started ${p.startedAt}, ${p.doneSteps}/${p.totalSteps} steps done${p.inFlight ? `, stopped at ${p.inFlight}` : ''}\n`,
       );
     io.stdout('Finish one with `cohabit recover --rollback PLAN_ID` (or --resume).\n');
     return 3;

@@ -24,6 +24,7 @@ import {
 } from '../../test/helper/seed-plan';
 import { applyPlan, planSha256, recover } from './executor';
 import { findUnfinished } from './journal';
+import { findUnfinishedMarkers } from './unfinished-markers';
 import type { ApplyEvent } from '../../shared/ops/helper-protocol';
 
 const JOURNAL = '/var/lib/cohabit';
@@ -270,6 +271,43 @@ describe('timeouts and cancel', () => {
 });
 
 describe('recovery from the journal', () => {
+  it('a rollback stopped by a busy mount stays listed; recover finishes it once the mount is free', async () => {
+    const m = await machine();
+    const before = await m.state();
+    const plan = seedPlan();
+    // nixos-install fails while a shell sits in the new system's /boot.
+    m.fault = { match: 'nixos-install --root /mnt/cohabit/new --no-root-passwd', when: 'before' };
+    m.busy.add('/mnt/cohabit/new/boot');
+    const result = await applyPlan(plan, { host: m, journalDir: JOURNAL });
+    expect(result.status).toBe('rollback-incomplete');
+    expect(result.failedStep).toBe('s13');
+    // The busy unmount, and the undos that need it (the parent mount, the datasets under them).
+    expect(result.notUndone.map((n) => n.step)).toEqual(expect.arrayContaining(['s09', 's07']));
+    expect(result.notUndone.find((n) => n.step === 's09')?.error).toMatch(/target is busy/);
+    expect(result.message).toContain(`cohabit recover --rollback ${SEED_PLAN_ID}`);
+    // Still listed, as a rollback to finish (not a run to resume), with its marker kept.
+    expect(await findUnfinished(m, JOURNAL)).toEqual([
+      expect.objectContaining({ planId: SEED_PLAN_ID, rollbackIncomplete: true, inFlight: 's13' }),
+    ]);
+    expect(await findUnfinishedMarkers(m, JOURNAL)).toEqual([
+      expect.objectContaining({ planId: SEED_PLAN_ID, rollbackIncomplete: true }),
+    ]);
+    const resumed = await recover(SEED_PLAN_ID, 'resume', { host: m, journalDir: JOURNAL });
+    expect(resumed.status).toBe('refused');
+    expect(resumed.problems.join(' ')).toMatch(/cannot resume: finish the rollback/);
+    // Still busy: recover says so again and keeps it listed.
+    const again = await recover(SEED_PLAN_ID, 'rollback', { host: m, journalDir: JOURNAL });
+    expect(again.status).toBe('rollback-incomplete');
+    expect(await findUnfinished(m, JOURNAL)).toHaveLength(1);
+    m.busy.clear();
+    const done = await recover(SEED_PLAN_ID, 'rollback', { host: m, journalDir: JOURNAL });
+    expect(done.status).toBe('rolled-back');
+    expect(done.notUndone).toEqual([]);
+    expect(await m.state()).toEqual(before);
+    expect(await findUnfinished(m, JOURNAL)).toEqual([]);
+    expect(await findUnfinishedMarkers(m, JOURNAL)).toEqual([]);
+  });
+
   it('a plan stopped after some steps is listed, then rolled back by recover', async () => {
     const m = await machine();
     const before = await m.state();

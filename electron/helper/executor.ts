@@ -7,10 +7,17 @@ import { errorMessage } from '../../shared/model/errors';
 import { specOf } from '../../shared/ops/verbs';
 import type { Verb } from '../../shared/ops/verbs';
 import { HostError, describeArgv } from '../host/host';
+import { isUnreachable } from '../host/ssh-host';
 import type { ExecHost } from './exec-host';
 import { tempNameFor } from './exec-host';
-import { DEFAULT_JOURNAL_DIR, Journal, NoJournal, readPlanJournal } from './journal';
-import type { Undo } from './journal';
+import {
+  DEFAULT_JOURNAL_DIR,
+  Journal,
+  NoJournal,
+  readPlanJournal,
+  rollbackIncomplete,
+} from './journal';
+import type { JournalRecord, Undo } from './journal';
 import { PlanEffects, sha256Hex, stepProblem } from './preconditions';
 import { removeMarker } from './unfinished-markers';
 import type { ApplyEvent, ApplyResult } from '../../shared/ops/helper-protocol';
@@ -177,8 +184,9 @@ async function runFrom(
   emit: (e: ApplyEvent) => void,
 ): Promise<ApplyResult> {
   const { host, signal } = options;
-  // The marker existed since the start; keeping its progress current is only a courtesy.
-  const progress = (inFlight: string | null) =>
+  // The marker existed since the start; its progress is a courtesy, written once as each step
+  // starts (the journal is what recovery reads).
+  const progress = (inFlight: string) =>
     journal
       .mark({
         startedAt,
@@ -213,28 +221,32 @@ async function runFrom(
       await runStep(plan, step, options, emit);
       await journal.append({ t: 'done', step: step.id });
       current.done = true;
-      await progress(null);
       effects.record(step);
       emit({ type: 'step-finished', step: step.id, ok: true, error: null });
     } catch (error) {
       const cancelled = error instanceof HostError && error.code === 'ABORTED';
       const message = cancelled ? 'Cancelled.' : errorMessage(error);
-      await journal.append({ t: 'failed', step: step.id, error: message });
+      // From here on the journal may be out of reach (a dropped connection): what cannot be
+      // recorded is said in the result, and the undos written before each step stay there.
+      const record = tolerantRecorder(journal);
+      await record.append({ t: 'failed', step: step.id, error: message });
       if (current) emit({ type: 'step-finished', step: step.id, ok: false, error: message });
       emit({
         type: 'rollback-started',
         reason: cancelled ? 'You cancelled.' : `Step ${step.id} failed: ${message}`,
       });
-      const rollback = await rollBack(ran, host, journal, emit);
+      const rollback = await rollBack(ran, host, record.append, emit);
       const status = rollback.notUndone.length === 0 ? 'rolled-back' : 'rollback-incomplete';
-      await journal.append({ t: 'end', status, at: new Date().toISOString() });
+      await record.append({ t: 'end', status, at: new Date().toISOString() });
+      if (status === 'rollback-incomplete')
+        await markIncomplete(journal, startedAt, plan, ran.filter((r) => r.done).length, step.id);
       const head = cancelled
         ? `You cancelled during step ${step.id} (${step.title}).`
         : `Step ${step.id} (${step.title}) failed: ${message.replace(/\.?$/, '.')}`;
       const tail =
         status === 'rolled-back'
           ? ` Everything the plan had done was undone (${rollback.undone.length} steps); the machine is as before.`
-          : ` ${rollback.notUndone.length} steps could not be undone; see below, and the journal ${journal.path}.`;
+          : ` ${rollback.notUndone.length} steps could not be undone; see below. ${unfinishedAdvice(journal, host, record.problems)}`;
       return finish(
         {
           ...emptyResult(plan.id),
@@ -396,11 +408,60 @@ async function undoOne(entry: Ran, host: ExecHost): Promise<void> {
   }
 }
 
-/** Undoes in reverse order; one undo failing does not stop the others. */
+/** Appends to the journal without throwing; what could not be written is kept in `problems`. */
+function tolerantRecorder(journal: Journal): {
+  append: (record: JournalRecord) => Promise<void>;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  return {
+    problems,
+    append: async (record) => {
+      try {
+        await journal.append(record);
+      } catch (error) {
+        problems.push(errorMessage(error));
+      }
+    },
+  };
+}
+
+/** Keeps the plan's marker, saying its rollback could not finish (best effort, like progress). */
+async function markIncomplete(
+  journal: Journal,
+  startedAt: string,
+  plan: Plan,
+  doneSteps: number,
+  inFlight: string | null,
+): Promise<void> {
+  await journal
+    .mark({
+      startedAt,
+      totalSteps: plan.steps.length,
+      doneSteps,
+      inFlight,
+      rollbackIncomplete: true,
+    })
+    .catch(() => undefined);
+}
+
+/** What the user does about a rollback that could not finish. */
+function unfinishedAdvice(journal: Journal, host: ExecHost, journalProblems: string[]): string {
+  const where = `the journal ${journal.path} on ${host.description}`;
+  const recover = `\`cohabit recover --rollback ${journal.planId}\` finishes the rollback once the cause is fixed`;
+  return journalProblems.length === 0
+    ? `They stay in ${where}: ${recover}.`
+    : `${where} could not be written either (${journalProblems[0]}); it still holds each step's undo, written before the step ran: when the machine can be reached, ${recover}.`;
+}
+
+/**
+ * Undoes in reverse order; one undo failing does not stop the others, except that once the machine
+ * cannot be reached the rest are not tried (each would wait for the same dead connection).
+ */
 async function rollBack(
   ran: Ran[],
   host: ExecHost,
-  journal: Journal,
+  record: (r: JournalRecord) => Promise<void>,
   emit: (e: ApplyEvent) => void,
 ): Promise<Pick<ApplyResult, 'undone' | 'notUndone'>> {
   const undone: ApplyResult['undone'] = [];
@@ -413,12 +474,19 @@ async function rollBack(
       ? (argv[3] ?? null)
       : null;
   };
+  let unreachable: string | null = null;
   for (const entry of [...ran].reverse()) {
     const text = entry.undo.text;
+    if (unreachable !== null) {
+      const message = `not tried: ${unreachable}`;
+      notUndone.push({ step: entry.step, text, error: message });
+      emit({ type: 'step-undone', step: entry.step, ok: false, message });
+      continue;
+    }
     try {
       await undoOne(entry, host);
       undone.push({ step: entry.step, text });
-      await journal.append({ t: 'undone', step: entry.step, ok: true, message: text });
+      await record({ t: 'undone', step: entry.step, ok: true, message: text });
       emit({ type: 'step-undone', step: entry.step, ok: true, message: text });
       const dataset = destroyedDataset(entry);
       for (const [covered, list] of waiting) {
@@ -427,12 +495,19 @@ async function rollBack(
         for (const w of list) {
           const message = `${w.text} (removed with ${covered}, which this rollback destroyed)`;
           undone.push({ step: w.step, text: message });
-          await journal.append({ t: 'undone', step: w.step, ok: true, message });
+          await record({ t: 'undone', step: w.step, ok: true, message });
           emit({ type: 'step-undone', step: w.step, ok: true, message });
         }
         waiting.delete(covered);
       }
     } catch (error) {
+      if (isUnreachable(error)) {
+        // Whether a step that had not finished did anything is unknown: it stays to be undone.
+        unreachable = `${host.description} could not be reached (${errorMessage(error)})`;
+        notUndone.push({ step: entry.step, text, error: errorMessage(error) });
+        emit({ type: 'step-undone', step: entry.step, ok: false, message: errorMessage(error) });
+        continue;
+      }
       const cover = entry.undo.kind === 'argv' ? entry.undo.coveredBy : undefined;
       if (cover !== undefined && entry.done) {
         waiting.set(cover, [
@@ -447,14 +522,14 @@ async function rollBack(
         : `nothing to undo, or already undone (the step had not finished): ${errorMessage(error)}`;
       if (entry.done) notUndone.push({ step: entry.step, text, error: message });
       else undone.push({ step: entry.step, text: `${text} (${message})` });
-      await journal.append({ t: 'undone', step: entry.step, ok: !entry.done, message });
+      await record({ t: 'undone', step: entry.step, ok: !entry.done, message });
       emit({ type: 'step-undone', step: entry.step, ok: !entry.done, message });
     }
   }
   for (const list of waiting.values()) {
     for (const w of list) {
       notUndone.push(w);
-      await journal.append({ t: 'undone', step: w.step, ok: false, message: w.error });
+      await record({ t: 'undone', step: w.step, ok: false, message: w.error });
       emit({ type: 'step-undone', step: w.step, ok: false, message: w.error });
     }
   }
@@ -501,8 +576,8 @@ export async function recover(
     );
   }
   const journal = new Journal(options.host, journalDir, planId);
-  const path = journal.path;
-  if (state.ended !== null) {
+  const incomplete = rollbackIncomplete(state);
+  if (state.ended !== null && !incomplete) {
     await removeMarker(options.host, journalDir, planId);
     return finish(
       {
@@ -516,11 +591,27 @@ export async function recover(
   const pending: Ran[] = state.steps
     .filter((s) => !s.undone)
     .map((s) => ({ step: s.step, undo: s.undo, done: s.done }));
+  if (mode === 'resume' && incomplete)
+    return finish(
+      refused(planId, [
+        `Plan ${planId} failed and its rollback could not finish, so it cannot resume: finish the rollback (--rollback) instead.`,
+      ]),
+      emit,
+    );
+  const record = tolerantRecorder(journal);
   if (mode === 'rollback') {
     emit({ type: 'rollback-started', reason: `Finishing the rollback of plan ${planId}.` });
-    const rollback = await rollBack(pending, options.host, journal, emit);
+    const rollback = await rollBack(pending, options.host, record.append, emit);
     const status = rollback.notUndone.length === 0 ? 'rolled-back' : 'rollback-incomplete';
-    await journal.append({ t: 'end', status, at: new Date().toISOString() });
+    await record.append({ t: 'end', status, at: new Date().toISOString() });
+    if (status === 'rollback-incomplete')
+      await markIncomplete(
+        journal,
+        state.startedAt,
+        state.plan,
+        state.steps.filter((st) => st.done).length,
+        state.steps.at(-1)?.step ?? null,
+      );
     return finish(
       {
         ...emptyResult(planId),
@@ -528,7 +619,7 @@ export async function recover(
         message:
           status === 'rolled-back'
             ? `Plan ${planId} is rolled back: ${rollback.undone.length} steps undone.`
-            : `Plan ${planId}: ${rollback.notUndone.length} steps could not be undone; see ${path}.`,
+            : `Plan ${planId}: ${rollback.notUndone.length} steps could not be undone. ${unfinishedAdvice(journal, options.host, record.problems)}`,
         ...rollback,
       },
       emit,
@@ -536,7 +627,7 @@ export async function recover(
   }
   // Resume: the step that was running is undone first (it may be half done), then runs again.
   const inFlight = pending.filter((p) => !p.done);
-  const partial = await rollBack(inFlight, options.host, journal, emit);
+  const partial = await rollBack(inFlight, options.host, record.append, emit);
   if (partial.notUndone.length > 0)
     return finish(
       {

@@ -70,6 +70,7 @@ export function journalPath(journalDir: string, planId: string): string {
 
 export class Journal {
   readonly path: string;
+  private markerDirsMade = false;
 
   constructor(
     private readonly host: ExecHost,
@@ -86,15 +87,25 @@ export class Journal {
     return new Journal(host, journalDir, planId);
   }
 
-  /** Appends one record durably; the final record also takes the plan's marker away. */
+  /**
+   * Appends one record durably; the final record also takes the plan's marker away, unless the
+   * rollback could not finish: that plan stays listed until `recover` finishes it.
+   */
   async append(record: JournalRecord): Promise<void> {
     await this.host.appendDurable(this.path, JSON.stringify(record) + '\n');
-    if (record.t === 'end') await removeMarker(this.host, this.journalDir, this.planId);
+    if (record.t === 'end' && record.status !== 'rollback-incomplete')
+      await removeMarker(this.host, this.journalDir, this.planId);
   }
 
   /** Shows (or updates) the world-readable marker that says this plan has not ended. */
   async mark(marker: Omit<Marker, 'planId'>): Promise<void> {
-    await writeMarker(this.host, this.journalDir, { planId: this.planId, ...marker });
+    await writeMarker(
+      this.host,
+      this.journalDir,
+      { planId: this.planId, ...marker },
+      { dirsExist: this.markerDirsMade },
+    );
+    this.markerDirsMade = true;
   }
 }
 
@@ -133,7 +144,7 @@ export async function cleanStaleMarkers(host: ExecHost, journalDir: string): Pro
     const state = await readPlanJournal(host, journalDir, marker.planId).catch((error: unknown) =>
       error instanceof NoJournal ? null : 'unreadable',
     );
-    if (state === 'unreadable' || (state !== null && state.ended === null)) continue;
+    if (state === 'unreadable' || (state !== null && !hasEnded(state))) continue;
     await removeMarker(host, journalDir, marker.planId);
     removed.push(marker.planId);
   }
@@ -195,9 +206,24 @@ export interface UnfinishedPlan {
   doneSteps: number;
   /** The step that had started when it stopped, if any. */
   inFlight: string | null;
+  /** It failed and its rollback left steps to undo (rather than being stopped mid-way). */
+  rollbackIncomplete?: boolean;
 }
 
-/** Plans whose journal has no final record: a crash, a kill or a power loss stopped them. */
+/** A plan that failed and whose rollback left steps not undone: `recover` can finish it. */
+export function rollbackIncomplete(state: JournalState): boolean {
+  return state.ended?.t === 'end' && state.ended.status === 'rollback-incomplete';
+}
+
+/** Applied or fully rolled back: nothing is left to do for this plan. */
+export function hasEnded(state: JournalState): boolean {
+  return state.ended !== null && !rollbackIncomplete(state);
+}
+
+/**
+ * Plans that are not over: a crash, a kill or a power loss stopped them (no final record), or their
+ * rollback could not undo every step.
+ */
 export async function findUnfinished(
   host: Host,
   journalDir = DEFAULT_JOURNAL_DIR,
@@ -212,7 +238,7 @@ export async function findUnfinished(
   const result: UnfinishedPlan[] = [];
   for (const name of names.filter((n) => /^[0-9a-f]{16}\.jsonl$/.test(n))) {
     const state = await readJournal(host, `${journalDir}/journal/${name}`);
-    if (state.ended !== null) continue;
+    if (hasEnded(state)) continue;
     const last = state.steps.at(-1);
     result.push({
       planId: state.plan.id,
@@ -220,6 +246,7 @@ export async function findUnfinished(
       totalSteps: state.plan.steps.length,
       doneSteps: state.steps.filter((s) => s.done).length,
       inFlight: last && !last.done ? last.step : null,
+      rollbackIncomplete: rollbackIncomplete(state),
     });
   }
   return result;

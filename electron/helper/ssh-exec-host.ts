@@ -8,14 +8,20 @@ import { KILL_GRACE_MS, tempNameFor } from './exec-host';
 
 // The scripts below never see a path as text, only as "$1", "$2"...: a name holding quotes,
 // spaces or $(...) stays one argument. `sync FILE...` fsyncs exactly those files (coreutils >=
-// 8.24); a directory's fsync is best effort, as some filesystems refuse it.
+// 8.24); a directory's fsync is best effort, as some filesystems refuse it. Input comes with its
+// byte count: a connection that drops mid-transfer ends stdin early, and a short file must never
+// be renamed into place nor a short record appended to the journal.
 const WRITE_ATOMIC = [
   'set -e',
-  'path=$1 temp=$2 mode=$3 uid=$4 gid=$5',
+  'path=$1 temp=$2 mode=$3 uid=$4 gid=$5 size=$6',
   'umask 077',
-  // Whatever goes wrong after this point, the temp file does not stay behind.
+  // Whatever goes wrong after this point, the temp file does not stay behind: a signal (the
+  // connection's end closing our stderr, a cancel) exits through the EXIT trap too.
   'trap \'rm -f -- "$temp"\' EXIT',
+  "trap 'exit 1' HUP INT TERM PIPE",
   'cat > "$temp"',
+  'got=$(wc -c < "$temp")',
+  '[ "$got" -eq "$size" ] || { echo "cohabit-write: received $got of $size bytes: the transfer was cut short" >&2; exit 1; }',
   'if [ "$(id -u)" = 0 ]; then',
   '  if [ -n "$uid" ]; then chown -- "$uid:$gid" "$temp";',
   '  elif [ -e "$path" ]; then chown --reference="$path" -- "$temp"; fi',
@@ -37,7 +43,18 @@ const COPY_FILE = [
   'sync -- "$dir" 2>/dev/null || sync',
 ].join('\n');
 
-const APPEND_DURABLE = ['set -e', 'umask 077', 'cat >> "$1"', 'sync -- "$1"'].join('\n');
+// The record is read whole before anything is appended (records are JSON lines: no NUL); in the C
+// locale that the remote side sets, ${#rec} counts bytes.
+const APPEND_DURABLE = [
+  'set -e',
+  'umask 077',
+  "trap 'exit 1' HUP INT TERM PIPE",
+  'rec=$(cat; printf x)',
+  'rec=${rec%x}',
+  '[ "${#rec}" -eq "$2" ] || { echo "cohabit-append: received ${#rec} of $2 bytes: the transfer was cut short" >&2; exit 1; }',
+  'printf %s "$rec" >> "$1"',
+  'sync -- "$1"',
+].join('\n');
 
 /** The errno that a coreutils message (C locale, ends with strerror's text) stands for. */
 export function errnoOfMessage(stderr: string): HostErrorCode {
@@ -101,6 +118,7 @@ export class SshExecHost implements ExecHost {
         (options.mode & 0o7777).toString(8),
         options.uid === undefined || options.gid === undefined ? '' : String(options.uid),
         options.uid === undefined || options.gid === undefined ? '' : String(options.gid),
+        String(bytes.length),
       ],
       path,
       bytes,
@@ -140,23 +158,25 @@ export class SshExecHost implements ExecHost {
   }
 
   async appendDurable(path: string, text: string): Promise<void> {
-    await this.script(
-      'cohabit-append',
-      APPEND_DURABLE,
-      [path],
-      path,
-      new TextEncoder().encode(text),
-    );
+    const bytes = new TextEncoder().encode(text);
+    if (bytes.includes(0)) throw new HostError('EINVAL', path, `${path}: a record cannot hold NUL`);
+    await this.script('cohabit-append', APPEND_DURABLE, [path, String(bytes.length)], path, bytes);
   }
 
   runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult> {
     return this.ssh.runStreaming(argv, { ...options, killGraceMs: KILL_GRACE_MS });
   }
 
-  private async command(argv: string[], target: string, input?: Uint8Array): Promise<string> {
+  private async command(
+    argv: string[],
+    target: string,
+    input?: Uint8Array,
+    label?: string,
+  ): Promise<string> {
     const r = await this.ssh.runStreaming(argv, {
       timeoutMs: WRITE_TIMEOUT_MS,
       ...(input ? { input } : {}),
+      ...(label !== undefined ? { label } : {}),
     });
     if (r.exitCode !== 0) {
       const message = r.stderr.trim().split('\n').at(-1) ?? `exit ${r.exitCode}`;
@@ -172,6 +192,7 @@ export class SshExecHost implements ExecHost {
     target: string,
     input?: Uint8Array,
   ): Promise<string> {
-    return this.command(['sh', '-c', body, name, ...args], target, input);
+    // Messages name the script and its target, not its whole body.
+    return this.command(['sh', '-c', body, name, ...args], target, input, `${name} ${target}`);
   }
 }

@@ -5,13 +5,20 @@ import { HostError, readText } from '../host/host';
 import type { Host } from '../host/host';
 import type { ExecHost } from './exec-host';
 
-/** What a marker holds: progress only; the plan itself (paths, file contents) stays in the journal. */
+/**
+ * What a marker holds: progress only; the plan itself (paths, file contents) stays in the journal.
+ * It is updated when a step starts (one write per step: over SSH each write is a round trip), so
+ * `inFlight` is the last step that started and `doneSteps` the steps done before it; the journal
+ * says whether that step finished.
+ */
 export const MarkerSchema = v.strictObject({
   planId: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/)),
   startedAt: v.string(),
   totalSteps: v.number(),
   doneSteps: v.number(),
   inFlight: v.nullable(v.string()),
+  /** Set when the plan ended with a rollback that could not undo every step. */
+  rollbackIncomplete: v.optional(v.boolean()),
 });
 export type Marker = v.InferOutput<typeof MarkerSchema>;
 
@@ -30,10 +37,13 @@ export async function writeMarker(
   host: ExecHost,
   journalDir: string,
   marker: Marker,
+  options: { dirsExist?: boolean } = {},
 ): Promise<void> {
   // The parent must stay traversable by everyone, or the marker is as hidden as the journal.
-  await host.mkdir(journalDir, 0o755, { recursive: true });
-  await host.mkdir(markerDir(journalDir), 0o755, { recursive: true });
+  if (!options.dirsExist) {
+    await host.mkdir(journalDir, 0o755, { recursive: true });
+    await host.mkdir(markerDir(journalDir), 0o755, { recursive: true });
+  }
   await host.writeFileAtomic(
     markerPath(journalDir, marker.planId),
     new TextEncoder().encode(JSON.stringify(marker) + '\n'),

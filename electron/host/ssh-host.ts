@@ -113,14 +113,21 @@ export interface SshHostOptions {
 
 // Every call runs this POSIX sh function on the remote side; the operation and the path are
 // positional parameters, never part of the script text. The first stderr line marks that the
-// shell started (so anything before it is ssh's or sudo's); exit 97 plus a last line
+// shell started (so anything before it is ssh's or sudo's) and names its pid and start time (field
+// 22 of /proc/PID/stat, read without a fork), so that a command left running by a dropped
+// connection can be found again, and never confused with a later process given the same pid;
+// exit 97 plus a last line
 // `cohabit-host-error:CODE` is a failed read with its errno, classified from the C-locale
 // strerror text that ends every coreutils message.
 const STARTED = 'cohabit-host-started';
 const ERROR_PREFIX = 'cohabit-host-error:';
 const ERROR_EXIT = 97;
+// Field 22 of /proc/PID/stat, given the text after "PID (comm) " (field 3 onwards).
+const START_TIME_FN = 'starttime() { set -- $1; shift 19; printf %s "$1"; }';
 const REMOTE_SCRIPT = [
-  `printf '%s %s\\n' ${STARTED} $$ >&2`,
+  START_TIME_FN,
+  'st=; if read -r st < /proc/$$/stat 2>/dev/null; then st=$(starttime "${st##*) }"); fi',
+  `printf '%s %s %s\\n' ${STARTED} $$ "$st" >&2`,
   'LC_ALL=C; LANG=C; export LC_ALL LANG',
   `fail() { printf '\\n${ERROR_PREFIX}%s\\n' "$1" >&2; exit ${ERROR_EXIT}; }`,
   'classify() {',
@@ -158,13 +165,41 @@ const REMOTE_SCRIPT = [
 
 type RemoteOp = 'read' | 'list' | 'link' | 'stat' | 'run';
 
+/** The remote shell of one call, as it announced itself. */
+interface RemoteProcess {
+  pid: number;
+  /** Its start time in clock ticks since boot ('' where /proc could not say). */
+  startTime: string;
+}
+
 type SpawnOutcome =
-  | { kind: 'done'; stdout: Uint8Array; stderr: Uint8Array; exitCode: number }
-  | { kind: 'timeout'; remotePid: number | null }
-  | { kind: 'aborted'; remotePid: number | null }
+  | {
+      kind: 'done';
+      stdout: Uint8Array;
+      stderr: Uint8Array;
+      exitCode: number;
+      remote: RemoteProcess | null;
+    }
+  | { kind: 'timeout'; remote: RemoteProcess | null }
+  | { kind: 'aborted'; remote: RemoteProcess | null }
   | { kind: 'spawn-error'; code: string; message: string };
 
 const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+const STARTED_LINE = new RegExp(`^${STARTED} (\\d+) (\\d*)\n`, 'm');
+
+/** Failures that mean the machine could not be reached (rather than that a command failed there). */
+const UNREACHABLE: ReadonlySet<SshFailure> = new Set([
+  'dropped',
+  'refused',
+  'timeout',
+  'unresolved',
+  'closed',
+]);
+
+/** Whether an error says the remote machine could not be reached: retrying now would fail too. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof SshError && UNREACHABLE.has(error.failure);
+}
 
 interface RawResult {
   stdout: Uint8Array;
@@ -344,6 +379,8 @@ export class SshHost implements Host {
       signal?: AbortSignal;
       input?: string | Uint8Array;
       killGraceMs?: number;
+      /** How messages name this call (default: the argv), e.g. for a script with a long body. */
+      label?: string;
     } = {},
   ): Promise<RunResult> {
     if (argv.length === 0) throw new HostError('EINVAL', '', 'empty argv');
@@ -372,6 +409,7 @@ export class SshHost implements Host {
       ...(options.signal ? { signal: options.signal } : {}),
       bytes: options.input,
       killGraceMs: options.killGraceMs,
+      label: options.label,
       onData:
         onLine === undefined
           ? undefined
@@ -407,6 +445,7 @@ export class SshHost implements Host {
     options: RunOptions & {
       bytes?: string | Uint8Array | undefined;
       killGraceMs?: number | undefined;
+      label?: string | undefined;
       onData?: ((stream: 'stdout' | 'stderr', chunk: Uint8Array) => void) | undefined;
     },
   ): Promise<RawResult> {
@@ -426,7 +465,7 @@ export class SshHost implements Host {
       op,
       ...args,
     ];
-    const target = op === 'run' ? describeArgv(args) : `${op} ${args[0] ?? ''}`;
+    const target = options.label ?? (op === 'run' ? describeArgv(args) : `${op} ${args[0] ?? ''}`);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // ssh joins its remote arguments with spaces for the remote login shell: hand it one string
     // whose words are quoted, so the remote side receives exactly this argv.
@@ -443,7 +482,7 @@ export class SshHost implements Host {
     if (outcome.kind === 'timeout' || outcome.kind === 'aborted') {
       // A multiplexed client hands its pipes to the master, so killing it does not end the remote
       // command: kill that by the pid the remote shell announced.
-      if (outcome.remotePid !== null) await this.killRemote(outcome.remotePid, options.killGraceMs);
+      if (outcome.remote !== null) await this.stopRemote(outcome.remote, options.killGraceMs);
       if (outcome.kind === 'timeout')
         throw new HostError(
           'TIMEOUT',
@@ -459,7 +498,10 @@ export class SshHost implements Host {
         `${this.sshCommand()}: ${outcome.message}`,
       );
     const stderr = utf8.decode(outcome.stderr);
-    const marker = new RegExp(`^${STARTED} \\d+\n`, 'm').exec(stderr);
+    const marker = STARTED_LINE.exec(stderr);
+    // 255 is ssh's own failure; a remote command may exit 255 too, but then the master lives on.
+    if (outcome.exitCode === 255 && !(await this.masterAlive()))
+      throw await this.dropped(target, outcome.remote, stderr, options.killGraceMs);
     if (!marker) throw this.sshFailure(stderr, outcome.exitCode, { sudo: this.sudo });
     return {
       stdout: outcome.stdout,
@@ -483,7 +525,7 @@ export class SshHost implements Host {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let outSize = 0;
-      let remotePid: number | null = null;
+      let remote: RemoteProcess | null = null;
       let settled = false;
       const finish = (o: SpawnOutcome) => {
         if (settled) return;
@@ -498,11 +540,11 @@ export class SshHost implements Host {
           child.kill('SIGKILL');
           child.stdout.destroy();
           child.stderr.destroy();
-          finish({ kind, remotePid });
+          finish({ kind, remote });
         };
         // Output can overtake the stderr line that names the remote pid (a cancel decided on a
         // stdout line): wait a moment for it, or the remote command would be left running.
-        if (remotePid !== null || child.exitCode !== null) kill();
+        if (remote !== null || child.exitCode !== null) kill();
         else if (stopping === null) {
           stopping = kill;
           setTimeout(kill, 2_000);
@@ -527,12 +569,10 @@ export class SshHost implements Host {
       child.stderr.on('data', (b: Buffer) => {
         err.push(b);
         onData?.('stderr', b);
-        if (remotePid === null) {
-          const m = new RegExp(`^${STARTED} (\\d+)\n`, 'm').exec(
-            Buffer.concat(err).toString('latin1'),
-          );
+        if (remote === null) {
+          const m = STARTED_LINE.exec(Buffer.concat(err).toString('latin1'));
           if (m) {
-            remotePid = Number(m[1]);
+            remote = { pid: Number(m[1]), startTime: m[2] ?? '' };
             stopping?.();
           }
         }
@@ -546,6 +586,7 @@ export class SshHost implements Host {
           stdout: new Uint8Array(Buffer.concat(out)),
           stderr: new Uint8Array(Buffer.concat(err)),
           exitCode: code ?? (sig ? 255 : 1),
+          remote,
         }),
       );
       child.stdin.on('error', () => undefined);
@@ -553,12 +594,23 @@ export class SshHost implements Host {
     });
   }
 
-  /** Without a grace: TERM, then KILL a second later; with one: INT, TERM, KILL `graceMs` apart. */
-  private async killRemote(pid: number, graceMs?: number): Promise<void> {
-    const script =
-      graceMs === undefined
-        ? 'kill -TERM "$1" 2>/dev/null; sleep 1; kill -KILL "$1" 2>/dev/null; exit 0'
-        : 'for s in INT TERM KILL; do kill -s "$s" "$1" 2>/dev/null || exit 0; [ "$s" = KILL ] || sleep "$2"; done; exit 0';
+  /**
+   * Stops a remote command and waits until it is gone. Without a grace: TERM, then KILL a second
+   * later; with one: INT, TERM, KILL, each given `graceMs` to work. A process whose start time no
+   * longer matches is not ours any more (its pid was reused) and is left alone. Says whether the
+   * command was still running ('stopped') or had ended ('ended').
+   */
+  private async stopRemote(remote: RemoteProcess, graceMs?: number): Promise<'stopped' | 'ended'> {
+    const script = [
+      START_TIME_FN,
+      'ours() { read -r line < "/proc/$1/stat" 2>/dev/null || return 1; [ -z "$2" ] || [ "$(starttime "${line##*) }")" = "$2" ]; }',
+      // Polls every 0.1 s for up to $3 tenths of a second.
+      'gone() { i=0; while ours "$1" "$2"; do [ "$i" -lt "$3" ] || return 1; sleep 0.1; i=$((i+1)); done; }',
+      'ours "$1" "$2" || { echo ended; exit 0; }',
+      'for sig in $4; do kill -s "$sig" "$1" 2>/dev/null || break; gone "$1" "$2" "$3" && break; done',
+      'echo stopped',
+    ].join('\n');
+    const tenths = Math.max(1, Math.round((graceMs ?? 1000) / 100));
     const argv = [
       ...this.sshArgs(),
       '--',
@@ -568,12 +620,73 @@ export class SshHost implements Host {
         'sh',
         '-c',
         script,
-        'cohabit-kill',
-        String(pid),
-        String((graceMs ?? 1000) / 1000),
+        'cohabit-stop',
+        String(remote.pid),
+        remote.startTime,
+        String(tenths),
+        graceMs === undefined ? 'TERM KILL' : 'INT TERM KILL',
       ]),
     ];
-    await this.spawnSsh(argv, '', 5_000 + 2 * (graceMs ?? 0), undefined);
+    const outcome = await this.spawnSsh(argv, '', 10_000 + 3 * (graceMs ?? 1000), undefined);
+    if (outcome.kind !== 'done' || outcome.exitCode !== 0)
+      throw new SshError(
+        'dropped',
+        this.description,
+        `${this.description}: could not reach the machine to stop process ${remote.pid}`,
+        outcome.kind === 'done' ? utf8.decode(outcome.stderr) : '',
+      );
+    return utf8.decode(outcome.stdout).trim() === 'ended' ? 'ended' : 'stopped';
+  }
+
+  /** Whether the master connection is still up (`ssh -O check`); a dropped one has exited. */
+  private async masterAlive(): Promise<boolean> {
+    const r = await execa(
+      this.sshCommand(),
+      [...this.sshArgs(), '-O', 'check', '--', this.target.host],
+      {
+        reject: false,
+        stdin: 'ignore',
+        timeout: 5_000,
+        env: { LC_ALL: 'C', LANG: 'C' },
+      },
+    );
+    return r.exitCode === 0;
+  }
+
+  /**
+   * The connection dropped during a call. The remote command may still be running (sshd does
+   * not stop it): over a new connection it is stopped like a cancelled one before anything else
+   * happens, so that a rollback never races it. The error says what became of it.
+   */
+  private async dropped(
+    target: string,
+    remote: RemoteProcess | null,
+    stderr: string,
+    graceMs: number | undefined,
+  ): Promise<SshError> {
+    const d = this.description;
+    if (remote === null)
+      return new SshError(
+        'dropped',
+        d,
+        `${d}: the connection dropped before \`${target}\` was seen to start`,
+        stderr,
+      );
+    let fate: string;
+    try {
+      fate =
+        (await this.stopRemote(remote, graceMs)) === 'stopped'
+          ? 'it was still running and has been stopped'
+          : 'it had already ended, so whether it finished is not known';
+    } catch {
+      fate = `Cohabit could not reconnect to stop it (process ${remote.pid} may still be running)`;
+    }
+    return new SshError(
+      'dropped',
+      d,
+      `${d}: the connection dropped while \`${target}\` ran; ${fate}`,
+      stderr,
+    );
   }
 
   private sshCommand(): string {

@@ -57,6 +57,8 @@ export const UnfinishedSchema = v.strictObject({
   totalSteps: v.number(),
   doneSteps: v.number(),
   inFlight: v.nullable(v.string()),
+  /** It failed and its rollback left steps to undo (rather than being stopped mid-way). */
+  rollbackIncomplete: v.optional(v.boolean()),
 });
 
 /** The progress of a run, one event per thing that happened, in order (the app shows these). */

@@ -40,6 +40,8 @@ export class FakeMachine implements ExecHost {
   fault: FaultPlan | null = null;
   /** argv (joined) that never finishes on its own. */
   hang: string | null = null;
+  /** Mount points something else holds open (a shell's working directory): umount says busy. */
+  busy = new Set<string>();
   /** A path whose atomic write stops half-way (or right after the rename) and waits forever. */
   pauseWrite: { path: string; at: 'half' | 'renamed'; onPause: () => void } | null = null;
   private readonly local = new LocalExecHost('fake');
@@ -272,7 +274,7 @@ export class FakeMachine implements ExecHost {
       case 'umount': {
         const m = this.mounts.find((x) => x.target === last);
         if (!m) return fail(`umount: ${last}: not mounted.`, 32);
-        if (this.mounts.some((x) => x.target.startsWith(`${last}/`)))
+        if (this.busy.has(last) || this.mounts.some((x) => x.target.startsWith(`${last}/`)))
           return fail(`umount: ${last}: target is busy.`, 32);
         await this.moveContents(this.map(last), this.storeOf(m.source));
         this.mounts = this.mounts.filter((x) => x !== m);

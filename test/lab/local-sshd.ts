@@ -4,8 +4,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SshHostOptions } from '../../electron/host/ssh-host';
@@ -122,5 +122,86 @@ export function clientOptions(sshd: Sshd, key = sshd.key, known = sshd.known): S
       '-o',
       'StrictHostKeyChecking=yes',
     ],
+  };
+}
+
+/**
+ * A TCP relay on 127.0.0.1 in front of the sshd, for dropped connections: `cut()` ends every
+ * connection at once (what a pulled cable looks like to both sides), `down()` makes it refuse new
+ * ones until `up()`, and `bytesPerSecond` slows the client-to-server direction so that a transfer
+ * is still under way when it is cut.
+ */
+export interface Relay {
+  port: number;
+  /** Bytes that went from the client to the server since the relay started. */
+  readonly sent: number;
+  cut(): void;
+  down(): void;
+  up(): void;
+  close(): Promise<void>;
+}
+
+export async function startRelay(
+  targetPort: number,
+  options: { bytesPerSecond?: number } = {},
+): Promise<Relay> {
+  const sockets = new Set<Socket>();
+  let accepting = true;
+  let sent = 0;
+  const server = createServer((client) => {
+    if (!accepting) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.on('data', (chunk: Buffer) => {
+      sent += chunk.length;
+      upstream.write(chunk);
+      if (options.bytesPerSecond !== undefined) {
+        client.pause();
+        setTimeout(() => client.resume(), (chunk.length / options.bytesPerSecond) * 1000);
+      }
+    });
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    get sent() {
+      return sent;
+    },
+    cut() {
+      for (const s of sockets) s.destroy();
+    },
+    down() {
+      accepting = false;
+    },
+    up() {
+      accepting = true;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** Client options for reaching the sshd through a relay: its host key is still the sshd's. */
+export function relayClientOptions(sshd: Sshd): SshHostOptions {
+  const base = clientOptions(sshd);
+  return {
+    ...base,
+    sshOptions: [...(base.sshOptions ?? []), '-o', `HostKeyAlias=[127.0.0.1]:${sshd.port}`],
   };
 }
