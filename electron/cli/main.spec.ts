@@ -1,11 +1,16 @@
 // The `cohabit` command as a user types it: output, JSON shapes, exit codes and error lines.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shellQuote } from '../../shared/emit/shell-quote';
 import { InventorySchema } from '../../shared/model/inventory';
 import { HostSnapshotSchema } from '../host/snapshot-format';
+import { clientOptions, missingSshdPrerequisites, startSshd } from '../../test/lab/local-sshd';
+import type { Sshd } from '../../test/lab/local-sshd';
 import { runCli } from './main';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -102,4 +107,95 @@ describe('cohabit snapshot', () => {
     const inv = v.parse(InventorySchema, JSON.parse(replayed.out));
     expect(inv.diagnostics.filter((d) => d.code.endsWith('.not-recorded'))).toEqual([]);
   }, 60_000);
+});
+
+const missing = missingSshdPrerequisites();
+if (missing.length > 0) {
+  const message = `cohabit serve --host needs ${missing.join(', ')}: run test/setup-system.sh`;
+  if (process.env.CI === 'true') throw new Error(message);
+  console.warn(`SKIPPED: ${message}`);
+}
+
+/** The per-connection processes of a running sshd: one while a client holds a connection. */
+async function sshdSessions(sshdPid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // The parent pid is the second field after the command name, which sits in parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === sshdPid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+describe.skipIf(missing.length > 0)('cohabit serve --host, stopped with a signal', () => {
+  let sshd: Sshd;
+  let bin: string;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    // The CLI uses the user's own ssh setup, which cannot know this throwaway server: an `ssh`
+    // first on PATH adds the test's key and known_hosts, as ~/.ssh/config would.
+    bin = await mkdtemp(join(tmpdir(), 'cohabit-cli-ssh-'));
+    const options = clientOptions(sshd).sshOptions ?? [];
+    await writeFile(
+      join(bin, 'ssh'),
+      `#!/bin/sh\nexec ${shellQuote(['/usr/bin/ssh', ...options])} "$@"\n`,
+      { mode: 0o755 },
+    );
+  });
+
+  afterAll(async () => {
+    sshd?.process.kill();
+    if (sshd !== undefined) await rm(sshd.dir, { recursive: true, force: true });
+    if (bin !== undefined) await rm(bin, { recursive: true, force: true });
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'ends the SSH connection and exits 0 on %s',
+    async (signal) => {
+      const url = `ssh://root@127.0.0.1:${sshd.port}`;
+      const child = spawn(
+        process.execPath,
+        ['bin/cohabit.mjs', 'serve', '--host', url, '--no-open', '--port', '0'],
+        {
+          env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      try {
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        let err = '';
+        child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+        await expect.poll(() => out, { timeout: 15_000 }).toMatch(/\?token=/);
+        expect(out).toContain(`Cohabit is serving ${url} at`);
+        const served = new URL(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(out)?.[0] ?? '');
+        const res = await fetch(new URL('/api/call/machine:inventory', served), {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            Authorization: `Bearer ${served.searchParams.get('token') ?? ''}`,
+            Origin: served.origin,
+          },
+          body: '{}',
+        });
+        const body = (await res.json()) as { ok: boolean; value?: { os: { hostname: string } } };
+        expect(body.ok, err).toBe(true);
+        expect(body.value?.os.hostname).toBe(hostname());
+        expect(await sshdSessions(sshd.process.pid ?? -1)).not.toEqual([]);
+
+        child.kill(signal);
+        const [code] = await exited;
+        expect(code, err).toBe(0);
+        // The master connection (a process of its own, started with ssh -f) ended with serve.
+        await expect.poll(() => sshdSessions(sshd.process.pid ?? -1)).toEqual([]);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+    60_000,
+  );
 });

@@ -205,6 +205,7 @@ export function buildProgram(io: CliIo = processIo): Command {
       hostSnapshot: opts.hostSnapshot,
       port: opts.port,
       // The remote machine is shown; the app may still switch to the demo, not to this machine.
+      // The server owns this backend from here on and closes it when it stops.
       backend:
         remote === undefined
           ? undefined
@@ -222,6 +223,8 @@ export function buildProgram(io: CliIo = processIo): Command {
       'Only this machine can connect; the token in the URL is the key. Press Ctrl+C to stop.\n',
     );
     if (opts.open) openInBrowser(server.url);
+    // Ctrl+C or a service manager's SIGTERM: the server closes its backend, so the SSH master
+    // connection of `serve --host` (a process of its own) ends with this command, not after it.
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

@@ -1,5 +1,9 @@
+// The Electron main process with electron mocked: what starting, relaunching and quitting do.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Mock } from 'vitest';
 import { CALL_CHANNELS } from '../../shared/api/contract';
+import type * as BackendModule from '../backend/backend';
+import type { Backend } from '../backend/backend';
 
 const electron = await vi.hoisted(async () => {
   // vi.hoisted runs before the imports, so it loads what it needs itself.
@@ -67,6 +71,21 @@ const electron = await vi.hoisted(async () => {
 });
 vi.mock('electron', () => electron.module);
 
+// The real backend, with each one the app creates kept here so its closing can be watched.
+const backends = vi.hoisted(() => [] as { backend: Backend; close: Mock<() => Promise<void>> }[]);
+vi.mock('../backend/backend', async (importOriginal) => {
+  const real = await importOriginal<typeof BackendModule>();
+  return {
+    ...real,
+    createBackend: (...args: Parameters<typeof real.createBackend>) => {
+      const backend = real.createBackend(...args);
+      const close = vi.fn(() => backend.close());
+      backends.push({ backend, close });
+      return { ...backend, close };
+    },
+  };
+});
+
 const { startCohabit, bundlePaths } = await import('./app');
 const options = {
   argv: ['/usr/bin/electron', '/opt/cohabit/dist/electron/main.cjs', '--demo'],
@@ -82,6 +101,7 @@ beforeEach(() => {
   vi.clearAllMocks();
   electron.app.removeAllListeners();
   electron.FakeWindow.created.length = 0;
+  backends.length = 0;
 });
 
 describe('starting the app', () => {
@@ -137,5 +157,46 @@ describe('starting the app', () => {
     );
     expect(electron.app.exit).toHaveBeenCalledWith(2);
     expect(electron.FakeWindow.created).toHaveLength(0);
+  });
+});
+
+describe('quitting the app', () => {
+  const willQuit = () => {
+    const event = { preventDefault: vi.fn() };
+    electron.app.emit('will-quit', event);
+    return event;
+  };
+
+  it('closes the backend (and its SSH connection) once, then quits', async () => {
+    startCohabit(options);
+    await settle();
+    const [created] = backends;
+    expect(backends).toHaveLength(1);
+    expect(created?.close).not.toHaveBeenCalled();
+
+    const first = willQuit();
+    // Quitting waits for the backend: the app would otherwise end before ssh -O exit ran.
+    expect(first.preventDefault).toHaveBeenCalled();
+    expect(created?.close).toHaveBeenCalledTimes(1);
+    await settle();
+    expect(electron.app.quit).toHaveBeenCalledTimes(1);
+    await expect(
+      created?.backend.handlers['machine:inventory']({ refresh: true }),
+    ).rejects.toMatchObject({ code: 'closed' });
+
+    // The quit that follows goes through: nothing is closed twice, nothing holds the app.
+    const second = willQuit();
+    expect(second.preventDefault).not.toHaveBeenCalled();
+    expect(created?.close).toHaveBeenCalledTimes(1);
+    expect(electron.app.quit).toHaveBeenCalledTimes(1);
+  });
+
+  it('still quits when closing the backend fails', async () => {
+    startCohabit(options);
+    await settle();
+    backends[0]?.close.mockRejectedValueOnce(new Error('ssh -O exit failed'));
+    willQuit();
+    await settle();
+    expect(electron.app.quit).toHaveBeenCalledTimes(1);
   });
 });

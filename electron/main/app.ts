@@ -55,6 +55,18 @@ export function startCohabit(options: StartOptions): boolean {
     if (window !== null && !window.isDestroyed()) focusWindow(window);
   });
   app.on('window-all-closed', () => app.quit());
+  // The app owns its backend: quitting waits once for it to close, so the SSH master connection
+  // of a remote machine shown (a process of its own) does not outlive the app.
+  let backendClosed = false;
+  app.on('will-quit', (event) => {
+    if (backendClosed) return;
+    backendClosed = true;
+    event.preventDefault();
+    void backend
+      .close()
+      .catch(() => undefined)
+      .then(() => app.quit());
+  });
 
   app
     .whenReady()

@@ -4,6 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend } from '../backend/backend';
+import type { Backend } from '../backend/backend';
 import { startServer } from './server';
 import type { RunningServer } from './server';
 
@@ -311,5 +313,39 @@ describe('startServer', () => {
 describe('startServer options', () => {
   it('refuses --demo together with --host-snapshot', async () => {
     await expect(startServer({ demo: true, hostSnapshot: 'x.json' })).rejects.toThrow(/either/);
+  });
+});
+
+describe('the backend belongs to the server', () => {
+  // A closed backend refuses to read the machine: that is what ends a remote machine's SSH
+  // connection (the connection itself is followed in the backend's and the CLI's specs).
+  const refusesToRead = (backend: Backend) =>
+    expect(backend.handlers['machine:inventory']({ refresh: true })).rejects.toMatchObject({
+      code: 'closed',
+    });
+
+  it('closes the backend it was given when it stops', async () => {
+    const backend = createBackend({ kind: 'demo' }, { allowLocal: true });
+    const own = await startServer({ port: 0, backend, rendererDir: join(dir, 'renderer') });
+    const res = await fetch(`http://127.0.0.1:${own.port}/api/call/machine:inventory`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${own.token}`,
+        Origin: `http://127.0.0.1:${own.port}`,
+      },
+      body: '{}',
+    });
+    expect(res.status).toBe(200);
+    await own.close();
+    await refusesToRead(backend);
+  });
+
+  it('closes the backend when it cannot listen, since no server will own it', async () => {
+    const backend = createBackend({ kind: 'demo' }, { allowLocal: true });
+    await expect(startServer({ port: server.port, backend })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+    await refusesToRead(backend);
   });
 });

@@ -26,7 +26,10 @@ export interface ServeOptions {
   port?: number;
   /** Where the built renderer is; default dist/renderer. */
   rendererDir?: string;
-  /** A backend to serve instead of one built from demo/hostSnapshot (tests, embedding). */
+  /**
+   * A backend to serve instead of one built from demo/hostSnapshot (tests, embedding, `--host`).
+   * The server owns it from then on: close() closes it, ending its SSH connection.
+   */
   backend?: Backend;
 }
 
@@ -35,6 +38,7 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
+  /** Stops listening, ends the open event streams and closes the backend. */
   close(): Promise<void>;
 }
 
@@ -333,25 +337,40 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   });
   server.requestTimeout = 60_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, SERVE_ADDRESS, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, SERVE_ADDRESS, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // No server will own the backend (a port in use): it is closed here, not left connected.
+    await backend.close();
+    throw error;
+  }
   port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://${SERVE_ADDRESS}:${port}/?token=${token}`,
     port,
     token,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      const stopped = new Promise<void>((resolve, reject) => {
         for (const s of streams) s.end();
         streams.clear();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      // The backend is closed even when the server fails to stop: its SSH connection would
+      // otherwise outlive `cohabit serve`.
+      const closing = backend.close();
+      try {
+        await stopped;
+      } finally {
+        await closing;
+      }
+    },
   };
 }

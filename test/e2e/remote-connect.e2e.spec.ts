@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../electron/backend/backend';
 import type { Backend } from '../../electron/backend/backend';
+import { formatSshUrl } from '../../electron/host/ssh-host';
 import type { SshHostOptions } from '../../electron/host/ssh-host';
 import { LocalHost } from '../../electron/host/local-host';
 import { readInventory } from '../../electron/inventory/read-inventory';
@@ -94,6 +95,118 @@ describe('Connect to a remote machine (browser mode)', () => {
   });
 });
 
+describe('A machine other than this one, named and described (browser mode)', () => {
+  /** Its own server over `backend` (closed with it), and a page that waits for the heading. */
+  async function openOn(backend: Backend, heading: string) {
+    const own = await startServer({ port: 0, backend });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      colorScheme: 'light',
+    });
+    const p = await context.newPage();
+    p.on('pageerror', (e) => problems.push(e.message));
+    await p.goto(own.url);
+    await p.getByRole('heading', { level: 1, name: heading }).waitFor();
+    return {
+      p,
+      close: async () => {
+        await context.close();
+        await own.close();
+      },
+    };
+  }
+
+  it.each([
+    // Never reached (.invalid does not resolve): the sidebar names the machine before any login.
+    [
+      { user: 'administrator', host: 'build-server-01.lab.invalid', port: 2222 },
+      ['administrator', '@build-server-01', '.lab', '.invalid', ':2222'],
+    ],
+    // Shaped like the address the real-sshd test below shows; the name comes before any login.
+    [{ user: 'root', host: '127.0.0.1', port: 38937 }, ['root', '@127', ':38937']],
+  ])(
+    'wraps %j in the sidebar between the parts of its address, never inside one',
+    async (target, parts) => {
+      const url = formatSshUrl(target);
+      const { p, close } = await openOn(
+        createBackend({ kind: 'ssh', target }, { allowLocal: false }),
+        url,
+      );
+      try {
+        const nav = p.getByRole('navigation', { name: 'Views' });
+        const footer = nav.locator('.machine');
+        await expect(footer.textContent().then((t) => t?.trim())).resolves.toBe(url);
+        await expect(footer.getAttribute('title')).resolves.toBe(url);
+        // How many lines each part of the address is drawn on: 1 each when no part is cut.
+        const lines = await footer.evaluate((el, wanted) => {
+          const text = el.textContent ?? '';
+          const nodes: { node: Text; start: number }[] = [];
+          const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+          for (let at = 0, n = walker.nextNode(); n !== null; n = walker.nextNode()) {
+            nodes.push({ node: n as Text, start: at });
+            at += (n as Text).data.length;
+          }
+          const place = (offset: number) => {
+            const hit = nodes.findLast((x) => x.start <= offset);
+            return hit === undefined ? null : { node: hit.node, offset: offset - hit.start };
+          };
+          return wanted.map((part) => {
+            const from = place(text.indexOf(part));
+            const to = place(text.indexOf(part) + part.length - 1);
+            if (text.indexOf(part) < 0 || from === null || to === null) return [part, 0] as const;
+            const range = document.createRange();
+            range.setStart(from.node, from.offset);
+            range.setEnd(to.node, to.offset + 1);
+            const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+            return [part, tops.size] as const;
+          });
+        }, parts);
+        expect(Object.fromEntries(lines)).toEqual(Object.fromEntries(parts.map((x) => [x, 1])));
+        // Nothing spills out of the sidebar into the page.
+        const box = await footer.boundingBox();
+        const side = await nav.boundingBox();
+        expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(
+          (side?.x ?? 0) + (side?.width ?? 0),
+        );
+        await nav.screenshot({ path: shot(`remote-sidebar-${target.host}`) });
+      } finally {
+        await close();
+      }
+    },
+  );
+
+  it('says "the machine shown" when it has no ZFS and no IOMMU, next to the way back to this one', async () => {
+    // A real recording of a machine with no IOMMU and no ZFS (test/fixtures/hosts/SOURCES.md),
+    // shown by a backend that may go back to this machine, as after connecting to a remote one.
+    const path = fileURLToPath(
+      new URL('../fixtures/hosts/firecracker-ci-vm.snapshot.json', import.meta.url),
+    );
+    const { p, close } = await openOn(
+      createBackend({ kind: 'snapshot', path }, { allowLocal: true }),
+      `snapshot ${path}`,
+    );
+    try {
+      await p.getByRole('button', { name: 'Back to this machine' }).waitFor();
+      const pools = p.getByRole('region', { name: 'ZFS pools' });
+      await expect(pools.locator('strong').first().textContent()).resolves.toBe(
+        'ZFS is not available on the machine shown.',
+      );
+      await expect(pools.getByText('this machine').count()).resolves.toBe(0);
+      const disks = p.getByRole('region', { name: 'Disks' });
+      const vda = disks.locator('article').filter({ has: p.locator('h3', { hasText: 'vda' }) });
+      const controller = (await vda.textContent()) ?? '';
+      expect(controller.replace(/\s+/g, ' ')).toContain(
+        'controller: Virtio 1.0 block device (0000:00:02.0, no IOMMU group)',
+      );
+      await expect(disks.getByText(/group \?/).count()).resolves.toBe(0);
+      await p.screenshot({ path: shot('remote-machine-no-zfs-no-iommu'), fullPage: false });
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+});
+
 const missing = missingSshdPrerequisites();
 if (missing.length > 0) {
   const message = `connecting to a real SSH server needs ${missing.join(', ')}: run test/setup-system.sh`;
@@ -106,7 +219,7 @@ describe.skipIf(missing.length > 0)('Connect to a real SSH server (browser mode)
   let url: string;
   // What this machine (the one behind the sshd) says about itself, read here without SSH.
   let truth: Inventory;
-  const opened: { backend: Backend; server: RunningServer; context: BrowserContext }[] = [];
+  const opened: { server: RunningServer; context: BrowserContext }[] = [];
 
   /** Its own backend (reaching SSH servers with exactly these options), server and page. */
   async function openApp(ssh: SshHostOptions): Promise<Page> {
@@ -116,7 +229,7 @@ describe.skipIf(missing.length > 0)('Connect to a real SSH server (browser mode)
       viewport: { width: 1280, height: 800 },
       colorScheme: 'light',
     });
-    opened.push({ backend, server, context });
+    opened.push({ server, context });
     const p = await context.newPage();
     p.on('pageerror', (e) => problems.push(e.message));
     await p.goto(server.url);
@@ -137,10 +250,9 @@ describe.skipIf(missing.length > 0)('Connect to a real SSH server (browser mode)
   });
 
   afterAll(async () => {
-    // The backends first: each closes its SSH master connection while the server still answers.
-    for (const { backend, server, context } of opened.splice(0)) {
+    // Each server closes its backend, and with it the SSH master connection.
+    for (const { server, context } of opened.splice(0)) {
       await context.close();
-      await backend.close();
       await server.close();
     }
     sshd?.process.kill();
@@ -195,7 +307,7 @@ describe.skipIf(missing.length > 0)('Connect to a real SSH server (browser mode)
     await alert.waitFor({ timeout: 20_000 });
     await expect(alert.locator('code').textContent()).resolves.toBe('ssh.host-key');
     await expect(alert.locator('p').first().textContent()).resolves.toBe(
-      `${url}: the server's host key is not in known_hosts or does not match it. Cohabit never accepts a key by itself: check the key (ssh-keyscan, or log in once with ssh 127.0.0.1) and try again.`,
+      `${url}: the server's host key is not in known_hosts or does not match it. Cohabit never accepts a key by itself: check the key (ssh-keyscan, or log in once with ssh -p ${sshd.port} root@127.0.0.1) and try again.`,
     );
     await expect(p.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
       'The demo machine',
