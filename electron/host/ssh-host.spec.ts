@@ -54,6 +54,37 @@ describe('parseSshUrl', () => {
   });
 });
 
+describe('the advice when the host key is refused', () => {
+  // A stand-in for the ssh client that fails as ssh does on an unknown key (synthetic: the
+  // stderr line is ssh's own wording; the real refusal is tested against sshd below).
+  let dir: string;
+  let fakeSsh: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cohabit-fake-ssh-'));
+    fakeSsh = join(dir, 'ssh');
+    await writeFile(fakeSsh, '#!/bin/sh\necho "Host key verification failed." >&2\nexit 255\n', {
+      mode: 0o755,
+    });
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    [{ user: 'alice', host: 'box.example.org', port: 2222 }, 'ssh -p 2222 alice@box.example.org'],
+    [{ user: 'root', host: 'server' }, 'ssh root@server'],
+    [{ host: 'nas', port: 2200 }, 'ssh -p 2200 nas'],
+    [{ host: 'myalias' }, 'ssh myalias'],
+    [{ user: 'u', host: 'fe80::1', port: 22 }, 'ssh -p 22 u@fe80::1'],
+  ])('names the exact login for %j', async (target: SshTarget, login) => {
+    const attempt = SshHost.connect(target, { sshCommand: fakeSsh });
+    await expect(attempt).rejects.toMatchObject({ failure: 'host-key' });
+    await expect(attempt).rejects.toThrow(
+      `${formatSshUrl(target)}: the server's host key is not in known_hosts or does not match it. Cohabit never accepts a key by itself: check the key (ssh-keyscan, or log in once with ${login}) and try again.`,
+    );
+  });
+});
+
 // ---- a real sshd on loopback (test/lab/local-sshd.ts, shared with SshExecHost's spec) --------
 
 const prerequisites = missingSshdPrerequisites();
@@ -203,6 +234,21 @@ describe.skipIf(prerequisites.length > 0)('SshHost against sshd on 127.0.0.1', (
     expect(existsSync(join(files, 'pwned2'))).toBe(false);
   });
 
+  it('returns once the command exits, though a daemon it started (fds redirected) runs on', async () => {
+    // The remote script keeps a copy of stdout on fd 3; leaked into the command, the daemon would
+    // hold the session open and this call would wait for the 30 s sleep (and time out).
+    const r = await host.run(['sh', '-c', 'sleep 30 </dev/null >/dev/null 2>&1 & echo $!'], {
+      timeoutMs: 20_000,
+    });
+    const pid = Number(r.stdout.trim());
+    expect(Number.isInteger(pid) && pid > 0).toBe(true);
+    try {
+      expect(existsSync(`/proc/${pid}`)).toBe(true);
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+  }, 30_000);
+
   it('passes exit codes, stderr and stdin through, and runs in the C locale', async () => {
     const r = await host.run(['sh', '-c', 'cat; echo oops >&2; exit 42'], { input: 'from stdin' });
     expect(r).toEqual({ stdout: 'from stdin', stderr: 'oops\n', exitCode: 42 });
@@ -264,6 +310,10 @@ describe.skipIf(prerequisites.length > 0)('SshHost against sshd on 127.0.0.1', (
     await expect(attempt).rejects.toBeInstanceOf(SshError);
     await expect(attempt).rejects.toMatchObject({ failure: 'host-key' });
     await expect(attempt).rejects.toThrow(/host key is not in known_hosts or does not match/);
+    // The advised login checks the same known_hosts entry ([127.0.0.1]:port) as Cohabit's.
+    await expect(attempt).rejects.toThrow(
+      `log in once with ssh -p ${sshd.port} root@127.0.0.1) and try again.`,
+    );
 
     const empty = join(sshd.dir, 'empty_known_hosts');
     await writeFile(empty, '');

@@ -158,7 +158,9 @@ const REMOTE_SCRIPT = [
   '  stat) e=$(stat -c \'%f %s %u %g\' -- "$1" 2>&1 1>&3 3>&-) || classify "$e" ;;',
   '  run)',
   '    command -v -- "$1" >/dev/null 2>&1 || fail ENOENT',
-  '    exec "$@" ;;',
+  // fd 3 (stdout's copy for the reads above) must not leak into the command: a daemon it starts
+  // would hold the session open.
+  '    exec "$@" 3>&- ;;',
   '  *) fail EINVAL ;;',
   'esac',
 ].join('\n');
@@ -730,13 +732,18 @@ export class SshHost implements Host {
         .split('\n')
         .filter((l) => l.trim() !== '')
         .at(-1) ?? `exit ${exitCode}`;
-    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr))
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) {
+      // The exact command: known_hosts keys a non-default port as [host]:port, so `ssh host`
+      // would check (and record) a different entry than Cohabit's connection uses.
+      const t = this.target;
+      const login = `ssh ${t.port !== undefined ? `-p ${t.port} ` : ''}${t.user !== undefined ? `${t.user}@` : ''}${t.host}`;
       return new SshError(
         'host-key',
         d,
-        `${d}: the server's host key is not in known_hosts or does not match it. Cohabit never accepts a key by itself: check the key (ssh-keyscan, or log in once with ssh ${this.target.host}) and try again.`,
+        `${d}: the server's host key is not in known_hosts or does not match it. Cohabit never accepts a key by itself: check the key (ssh-keyscan, or log in once with ${login}) and try again.`,
         stderr,
       );
+    }
     if (/Permission denied \(/.test(stderr))
       return new SshError(
         'auth',
