@@ -7,6 +7,7 @@ import { errorMessage } from '../../shared/model/errors';
 import { specOf } from '../../shared/ops/verbs';
 import type { Verb } from '../../shared/ops/verbs';
 import { HostError, describeArgv } from '../host/host';
+import type { RunOptions, RunResult, StatResult } from '../host/host';
 import { isUnreachable } from '../host/ssh-host';
 import type { ExecHost } from './exec-host';
 import { tempNameFor } from './exec-host';
@@ -155,8 +156,69 @@ export async function applyPlan(input: unknown, options: ApplyOptions): Promise<
   );
 }
 
+/**
+ * The host as the whole-plan check sees it: nothing changes the machine during that check, so each
+ * path is lstat'ed once (every step walks its path from /, and over SSH each lstat is a round
+ * trip). Anything that writes is refused. The live check before each step reads afresh.
+ */
+class StatOnce implements ExecHost {
+  readonly description: string;
+  private readonly stats = new Map<string, Promise<StatResult>>();
+  constructor(private readonly inner: ExecHost) {
+    this.description = inner.description;
+  }
+  stat(path: string): Promise<StatResult> {
+    let known = this.stats.get(path);
+    if (known === undefined) {
+      known = this.inner.stat(path);
+      this.stats.set(path, known);
+    }
+    return known;
+  }
+  readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
+    return this.inner.readFile(path, options);
+  }
+  readDir(path: string): Promise<string[]> {
+    return this.inner.readDir(path);
+  }
+  readLink(path: string): Promise<string> {
+    return this.inner.readLink(path);
+  }
+  realpath(path: string): Promise<string> {
+    return this.inner.realpath(path);
+  }
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
+    return this.inner.run(argv, options);
+  }
+  private refuse(what: string): Promise<never> {
+    return Promise.reject(new Error(`the precondition check tried to change ${what}`));
+  }
+  writeFileAtomic(path: string): Promise<void> {
+    return this.refuse(path);
+  }
+  copyFile(_source: string, target: string): Promise<void> {
+    return this.refuse(target);
+  }
+  mkdir(path: string): Promise<void> {
+    return this.refuse(path);
+  }
+  rmdir(path: string): Promise<void> {
+    return this.refuse(path);
+  }
+  unlink(path: string): Promise<void> {
+    return this.refuse(path);
+  }
+  appendDurable(path: string): Promise<void> {
+    return this.refuse(path);
+  }
+  runStreaming(argv: readonly string[]): Promise<RunResult> {
+    return this.refuse(describeArgv(argv));
+  }
+}
+
 /** Every step's preconditions in order, assuming the steps before it did what they say. */
-async function checkAll(plan: Plan, host: ExecHost): Promise<string[]> {
+async function checkAll(plan: Plan, machine: ExecHost): Promise<string[]> {
+  const host = new StatOnce(machine);
   const effects = new PlanEffects();
   const problems: string[] = [];
   for (const step of plan.steps) {

@@ -22,7 +22,8 @@ const WRITE_ATOMIC = [
   'cat > "$temp"',
   'got=$(wc -c < "$temp")',
   '[ "$got" -eq "$size" ] || { echo "cohabit-write: received $got of $size bytes: the transfer was cut short" >&2; exit 1; }',
-  'if [ "$(id -u)" = 0 ]; then',
+  // $7 says whether this runs as root (the login or sudo): no `id -u` fork per write.
+  'if [ "$7" = root ]; then',
   '  if [ -n "$uid" ]; then chown -- "$uid:$gid" "$temp";',
   '  elif [ -e "$path" ]; then chown --reference="$path" -- "$temp"; fi',
   'fi',
@@ -30,7 +31,8 @@ const WRITE_ATOMIC = [
   'sync -- "$temp"',
   // -T: a directory at the target is an error, not a place to move the file into.
   'mv -f -T -- "$temp" "$path"',
-  'sync -- "$(dirname -- "$path")" 2>/dev/null || sync',
+  // The temp file sits beside the target, so the directory is the path up to its last slash.
+  'sync -- "${path%/*}/" 2>/dev/null || sync',
 ].join('\n');
 
 const COPY_FILE = [
@@ -119,6 +121,7 @@ export class SshExecHost implements ExecHost {
         options.uid === undefined || options.gid === undefined ? '' : String(options.uid),
         options.uid === undefined || options.gid === undefined ? '' : String(options.gid),
         String(bytes.length),
+        this.ssh.remoteUid === 0 || this.ssh.usesSudo ? 'root' : 'user',
       ],
       path,
       bytes,

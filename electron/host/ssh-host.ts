@@ -122,11 +122,12 @@ export interface SshHostOptions {
 const STARTED = 'cohabit-host-started';
 const ERROR_PREFIX = 'cohabit-host-error:';
 const ERROR_EXIT = 97;
-// Field 22 of /proc/PID/stat, given the text after "PID (comm) " (field 3 onwards).
-const START_TIME_FN = 'starttime() { set -- $1; shift 19; printf %s "$1"; }';
+// Sets $st to field 22 of /proc/PID/stat, given the text after "PID (comm) " (field 3 onwards);
+// a function, not $(...), which would fork on every call.
+const START_TIME_FN = 'starttime() { set -- $1; shift 19; st=$1; }';
 const REMOTE_SCRIPT = [
   START_TIME_FN,
-  'st=; if read -r st < /proc/$$/stat 2>/dev/null; then st=$(starttime "${st##*) }"); fi',
+  'st=; if read -r st < /proc/$$/stat 2>/dev/null; then starttime "${st##*) }"; fi',
   `printf '%s %s %s\\n' ${STARTED} $$ "$st" >&2`,
   'LC_ALL=C; LANG=C; export LC_ALL LANG',
   `fail() { printf '\\n${ERROR_PREFIX}%s\\n' "$1" >&2; exit ${ERROR_EXIT}; }`,
@@ -605,7 +606,7 @@ export class SshHost implements Host {
   private async stopRemote(remote: RemoteProcess, graceMs?: number): Promise<'stopped' | 'ended'> {
     const script = [
       START_TIME_FN,
-      'ours() { read -r line < "/proc/$1/stat" 2>/dev/null || return 1; [ -z "$2" ] || [ "$(starttime "${line##*) }")" = "$2" ]; }',
+      'ours() { read -r line < "/proc/$1/stat" 2>/dev/null || return 1; [ -z "$2" ] && return 0; starttime "${line##*) }"; [ "$st" = "$2" ]; }',
       // Polls every 0.1 s for up to $3 tenths of a second.
       'gone() { i=0; while ours "$1" "$2"; do [ "$i" -lt "$3" ] || return 1; sleep 0.1; i=$((i+1)); done; }',
       'ours "$1" "$2" || { echo ended; exit 0; }',
