@@ -296,7 +296,7 @@ export function addApplyCommands(
   program
     .command('recover')
     .description(
-      'list plans a crash or kill interrupted, and finish one: roll it back (default) or resume it',
+      'list plans a crash, a kill or a lost connection interrupted, or whose rollback could not finish (a busy mount), and finish one: roll it back (default) or resume it',
     )
     .argument('[plan-id]', 'the plan to finish')
     .option('--rollback', 'undo what the plan did (the default)')

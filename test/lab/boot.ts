@@ -2,12 +2,12 @@
 // reaches it over SshHost; on a boot that never answers, the guest's console is in the message.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SshHost } from '../../electron/host/ssh-host';
@@ -55,12 +55,26 @@ export interface LabImage {
   built: string;
 }
 
+/** Where build-image.sh caches images (the same rule as the script's). */
+function cacheRoot(): string {
+  return (
+    process.env.COHABIT_LAB_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cohabit-lab')
+  );
+}
+
 /** Runs build-image.sh (a no-op when the cache holds this recipe's image). */
 export async function buildLabImage(): Promise<LabImage> {
-  const { stdout } = await promisify(execFile)('bash', [join(here, 'build-image.sh')], {
-    maxBuffer: 16 * 1024 * 1024,
-    timeout: 20 * 60_000,
-  });
+  // The lab's spec files run side by side: one builds, the other waits for it and reuses it.
+  await mkdir(cacheRoot(), { recursive: true });
+  const { stdout } = await promisify(execFile)(
+    'flock',
+    [join(cacheRoot(), '.build.lock'), 'bash', join(here, 'build-image.sh')],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 25 * 60_000,
+    },
+  );
   const dir = stdout.trim().split('\n').at(-1) ?? '';
   const image: LabImage = {
     dir,
@@ -73,6 +87,11 @@ export async function buildLabImage(): Promise<LabImage> {
   for (const f of [image.kernel, image.initrd, image.rootImage, image.key])
     if (!existsSync(f))
       throw new Error(`the lab image in ${dir} lacks ${f}: delete it and rebuild`);
+  // Images of older recipes (4 GiB each, sparse) are never used again.
+  const cache = dirname(dir);
+  for (const name of readdirSync(cache))
+    if (/^[0-9a-f]{16}$/.test(name) && join(cache, name) !== dir)
+      rmSync(join(cache, name), { recursive: true, force: true });
   return image;
 }
 
@@ -91,6 +110,8 @@ export interface LabMachine {
   /** The raw images behind the guest's NVMe disks (nvme0n1, nvme1n1), for grub-fstest. */
   nvmeImages: string[];
   bootSeconds: number;
+  /** Logs in as another of the guest's users (`lab` has passwordless sudo, `lab-nopw` has not). */
+  connect(user: string, options?: { root?: boolean }): Promise<SshHost>;
   stop(): Promise<void>;
 }
 
@@ -236,6 +257,8 @@ export async function bootLab(
         consoleLog,
         nvmeImages: [0, 1].map((i) => join(work, `nvme${i}.raw`)),
         bootSeconds: Math.round((Date.now() - started) / 1000),
+        connect: (user, more = {}) =>
+          SshHost.connect({ user, host: '127.0.0.1', port }, { ...sshOptions, ...more }),
         stop: async () => {
           await host.close();
           await stop();

@@ -47,7 +47,7 @@ cleanup() {
 trap cleanup EXIT
 
 debootstrap --variant=minbase --components=main,contrib \
-  --include=systemd-sysv,udev,openssh-server,pciutils,usbutils,gdisk,dosfstools,grub-common,kmod,iproute2,procps,ca-certificates,util-linux,e2fsprogs,less \
+  --include=systemd-sysv,udev,openssh-server,pciutils,usbutils,gdisk,dosfstools,grub-common,kmod,iproute2,procps,ca-certificates,util-linux,e2fsprogs,less,sudo \
   bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
   tail -30 "$work/debootstrap.log" >&2
   exit 1
@@ -102,6 +102,19 @@ mkdir -p "$work/out"
 ssh-keygen -q -t ed25519 -N '' -C cohabit-lab -f "$work/out/id_ed25519"
 install -d -m 700 "$root/root/.ssh"
 install -m 600 "$work/out/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
+# Two non-root logins with the same key, for `sudo -n`: `lab` may run anything as root without a
+# password (what a user sets up for Cohabit), `lab-nopw` is in the sudo group but sudo asks it for a
+# password it does not have. '*' is "no password", not a locked account that sshd would refuse.
+# Their homes are not under /home, which the lab's pool mounts a dataset over.
+mkdir -p "$root/srv/lab-users"
+for user in lab lab-nopw; do
+  in_root useradd -m -d "/srv/lab-users/$user" -s /bin/bash -p '*' "$user"
+  install -d -m 700 -o "$(in_root id -u "$user")" -g "$(in_root id -g "$user")" "$root/srv/lab-users/$user/.ssh"
+  install -m 600 -o "$(in_root id -u "$user")" -g "$(in_root id -g "$user")" "$work/out/id_ed25519.pub" "$root/srv/lab-users/$user/.ssh/authorized_keys"
+done
+in_root usermod -a -G sudo lab-nopw
+printf 'lab ALL=(ALL:ALL) NOPASSWD: ALL\n' >"$root/etc/sudoers.d/cohabit-lab"
+chmod 440 "$root/etc/sudoers.d/cohabit-lab"
 rm -f "$root/usr/sbin/policy-rc.d"
 
 cp "$root/boot/vmlinuz-$kver" "$work/out/vmlinuz"

@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,33 @@ export function missingSshdPrerequisites(): string[] {
   const missing = [SSHD, '/usr/bin/ssh', '/usr/bin/ssh-keygen'].filter((p) => !existsSync(p));
   if (process.getuid?.() !== 0) missing.push('root (sshd must switch to the logged-in user)');
   return missing;
+}
+
+/**
+ * What `what` (a spec file's tests) lacks to start a local sshd, having failed (CI=true) or said
+ * plainly that those tests are skipped (elsewhere). An empty list means they can run.
+ */
+export function sshdPrerequisites(what: string): string[] {
+  const missing = missingSshdPrerequisites();
+  if (missing.length > 0) {
+    const message = `${what} needs ${missing.join(', ')}: run test/setup-system.sh`;
+    if (process.env.CI === 'true') throw new Error(message);
+    console.warn(`SKIPPED: ${message}`);
+  }
+  return missing;
+}
+
+/** The per-connection processes of a running sshd: one while a client holds a connection. */
+export async function sshdSessions(sshdPid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // The parent pid is the second field after the command name, which sits in parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === sshdPid) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 export async function freePort(): Promise<number> {

@@ -1,7 +1,22 @@
 // The lab: a real Debian guest with OpenZFS and an emulated IOMMU under QEMU, reached over SshHost.
 // Run with `npx vitest run -c test/lab/vitest.config.ts` (builds the image once, then reuses it).
 import { fileURLToPath } from 'node:url';
+import { BaseSequencer } from 'vitest/node';
+import type { TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+// Longest first, so that the two workers finish together: the injected-failure loop alone takes
+// about as long as the other two files one after the other.
+const ORDER = ['rollbacks.lab.spec.ts', 'apply.lab.spec.ts', 'guest.lab.spec.ts'];
+class LongestFirst extends BaseSequencer {
+  override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = ORDER.findIndex((name) => f.moduleId.endsWith(`/${name}`));
+      return i < 0 ? ORDER.length : i;
+    };
+    return Promise.resolve([...files].sort((a, b) => rank(a) - rank(b)));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -10,7 +25,11 @@ export default defineConfig({
     testTimeout: 120_000,
     // Building the image (first run only) and booting under TCG happen in beforeAll.
     hookTimeout: 20 * 60_000,
-    fileParallelism: false,
+    // Each file boots a guest of its own; two at a time overlap on the 2 cores (both wait on SSH
+    // round trips much of the time), which keeps the lab within its 10 minutes.
+    fileParallelism: true,
+    maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     pool: 'forks',
   },
 });
