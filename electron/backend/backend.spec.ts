@@ -2,13 +2,14 @@
 // from a layout the contract has already checked, and a bad layout is refused naming the field;
 // remote machines are reached with the ssh options the backend was started with, never the caller's.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clientOptions,
-  missingSshdPrerequisites,
+  sshdPrerequisites,
+  sshdSessions,
   startSshd,
   type Sshd,
 } from '../../test/lab/local-sshd';
@@ -121,25 +122,7 @@ describe('machine:connect: ssh options belong to whoever starts the backend', ()
   });
 });
 
-const missing = missingSshdPrerequisites();
-if (missing.length > 0) {
-  const message = `the backend over SSH needs ${missing.join(', ')}: run test/setup-system.sh`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`SKIPPED: ${message}`);
-}
-
-/** The per-connection processes of a running sshd: one while a client holds a connection. */
-async function sshdSessions(sshdPid: number): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // The parent pid is the second field after the command name, which sits in parentheses.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === sshdPid) pids.push(Number(entry));
-  }
-  return pids;
-}
+const missing = sshdPrerequisites('the backend over SSH');
 
 describe.skipIf(missing.length > 0)('the backend with its own ssh options, on a real sshd', () => {
   let sshd: Sshd;

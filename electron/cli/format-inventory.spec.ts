@@ -3,7 +3,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../shared/model/inventory';
 import { parseZpoolList } from '../../shared/parse/zpool';
-import { asCohabitZpoolList, storageFixture } from '../../test/fixtures/storage/storage-fixtures';
+import {
+  FREEBSD11_ZPOOL_COLUMNS,
+  asCohabitZpoolList,
+  storageFixture,
+} from '../../test/fixtures/storage/storage-fixtures';
 import { loadDemoHost } from '../host/select-host';
 import { readInventory } from '../inventory/read-inventory';
 import { formatInventory } from './format-inventory';
@@ -19,18 +23,10 @@ function withUnavailPool(): Inventory {
   const template = inv.zfs.pools[0];
   if (template === undefined) throw new Error('the demo has no pool');
   const rows = parseZpoolList(
-    asCohabitZpoolList(storageFixture('zpool-list-Hp-telegraf-3149-unavail.txt'), [
-      'NAME',
-      'SIZE',
-      'ALLOC',
-      'FREE',
-      'EXPANDSZ',
-      'FRAG',
-      'CAP',
-      'DEDUP',
-      'HEALTH',
-      'ALTROOT',
-    ]),
+    asCohabitZpoolList(
+      storageFixture('zpool-list-Hp-telegraf-3149-unavail.txt'),
+      FREEBSD11_ZPOOL_COLUMNS,
+    ),
   );
   inv.zfs.pools = rows.map((row) => ({ ...template, ...row, vdevs: [], devices: [] }));
   inv.zfs.datasets = [];

@@ -1,7 +1,7 @@
 // The `cohabit` command as a user types it: output, JSON shapes, exit codes and error lines.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellQuote } from '../../shared/emit/shell-quote';
 import { InventorySchema } from '../../shared/model/inventory';
 import { HostSnapshotSchema } from '../host/snapshot-format';
-import { clientOptions, missingSshdPrerequisites, startSshd } from '../../test/lab/local-sshd';
+import {
+  clientOptions,
+  sshdPrerequisites,
+  sshdSessions,
+  startSshd,
+} from '../../test/lab/local-sshd';
 import type { Sshd } from '../../test/lab/local-sshd';
 import { runCli } from './main';
 
@@ -109,25 +114,7 @@ describe('cohabit snapshot', () => {
   }, 60_000);
 });
 
-const missing = missingSshdPrerequisites();
-if (missing.length > 0) {
-  const message = `cohabit serve --host needs ${missing.join(', ')}: run test/setup-system.sh`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`SKIPPED: ${message}`);
-}
-
-/** The per-connection processes of a running sshd: one while a client holds a connection. */
-async function sshdSessions(sshdPid: number): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // The parent pid is the second field after the command name, which sits in parentheses.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === sshdPid) pids.push(Number(entry));
-  }
-  return pids;
-}
+const missing = sshdPrerequisites('cohabit serve --host');
 
 describe.skipIf(missing.length > 0)('cohabit serve --host, stopped with a signal', () => {
   let sshd: Sshd;

@@ -5,12 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clientOptions,
-  missingSshdPrerequisites,
-  startSshd,
-  type Sshd,
-} from '../../test/lab/local-sshd';
+import { clientOptions, sshdPrerequisites, startSshd, type Sshd } from '../../test/lab/local-sshd';
 import { planOf } from '../../test/helper/seed-plan';
 import type { EventChannel, EventPayload } from '../../shared/api/contract';
 import { parseEvent } from '../../shared/api/contract';
@@ -78,12 +73,7 @@ describe('apply and recover --host: the address', () => {
   });
 });
 
-const missing = missingSshdPrerequisites();
-if (missing.length > 0) {
-  const message = `apply over SSH needs ${missing.join(', ')}: run test/setup-system.sh`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`SKIPPED: ${message}`);
-}
+const missing = sshdPrerequisites('apply over SSH');
 
 describe.skipIf(missing.length > 0)('apply over a real sshd on 127.0.0.1', () => {
   let sshd: Sshd;

@@ -7,17 +7,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostError } from '../host/host';
 import { SshHost } from '../host/ssh-host';
-import { clientOptions, missingSshdPrerequisites, startSshd } from '../../test/lab/local-sshd';
+import { clientOptions, sshdPrerequisites, startSshd } from '../../test/lab/local-sshd';
 import type { Sshd } from '../../test/lab/local-sshd';
 import { Journal } from './journal';
 import { SshExecHost, errnoOfMessage } from './ssh-exec-host';
 
-const missing = missingSshdPrerequisites();
-if (missing.length > 0) {
-  const message = `SshExecHost tests need ${missing.join(', ')}: run test/setup-system.sh`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`SKIPPED: ${message}`);
-}
+const missing = sshdPrerequisites('SshExecHost tests');
 
 describe('errnoOfMessage', () => {
   it('reads the errno from the strerror text that ends a coreutils message', () => {

@@ -14,12 +14,7 @@ import { readText } from './host';
 import { LocalHost } from './local-host';
 import { SshError, SshHost, formatSshUrl, parseSshUrl } from './ssh-host';
 import type { SshTarget } from './ssh-host';
-import {
-  clientOptions,
-  freePort,
-  missingSshdPrerequisites,
-  startSshd,
-} from '../../test/lab/local-sshd';
+import { clientOptions, freePort, sshdPrerequisites, startSshd } from '../../test/lab/local-sshd';
 import type { Sshd } from '../../test/lab/local-sshd';
 
 describe('parseSshUrl', () => {
@@ -87,12 +82,7 @@ describe('the advice when the host key is refused', () => {
 
 // ---- a real sshd on loopback (test/lab/local-sshd.ts, shared with SshExecHost's spec) --------
 
-const prerequisites = missingSshdPrerequisites();
-if (prerequisites.length > 0) {
-  const message = `SshHost tests need ${prerequisites.join(', ')}: run test/setup-system.sh`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`SKIPPED: ${message}`);
-}
+const prerequisites = sshdPrerequisites('SshHost tests');
 
 // A non-root account with a login shell, for the sudo and permission cases (uid 1000 on most
 // machines, `cloudsdk` on the CI image).

@@ -4,12 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedLayout } from '../../shared/planner/examples';
 import { buildDemoMachine } from '../../test/machines/demo-machine';
-import {
-  clientOptions,
-  missingSshdPrerequisites,
-  startSshd,
-  type Sshd,
-} from '../../test/lab/local-sshd';
+import { clientOptions, sshdPrerequisites, startSshd, type Sshd } from '../../test/lab/local-sshd';
 import { createBackend } from '../backend/backend';
 import { runCli } from '../cli/main';
 import { SshHost } from '../host/ssh-host';
@@ -56,12 +51,7 @@ describe('the backend showing a remote machine', () => {
   });
 });
 
-const missing = missingSshdPrerequisites();
-if (missing.length > 0) {
-  const message = `plan over SSH needs ${missing.join(', ')}: run test/setup-system.sh`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`SKIPPED: ${message}`);
-}
+const missing = sshdPrerequisites('plan over SSH');
 
 describe.skipIf(missing.length > 0)('plan over a real sshd on 127.0.0.1', () => {
   let sshd: Sshd;

@@ -2,7 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../model/errors';
 import type { VdevNode } from '../model/inventory';
-import { asCohabitZpoolList, storageFixture } from '../../test/fixtures/storage/storage-fixtures';
+import {
+  FREEBSD11_ZPOOL_COLUMNS,
+  asCohabitZpoolList,
+  storageFixture,
+} from '../../test/fixtures/storage/storage-fixtures';
 import { parseZpoolGet, parseZpoolList, parseZpoolStatus } from './zpool';
 
 function names(nodes: VdevNode[]): string[] {
@@ -209,18 +213,10 @@ describe('parseZpoolList', () => {
   it('reads a pool that cannot be opened (real FreeBSD `zpool list -Hp`): its sizes are unknown, not 0', () => {
     // telegraf PR #3149: an UNAVAIL pool next to an ONLINE one, FreeBSD 11's default columns.
     const rows = parseZpoolList(
-      asCohabitZpoolList(storageFixture('zpool-list-Hp-telegraf-3149-unavail.txt'), [
-        'NAME',
-        'SIZE',
-        'ALLOC',
-        'FREE',
-        'EXPANDSZ',
-        'FRAG',
-        'CAP',
-        'DEDUP',
-        'HEALTH',
-        'ALTROOT',
-      ]),
+      asCohabitZpoolList(
+        storageFixture('zpool-list-Hp-telegraf-3149-unavail.txt'),
+        FREEBSD11_ZPOOL_COLUMNS,
+      ),
     );
     expect(rows).toEqual([
       {
