@@ -17,7 +17,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HostError, describeArgv } from '../host/host';
-import type { Host, HostErrorCode, RunResult } from '../host/host';
+import type { Host, HostErrorCode, RunOptions, RunResult, StatResult } from '../host/host';
 import { LocalHost } from '../host/local-host';
 
 export interface StreamOptions {
@@ -75,6 +75,53 @@ async function fsyncPath(path: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** Forwards every call to another ExecHost: extend it to watch, refuse or change a few. */
+export class ForwardingExecHost implements ExecHost {
+  readonly description: string;
+  constructor(protected readonly inner: ExecHost) {
+    this.description = inner.description;
+  }
+  readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
+    return this.inner.readFile(path, options);
+  }
+  readDir(path: string): Promise<string[]> {
+    return this.inner.readDir(path);
+  }
+  readLink(path: string): Promise<string> {
+    return this.inner.readLink(path);
+  }
+  stat(path: string): Promise<StatResult> {
+    return this.inner.stat(path);
+  }
+  realpath(path: string): Promise<string> {
+    return this.inner.realpath(path);
+  }
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
+    return this.inner.run(argv, options);
+  }
+  writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions): Promise<void> {
+    return this.inner.writeFileAtomic(path, bytes, options);
+  }
+  copyFile(source: string, target: string): Promise<void> {
+    return this.inner.copyFile(source, target);
+  }
+  mkdir(path: string, mode: number, options?: { recursive?: boolean }): Promise<void> {
+    return this.inner.mkdir(path, mode, options);
+  }
+  rmdir(path: string): Promise<void> {
+    return this.inner.rmdir(path);
+  }
+  unlink(path: string): Promise<void> {
+    return this.inner.unlink(path);
+  }
+  appendDurable(path: string, text: string): Promise<void> {
+    return this.inner.appendDurable(path, text);
+  }
+  runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult> {
+    return this.inner.runStreaming(argv, options);
   }
 }
 

@@ -7,10 +7,10 @@ import { errorMessage } from '../../shared/model/errors';
 import { specOf } from '../../shared/ops/verbs';
 import type { Verb } from '../../shared/ops/verbs';
 import { HostError, describeArgv } from '../host/host';
-import type { RunOptions, RunResult, StatResult } from '../host/host';
+import type { RunResult, StatResult } from '../host/host';
 import { isUnreachable } from '../host/ssh-host';
 import type { ExecHost } from './exec-host';
-import { tempNameFor } from './exec-host';
+import { ForwardingExecHost, tempNameFor } from './exec-host';
 import {
   DEFAULT_JOURNAL_DIR,
   Journal,
@@ -161,13 +161,9 @@ export async function applyPlan(input: unknown, options: ApplyOptions): Promise<
  * path is lstat'ed once (every step walks its path from /, and over SSH each lstat is a round
  * trip). Anything that writes is refused. The live check before each step reads afresh.
  */
-class StatOnce implements ExecHost {
-  readonly description: string;
+class StatOnce extends ForwardingExecHost {
   private readonly stats = new Map<string, Promise<StatResult>>();
-  constructor(private readonly inner: ExecHost) {
-    this.description = inner.description;
-  }
-  stat(path: string): Promise<StatResult> {
+  override stat(path: string): Promise<StatResult> {
     let known = this.stats.get(path);
     if (known === undefined) {
       known = this.inner.stat(path);
@@ -175,43 +171,28 @@ class StatOnce implements ExecHost {
     }
     return known;
   }
-  readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
-    return this.inner.readFile(path, options);
-  }
-  readDir(path: string): Promise<string[]> {
-    return this.inner.readDir(path);
-  }
-  readLink(path: string): Promise<string> {
-    return this.inner.readLink(path);
-  }
-  realpath(path: string): Promise<string> {
-    return this.inner.realpath(path);
-  }
-  run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
-    return this.inner.run(argv, options);
-  }
   private refuse(what: string): Promise<never> {
     return Promise.reject(new Error(`the precondition check tried to change ${what}`));
   }
-  writeFileAtomic(path: string): Promise<void> {
+  override writeFileAtomic(path: string): Promise<void> {
     return this.refuse(path);
   }
-  copyFile(_source: string, target: string): Promise<void> {
+  override copyFile(_source: string, target: string): Promise<void> {
     return this.refuse(target);
   }
-  mkdir(path: string): Promise<void> {
+  override mkdir(path: string): Promise<void> {
     return this.refuse(path);
   }
-  rmdir(path: string): Promise<void> {
+  override rmdir(path: string): Promise<void> {
     return this.refuse(path);
   }
-  unlink(path: string): Promise<void> {
+  override unlink(path: string): Promise<void> {
     return this.refuse(path);
   }
-  appendDurable(path: string): Promise<void> {
+  override appendDurable(path: string): Promise<void> {
     return this.refuse(path);
   }
-  runStreaming(argv: readonly string[]): Promise<RunResult> {
+  override runStreaming(argv: readonly string[]): Promise<RunResult> {
     return this.refuse(describeArgv(argv));
   }
 }

@@ -18,12 +18,13 @@ import {
 } from '../../shared/planner/planner-paths';
 import { specOf } from '../../shared/ops/verbs';
 import { HostError, describeArgv, runChecked } from '../../electron/host/host';
-import type { RunOptions, RunResult, StatResult } from '../../electron/host/host';
+import type { RunOptions, RunResult } from '../../electron/host/host';
 import { loadDemoHost } from '../../electron/host/select-host';
 import { readInventory } from '../../electron/inventory/read-inventory';
 import { readPlanFiles } from '../../electron/planner/read-plan-files';
 import { applyPlan, recover } from '../../electron/helper/executor';
 import type { ExecHost, StreamOptions, WriteOptions } from '../../electron/helper/exec-host';
+import { ForwardingExecHost } from '../../electron/helper/exec-host';
 import { findUnfinished, journalPath } from '../../electron/helper/journal';
 import { SshExecHost } from '../../electron/helper/ssh-exec-host';
 import type { SshError } from '../../electron/host/ssh-host';
@@ -66,61 +67,31 @@ const isStorageStep = (s: Step): boolean =>
  * Runs `after` once, right after the first call that matches really ran; by default it fails that
  * call: the worst moment for a rollback.
  */
-class FailAfter implements ExecHost {
-  readonly description: string;
+class FailAfter extends ForwardingExecHost {
   fired = false;
   constructor(
-    private readonly inner: ExecHost,
+    inner: ExecHost,
     private readonly match: string,
     private readonly after: (what: string) => Promise<void> = (what) => {
       throw new HostError('EIO', what, `injected failure after ${what}`);
     },
   ) {
-    this.description = inner.description;
+    super(inner);
   }
   private async check(what: string): Promise<void> {
     if (this.fired || what !== this.match) return;
     this.fired = true;
     await this.after(what);
   }
-  readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
-    return this.inner.readFile(path, options);
-  }
-  readDir(path: string): Promise<string[]> {
-    return this.inner.readDir(path);
-  }
-  readLink(path: string): Promise<string> {
-    return this.inner.readLink(path);
-  }
-  stat(path: string): Promise<StatResult> {
-    return this.inner.stat(path);
-  }
-  run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
-    return this.inner.run(argv, options);
-  }
-  async writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions): Promise<void> {
+  override async writeFileAtomic(
+    path: string,
+    bytes: Uint8Array,
+    options: WriteOptions,
+  ): Promise<void> {
     await this.inner.writeFileAtomic(path, bytes, options);
     await this.check(path);
   }
-  copyFile(source: string, target: string): Promise<void> {
-    return this.inner.copyFile(source, target);
-  }
-  mkdir(path: string, mode: number, options?: { recursive?: boolean }): Promise<void> {
-    return this.inner.mkdir(path, mode, options);
-  }
-  rmdir(path: string): Promise<void> {
-    return this.inner.rmdir(path);
-  }
-  unlink(path: string): Promise<void> {
-    return this.inner.unlink(path);
-  }
-  realpath(path: string): Promise<string> {
-    return this.inner.realpath(path);
-  }
-  appendDurable(path: string, text: string): Promise<void> {
-    return this.inner.appendDurable(path, text);
-  }
-  async runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult> {
+  override async runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult> {
     const result = await this.inner.runStreaming(argv, options);
     await this.check(describeArgv(argv));
     return result;
