@@ -158,18 +158,27 @@ export async function applyPlan(input: unknown, options: ApplyOptions): Promise<
 
 /**
  * The host as the whole-plan check sees it: nothing changes the machine during that check, so each
- * path is lstat'ed once (every step walks its path from /, and over SSH each lstat is a round
- * trip). Anything that writes is refused. The live check before each step reads afresh.
+ * path is lstat'ed once (every step walks its path from /) and each file read once (/proc/mounts
+ * for every mount step): over SSH each is a round trip. Anything that writes is refused. The live
+ * check before each step reads afresh.
  */
-class StatOnce extends ForwardingExecHost {
-  private readonly stats = new Map<string, Promise<StatResult>>();
-  override stat(path: string): Promise<StatResult> {
-    let known = this.stats.get(path);
-    if (known === undefined) {
-      known = this.inner.stat(path);
-      this.stats.set(path, known);
+class ReadOnce extends ForwardingExecHost {
+  private readonly known = new Map<string, Promise<unknown>>();
+  private once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let answer = this.known.get(key) as Promise<T> | undefined;
+    if (answer === undefined) {
+      answer = read();
+      this.known.set(key, answer);
     }
-    return known;
+    return answer;
+  }
+  override stat(path: string): Promise<StatResult> {
+    return this.once(`stat\0${path}`, () => this.inner.stat(path));
+  }
+  override readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
+    return this.once(`read\0${options?.maxBytes ?? ''}\0${path}`, () =>
+      this.inner.readFile(path, options),
+    );
   }
   private refuse(what: string): Promise<never> {
     return Promise.reject(new Error(`the precondition check tried to change ${what}`));
@@ -199,7 +208,7 @@ class StatOnce extends ForwardingExecHost {
 
 /** Every step's preconditions in order, assuming the steps before it did what they say. */
 async function checkAll(plan: Plan, machine: ExecHost): Promise<string[]> {
-  const host = new StatOnce(machine);
+  const host = new ReadOnce(machine);
   const effects = new PlanEffects();
   const problems: string[] = [];
   for (const step of plan.steps) {
@@ -228,7 +237,8 @@ async function runFrom(
 ): Promise<ApplyResult> {
   const { host, signal } = options;
   // The marker existed since the start; its progress is a courtesy, written once as each step
-  // starts (the journal is what recovery reads).
+  // starts (the journal is what recovery reads). It is written before the step runs, not beside
+  // it: after a crash the banner must name the step that was really in flight.
   const progress = (inFlight: string) =>
     journal
       .mark({
@@ -321,15 +331,28 @@ function backupPath(journalDir: string, planId: string, path: string): string {
 }
 
 /**
- * A directory made inside the mount of a dataset this plan created is removed with that dataset:
- * later steps (nixos-generate-config, nixos-install) fill it, so its rmdir may fail on rollback.
+ * An undo that a later undo of this plan also does: a directory made inside the mount of a dataset
+ * this plan created (later steps, nixos-generate-config and nixos-install, fill it, so its rmdir
+ * may fail on rollback), and a dataset or volume created inside such a dataset (`zfs destroy -r`
+ * of the parent removes it too). When the undo itself fails, the parent's destroy still counts.
  */
 function withCover(undo: Undo, step: Step, effects: PlanEffects): Undo {
-  if (undo.kind !== 'argv' || step.call.verb !== 'fs.mkdir') return undo;
-  const path = step.call.args.path;
-  for (const [target, source] of effects.mounts)
-    if (path.startsWith(`${target}/`) && effects.datasets.has(source))
-      return { ...undo, coveredBy: source };
+  if (undo.kind !== 'argv') return undo;
+  const c = step.call;
+  if (c.verb === 'fs.mkdir') {
+    for (const [target, source] of effects.mounts)
+      if (c.args.path.startsWith(`${target}/`) && effects.datasets.has(source))
+        return { ...undo, coveredBy: source };
+  }
+  if (c.verb === 'zfs.createVolume' || c.verb === 'zfs.createDataset') {
+    // The outermost created ancestor: its destroy is the last to run.
+    const parts = c.args.dataset.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const ancestor = parts.slice(0, i).join('/');
+      if (effects.datasets.has(ancestor) && !effects.destroyed.has(ancestor))
+        return { ...undo, coveredBy: ancestor };
+    }
+  }
   return undo;
 }
 
@@ -421,6 +444,27 @@ async function runStep(
   }
 }
 
+/**
+ * `zfs destroy` of a volume races udev: after the partition table or a file system on it is wiped
+ * (the undos just before), udev's probes (blkid) hold the zvol open for a moment and the destroy
+ * says "dataset is busy". Found in the lab once rollbacks got fast. The destroy is tried again
+ * after udev has settled; a dataset something really holds (a shell in its mount) stays busy and
+ * is reported after the last attempt.
+ */
+const BUSY_ATTEMPTS = 3;
+const BUSY_PAUSE_MS = 1_000;
+
+function busyDestroy(argv: readonly string[], stderr: string): boolean {
+  return argv[0] === 'zfs' && argv[1] === 'destroy' && /dataset is busy/.test(stderr);
+}
+
+async function udevSettled(host: ExecHost): Promise<void> {
+  await host
+    .runStreaming(['udevadm', 'settle', '--timeout=10'], { timeoutMs: 15_000 })
+    .catch(() => undefined);
+  await new Promise((r) => setTimeout(r, BUSY_PAUSE_MS));
+}
+
 async function undoOne(entry: Ran, host: ExecHost): Promise<void> {
   const u = entry.undo;
   switch (u.kind) {
@@ -431,11 +475,17 @@ async function undoOne(entry: Ran, host: ExecHost): Promise<void> {
       )
         return;
       for (const argv of u.argv) {
-        const r = await host.runStreaming(argv, { timeoutMs: UNDO_TIMEOUT_MS });
-        if (r.exitCode !== 0)
+        for (let attempt = 1; ; attempt++) {
+          const r = await host.runStreaming(argv, { timeoutMs: UNDO_TIMEOUT_MS });
+          if (r.exitCode === 0) break;
+          if (attempt < BUSY_ATTEMPTS && busyDestroy(argv, r.stderr)) {
+            await udevSettled(host);
+            continue;
+          }
           throw new Error(
             `${describeArgv(argv)} exited ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-2).join(' / ')}`,
           );
+        }
       }
       return;
     case 'remove-file':

@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/main';
 import { readInventory } from '../inventory/read-inventory';
 import { readText } from './host';
+import type { Host, HostError } from './host';
 import { LocalHost } from './local-host';
-import { SshError, SshHost, formatSshUrl, parseSshUrl } from './ssh-host';
+import { SshError, SshHost, formatSshUrl, parseSshUrl, splitBatch } from './ssh-host';
 import type { SshTarget } from './ssh-host';
 import { clientOptions, freePort, sshdPrerequisites, startSshd } from '../../test/lab/local-sshd';
 import type { Sshd } from '../../test/lab/local-sshd';
@@ -46,6 +47,34 @@ describe('parseSshUrl', () => {
     ['ssh://root@[not-v6]', /not an IPv6 address/],
   ])('refuses %s', (url, message) => {
     expect(() => parseSshUrl(url)).toThrow(message);
+  });
+});
+
+describe('splitBatch', () => {
+  const nonce = 'f'.repeat(32);
+  const enc = (text: string) => new TextEncoder().encode(text);
+  const dec = (a: { bytes: Uint8Array; code: string }) => [
+    new TextDecoder().decode(a.bytes),
+    a.code,
+  ];
+
+  it('splits answers at the nonce, keeping bytes that only look like a separator', () => {
+    const out = enc(
+      `a\n${'0'.repeat(32)} OK\n\n${nonce} OK\n\n${nonce} ENOENT\nlast\n\n${nonce} OK\n`,
+    );
+    expect(splitBatch(out, nonce, 3)?.map(dec)).toEqual([
+      [`a\n${'0'.repeat(32)} OK\n`, 'OK'],
+      ['', 'ENOENT'],
+      ['last\n', 'OK'],
+    ]);
+  });
+
+  it('refuses output that is not exactly the answers asked for', () => {
+    expect(splitBatch(enc(`x\n${nonce} OK\n`), nonce, 2)).toBeNull();
+    expect(splitBatch(enc(`x\n${nonce} OK\ntrailing`), nonce, 1)).toBeNull();
+    expect(splitBatch(enc(`x\n${nonce} OK`), nonce, 1)).toBeNull();
+    expect(splitBatch(enc(`x\n${nonce} no such\n`), nonce, 1)).toBeNull();
+    expect(splitBatch(enc(''), nonce, 0)).toEqual([]);
   });
 });
 
@@ -257,6 +286,51 @@ describe.skipIf(prerequisites.length > 0)('SshHost against sshd on 127.0.0.1', (
     await expect(host.run(['sleep', '20'], { signal: controller.signal })).rejects.toMatchObject({
       code: 'ABORTED',
     });
+  });
+
+  it('sends reads asked for together in one round trip, each with its own answer or errno', async () => {
+    const dir = join(files, 'batch');
+    await mkdir(dir);
+    const bytes = new Uint8Array(512).map((_, i) => (i * 7) % 256);
+    await writeFile(join(dir, 'bytes.bin'), bytes);
+    // Contents that look like a batch's separators (with another nonce) or end without a newline.
+    await writeFile(join(dir, 'fake'), `x\n${'0'.repeat(32)} OK\n\n`);
+    await writeFile(join(dir, `odd "name" $(touch pwned)\n`), 'no newline');
+    await writeFile(join(dir, 'empty'), '');
+    await symlink('../plain', join(dir, 'link'));
+    const local = new LocalHost();
+    const paths = [
+      ...(await local.readDir(dir)).map((n) => join(dir, n)),
+      join(dir, 'absent'),
+      dir,
+    ];
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ code: (error as HostError).code }),
+      );
+    const all = (h: Host) =>
+      Promise.all(
+        paths.flatMap((p) => [
+          outcome(h.readFile(p)),
+          outcome(h.readLink(p)),
+          outcome(h.stat(p)),
+          outcome(h.readDir(p)),
+        ]),
+      );
+    const before = host.remoteCalls;
+    const remote = await all(host);
+    expect(host.remoteCalls - before).toBe(1);
+    expect(remote).toEqual(await all(local));
+    expect(remote[0]).toEqual({ value: bytes });
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    // A read that would go over its limit is refused alone; the others in its batch still answer.
+    const [big, small] = await Promise.all([
+      outcome(host.readFile(join(dir, 'bytes.bin'), { maxBytes: 100 })),
+      outcome(host.readFile(join(dir, 'empty'))),
+    ]);
+    expect(big).toEqual({ code: 'TOO_LARGE' });
+    expect(small).toEqual({ value: new Uint8Array() });
   });
 
   it('runs many calls at once over the one connection', async () => {

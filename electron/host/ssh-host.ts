@@ -1,6 +1,7 @@
 // SshHost: a remote machine through the system `ssh` client (so ~/.ssh/config, agents and
 // known_hosts work as the user expects), over one multiplexed connection, never prompting.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,32 +132,60 @@ const REMOTE_SCRIPT = [
   `printf '%s %s %s\\n' ${STARTED} $$ "$st" >&2`,
   'LC_ALL=C; LANG=C; export LC_ALL LANG',
   `fail() { printf '\\n${ERROR_PREFIX}%s\\n' "$1" >&2; exit ${ERROR_EXIT}; }`,
+  // Each read sets `code` when it fails, so that one call can run many reads (batch) as well as one.
   'classify() {',
   '  case $1 in',
-  "    *'No such file or directory') fail ENOENT ;;",
-  "    *'Permission denied' | *'Operation not permitted') fail EACCES ;;",
-  "    *'Not a directory') fail ENOTDIR ;;",
-  "    *'Is a directory') fail EISDIR ;;",
-  "    *'Too many levels of symbolic links') fail ELOOP ;;",
-  "    *'Invalid argument') fail EINVAL ;;",
-  '    *) fail EIO ;;',
+  "    *'No such file or directory') code=ENOENT ;;",
+  "    *'Permission denied' | *'Operation not permitted') code=EACCES ;;",
+  "    *'Not a directory') code=ENOTDIR ;;",
+  "    *'Is a directory') code=EISDIR ;;",
+  "    *'Too many levels of symbolic links') code=ELOOP ;;",
+  "    *'Invalid argument') code=EINVAL ;;",
+  '    *) code=EIO ;;',
   '  esac',
   '}',
   'exec 3>&1',
+  'do_read() { e=$(head -c "$2" -- "$1" 2>&1 1>&3 3>&-) || { classify "$e"; return 1; }; }',
+  'do_list() {',
+  '  if [ ! -e "$1" ]; then code=ENOENT; e=$(ls -d -- "$1" 2>&1 >/dev/null) || classify "$e"; return 1; fi',
+  '  [ -d "$1" ] || { code=ENOTDIR; return 1; }',
+  // Without read permission a glob would just come back empty.
+  '  [ -r "$1" ] || { code=EACCES; return 1; }',
+  '  (',
+  '    cd -- "$1" 2>/dev/null || exit 1',
+  '    for f in .* *; do case $f in . | ..) continue ;; esac; if [ -e "$f" ] || [ -L "$f" ]; then printf \'%s\\0\' "$f"; fi; done',
+  '  ) || { code=EACCES; return 1; }',
+  '}',
+  'do_link() {',
+  '  if [ ! -L "$1" ]; then',
+  '    if [ -e "$1" ]; then code=EINVAL; return 1; fi',
+  '    code=ENOENT; e=$(ls -d -- "$1" 2>&1 >/dev/null) || classify "$e"; return 1',
+  '  fi',
+  '  e=$(readlink -- "$1" 2>&1 1>&3 3>&-) || { classify "$e"; return 1; }',
+  '}',
+  'do_stat() { e=$(stat -c \'%f %s %u %g\' -- "$1" 2>&1 1>&3 3>&-) || { classify "$e"; return 1; }; }',
   'op=$1; shift',
   'case $op in',
-  '  read) e=$(head -c "$2" -- "$1" 2>&1 1>&3 3>&-) || classify "$e" ;;',
-  '  list)',
-  '    if [ ! -e "$1" ]; then e=$(ls -d -- "$1" 2>&1 >/dev/null) || classify "$e"; fail ENOENT; fi',
-  '    [ -d "$1" ] || fail ENOTDIR',
-  // Without read permission a glob would just come back empty.
-  '    [ -r "$1" ] || fail EACCES',
-  '    cd -- "$1" 2>/dev/null || fail EACCES',
-  '    for f in .* *; do case $f in . | ..) continue ;; esac; if [ -e "$f" ] || [ -L "$f" ]; then printf \'%s\\0\' "$f"; fi; done ;;',
-  '  link)',
-  '    if [ ! -L "$1" ]; then [ -e "$1" ] && fail EINVAL; e=$(ls -d -- "$1" 2>&1 >/dev/null) || classify "$e"; fail ENOENT; fi',
-  '    e=$(readlink -- "$1" 2>&1 1>&3 3>&-) || classify "$e" ;;',
-  '  stat) e=$(stat -c \'%f %s %u %g\' -- "$1" 2>&1 1>&3 3>&-) || classify "$e" ;;',
+  '  read) do_read "$1" "$2" || fail "$code" ;;',
+  '  list) do_list "$1" || fail "$code" ;;',
+  '  link) do_link "$1" || fail "$code" ;;',
+  '  stat) do_stat "$1" || fail "$code" ;;',
+  // Reads in threes (op, path, byte limit or ''), each answer followed by a line with the caller's
+  // nonce and its code: one round trip instead of one per read.
+  '  batch)',
+  '    nonce=$1; shift',
+  '    while [ $# -ge 3 ]; do',
+  '      code=OK',
+  '      case $1 in',
+  '        read) do_read "$2" "$3" ;;',
+  '        list) do_list "$2" ;;',
+  '        link) do_link "$2" ;;',
+  '        stat) do_stat "$2" ;;',
+  '        *) code=EINVAL ;;',
+  '      esac',
+  '      printf \'\\n%s %s\\n\' "$nonce" "$code"',
+  '      shift 3',
+  '    done ;;',
   '  run)',
   '    command -v -- "$1" >/dev/null 2>&1 || fail ENOENT',
   // fd 3 (stdout's copy for the reads above) must not leak into the command: a daemon it starts
@@ -166,7 +195,22 @@ const REMOTE_SCRIPT = [
   'esac',
 ].join('\n');
 
-type RemoteOp = 'read' | 'list' | 'link' | 'stat' | 'run';
+type ReadOp = 'read' | 'list' | 'link' | 'stat';
+type RemoteOp = ReadOp | 'run' | 'batch';
+
+/** A read waiting to go out with the others asked for in the same turn of the event loop. */
+interface QueuedRead {
+  op: ReadOp;
+  path: string;
+  /** The byte limit of a `read` ('' for the others). */
+  extra: string;
+  resolve: (bytes: Uint8Array) => void;
+  reject: (error: unknown) => void;
+}
+
+/** At most this many reads, and this many bytes of arguments, per batch (one argv string on the remote side). */
+const BATCH_MAX_READS = 256;
+const BATCH_MAX_ARG_BYTES = 48 * 1024;
 
 /** The remote shell of one call, as it announced itself. */
 interface RemoteProcess {
@@ -204,6 +248,33 @@ export function isUnreachable(error: unknown): boolean {
   return error instanceof SshError && UNREACHABLE.has(error.failure);
 }
 
+/**
+ * The answers of a batch: each is the read's bytes followed by `\n<nonce> <CODE>\n`. The nonce is
+ * fresh for every batch, so no file can hold it by chance. Null when the output is not exactly
+ * `count` answers.
+ */
+export function splitBatch(
+  stdout: Uint8Array,
+  nonce: string,
+  count: number,
+): { bytes: Uint8Array; code: string }[] | null {
+  const out = Buffer.from(stdout.buffer, stdout.byteOffset, stdout.byteLength);
+  const separator = Buffer.from(`\n${nonce} `, 'latin1');
+  const answers: { bytes: Uint8Array; code: string }[] = [];
+  let at = 0;
+  while (at < out.length) {
+    const end = out.indexOf(separator, at);
+    if (end < 0) return null;
+    const lineEnd = out.indexOf(0x0a, end + separator.length);
+    if (lineEnd < 0) return null;
+    const code = out.toString('latin1', end + separator.length, lineEnd);
+    if (!/^(OK|[A-Z]{2,12})$/.test(code)) return null;
+    answers.push({ bytes: new Uint8Array(out.subarray(at, end)), code });
+    at = lineEnd + 1;
+  }
+  return answers.length === count ? answers : null;
+}
+
 interface RawResult {
   stdout: Uint8Array;
   stderr: string;
@@ -234,6 +305,8 @@ export class SshHost implements Host {
   private readonly gate: Gate;
   private sudo = false;
   private closed = false;
+  private readonly queued: QueuedRead[] = [];
+  private calls = 0;
 
   private constructor(
     readonly target: SshTarget,
@@ -310,6 +383,11 @@ export class SshHost implements Host {
     return join(this.controlDir, 'c');
   }
 
+  /** How many remote calls (round trips) this host has made: reads asked for together count once. */
+  get remoteCalls(): number {
+    return this.calls;
+  }
+
   /** Whether calls go through `sudo -n` (root needed, login not root). */
   get usesSudo(): boolean {
     return this.sudo;
@@ -329,14 +407,14 @@ export class SshHost implements Host {
 
   async readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
     const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
-    const out = await this.remoteRead('read', [path, String(maxBytes + 1)], path);
+    const out = await this.queueRead('read', path, String(maxBytes + 1));
     if (out.length > maxBytes)
       throw new HostError('TOO_LARGE', path, `${path} is larger than ${maxBytes} bytes`);
     return out;
   }
 
   async readDir(path: string): Promise<string[]> {
-    const out = utf8.decode(await this.remoteRead('list', [path], path));
+    const out = utf8.decode(await this.queueRead('list', path));
     return out
       .split('\0')
       .filter((n) => n !== '')
@@ -344,12 +422,12 @@ export class SshHost implements Host {
   }
 
   async readLink(path: string): Promise<string> {
-    const out = utf8.decode(await this.remoteRead('link', [path], path));
+    const out = utf8.decode(await this.queueRead('link', path));
     return out.endsWith('\n') ? out.slice(0, -1) : out;
   }
 
   async stat(path: string): Promise<StatResult> {
-    const out = utf8.decode(await this.remoteRead('stat', [path], path)).trim();
+    const out = utf8.decode(await this.queueRead('stat', path)).trim();
     const [rawMode, size, uid, gid] = out.split(' ');
     const mode = Number.parseInt(rawMode ?? '', 16);
     if (!Number.isFinite(mode) || size === undefined || uid === undefined || gid === undefined)
@@ -429,6 +507,80 @@ export class SshHost implements Host {
     return { stdout: utf8.decode(raw.stdout), stderr: raw.stderr, exitCode: raw.exitCode };
   }
 
+  /**
+   * Reads asked for in the same turn of the event loop (the inventory's readers ask for a device's
+   * attributes, or every device, at once) go out together: one round trip instead of one each,
+   * which over a slow link or to a slow machine is most of an inventory's time. Each read keeps its
+   * own answer or error; a lone read goes out as itself.
+   */
+  private queueRead(op: ReadOp, path: string, extra = ''): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ op, path, extra, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => this.sendQueued());
+    });
+  }
+
+  private sendQueued(): void {
+    const all = this.queued.splice(0);
+    let batch: QueuedRead[] = [];
+    let argBytes = 0;
+    const send = () => {
+      const reads = batch;
+      batch = [];
+      argBytes = 0;
+      if (reads.length === 0) return;
+      void (reads.length === 1 ? this.sendAlone(reads) : this.remoteBatch(reads));
+    };
+    for (const read of all) {
+      const bytes = Buffer.byteLength(read.path) + read.extra.length + 16;
+      if (batch.length >= BATCH_MAX_READS || argBytes + bytes > BATCH_MAX_ARG_BYTES) send();
+      batch.push(read);
+      argBytes += bytes;
+    }
+    send();
+  }
+
+  private async sendAlone(reads: QueuedRead[]): Promise<void> {
+    await Promise.all(
+      reads.map((r) =>
+        this.remoteRead(r.op, r.extra === '' ? [r.path] : [r.path, r.extra], r.path).then(
+          r.resolve,
+          r.reject,
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Runs several reads in one remote call; every read is settled, whatever happens. Answers that
+   * together pass the output limit are asked for again one by one (each then has its own limit).
+   */
+  private async remoteBatch(reads: QueuedRead[]): Promise<void> {
+    const nonce = randomBytes(16).toString('hex');
+    try {
+      const raw = await this.runRemote(
+        'batch',
+        [nonce, ...reads.flatMap((r) => [r.op, r.path, r.extra])],
+        { label: `${reads.length} reads (${reads[0]?.path ?? ''} …)` },
+      );
+      const answers = raw.exitCode === 0 ? splitBatch(raw.stdout, nonce, reads.length) : null;
+      if (answers === null)
+        throw new HostError(
+          'EIO',
+          this.description,
+          `${this.description}: unexpected answer to ${reads.length} reads (exit ${raw.exitCode}): ${raw.stderr.trim().slice(-300)}`,
+        );
+      reads.forEach((read, i) => {
+        const answer = answers[i] as { bytes: Uint8Array; code: string };
+        if (answer.code === 'OK') read.resolve(answer.bytes);
+        else read.reject(new HostError(answer.code as HostErrorCode, read.path));
+      });
+    } catch (error) {
+      if (error instanceof HostError && error.code === 'TOO_LARGE') await this.sendAlone(reads);
+      else for (const read of reads) read.reject(error);
+    }
+  }
+
   private async remoteRead(op: RemoteOp, args: string[], path: string): Promise<Uint8Array> {
     const raw = await this.runRemote(op, args, {});
     if (raw.exitCode === 0) return raw.stdout;
@@ -473,6 +625,7 @@ export class SshHost implements Host {
     // ssh joins its remote arguments with spaces for the remote login shell: hand it one string
     // whose words are quoted, so the remote side receives exactly this argv.
     const sshArgv = [...this.sshArgs(), '--', this.target.host, shellQuote(remote)];
+    this.calls++;
     const outcome = await this.gate.run(() =>
       this.spawnSsh(
         sshArgv,

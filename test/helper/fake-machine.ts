@@ -42,6 +42,11 @@ export class FakeMachine implements ExecHost {
   hang: string | null = null;
   /** Mount points something else holds open (a shell's working directory): umount says busy. */
   busy = new Set<string>();
+  /**
+   * Volumes udev is still probing (blkid holds the zvol open after a wipe): the next N destroys
+   * that would remove each say "dataset is busy"; `udevadm settle` does not change that by itself.
+   */
+  probing = new Map<string, number>();
   /** A path whose atomic write stops half-way (or right after the rename) and waits forever. */
   pauseWrite: { path: string; at: 'half' | 'renamed'; onPause: () => void } | null = null;
   private readonly local = new LocalExecHost('fake');
@@ -380,10 +385,17 @@ export class FakeMachine implements ExecHost {
           return fail(`cannot destroy '${target}': filesystem has children`);
         if (this.mounts.some((m) => doomed.includes(m.source)))
           return fail(`cannot destroy '${target}': dataset is busy`);
+        const probed = doomed.find((d) => (this.probing.get(d) ?? 0) > 0);
+        if (probed !== undefined) {
+          this.probing.set(probed, (this.probing.get(probed) ?? 0) - 1);
+          return fail(`cannot destroy '${target}': dataset is busy`);
+        }
         for (const d of doomed) {
+          // Only a volume has a device link; /dev/zvol/<filesystem> is udev's directory (below).
+          const volume = this.datasets.get(d)?.type === 'volume';
           this.datasets.delete(d);
           await fs.rm(this.storeOf(d), { recursive: true, force: true });
-          await fs.rm(this.map(`/dev/zvol/${d}`), { force: true });
+          if (volume) await fs.rm(this.map(`/dev/zvol/${d}`), { force: true });
           await fs.rm(this.map(`/dev/zvol/${d}-part1`), { force: true });
           this.partitioned.delete(`/dev/zvol/${d}`);
           this.formatted.delete(`/dev/zvol/${d}-part1`);

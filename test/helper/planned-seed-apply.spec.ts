@@ -96,4 +96,47 @@ describe('the planner seed plan through the root helper', () => {
       expect(await findUnfinished(m, JOURNAL)).toEqual([]);
     }
   }, 120_000);
+
+  it('a volume udev still holds is destroyed on a later try, or with the dataset it sits in', async () => {
+    const probe = await seedPlanFor(await demoLikeMachine());
+    const esp = probe.steps.find((s) => s.call.verb === 'zfs.createVolume')?.call;
+    if (esp?.verb !== 'zfs.createVolume') throw new Error('the seed plan makes no volume');
+    const volume = esp.args.dataset;
+    const last = probe.steps.filter((s) => s.risk !== 'read-only').at(-1)?.call;
+    if (last === undefined) throw new Error('no last step');
+    const lastArgv = specOf(last, probe.id).argv(last.args) ?? [];
+    const failLast = last.verb === 'file.write' ? last.args.path : lastArgv.join(' ');
+    const destroys = (m: FakeMachine) =>
+      m.calls.filter((c) => c[0] === 'zfs' && c[1] === 'destroy' && c.includes(volume));
+
+    // Busy for the first try: udev settles, the second try destroys it.
+    let m = await demoLikeMachine();
+    let before = await m.state();
+    m.probing.set(volume, 1);
+    m.fault = { match: failLast, when: 'after' };
+    let result = await applyPlan(await seedPlanFor(m), { host: m, journalDir: JOURNAL });
+    expect(result.status, JSON.stringify(result)).toBe('rolled-back');
+    expect(destroys(m)).toHaveLength(2);
+    const [first, second] = destroys(m).map((d) => m.calls.indexOf(d));
+    expect(
+      m.calls.slice(first, second).some((c) => c.join(' ') === 'udevadm settle --timeout=10'),
+    ).toBe(true);
+    expect(await m.state()).toEqual(before);
+
+    // Busy for every try of its own undo: the destroy -r of the dataset it sits in (made by this
+    // plan too) removes it, and the rollback says so.
+    m = await demoLikeMachine();
+    before = await m.state();
+    m.probing.set(volume, 3);
+    m.fault = { match: failLast, when: 'after' };
+    result = await applyPlan(await seedPlanFor(m), { host: m, journalDir: JOURNAL });
+    expect(result.status, JSON.stringify(result)).toBe('rolled-back');
+    expect(destroys(m)).toHaveLength(3);
+    expect(result.undone.map((u) => u.text).join('\n')).toMatch(
+      new RegExp(
+        `removed with ${volume.split('/').slice(0, -1).join('/')}, which this rollback destroyed`,
+      ),
+    );
+    expect(await m.state()).toEqual(before);
+  }, 60_000);
 });

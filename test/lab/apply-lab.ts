@@ -171,37 +171,44 @@ export function describeApplyLab(part: 'rollbacks' | 'apply'): void {
         // property). One exception: ZFS's own pool metadata (the MOS, charged to the root dataset's
         // children) keeps a few KiB of ZAP blocks after a create and destroy, which moves the
         // pool-wide space figures; those are compared to within 1 MiB instead of exactly.
-        const props = (
-          await run(['zfs', 'get', '-Hp', '-r', '-t', 'all', '-o', 'all', 'all', POOL])
-        )
-          .split('\n')
-          .map((line) => {
-            const [name, property, value] = line.split('\t');
-            const poolWide =
-              property === 'available' ||
-              (name === POOL && ['used', 'usedbychildren', 'logicalused'].includes(property ?? ''));
-            return poolWide
-              ? `${name}\t${property}\t~${Math.round(Number(value) / 2 ** 20)} MiB`
-              : line;
-          })
-          .join('\n');
-        const mounts = (await run(['cat', '/proc/mounts']))
-          .split('\n')
-          .filter((l) => / (zfs|vfat) |\/mnt/.test(l))
-          .join('\n');
-        const files = await run([
-          'sh',
-          '-c',
-          // Paths, types, modes and owners of every entry, and the hash of every regular file changed
-          // since the lab started (a file whose ctime is older cannot differ; hashing all of /etc
-          // under TCG for every injected failure would cost minutes). The executor's journal and
-          // markers (/var/lib/cohabit) are there by design and left out.
-          'find /mnt /etc -xdev -printf "%p %y %m %u %g\\n" 2>/dev/null | sort; find /mnt /etc -xdev -type f -cnewer "$1" -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum',
-          'state',
-          LAB_START,
-        ]);
-        const devices = await run(['sh', '-c', 'ls -R /dev/zvol 2>/dev/null; exit 0']);
-        return [props, mounts, files, devices].join('\n----\n');
+        const properties = async () =>
+          (await run(['zfs', 'get', '-Hp', '-r', '-t', 'all', '-o', 'all', 'all', POOL]))
+            .split('\n')
+            .map((line) => {
+              const [name, property, value] = line.split('\t');
+              const poolWide =
+                property === 'available' ||
+                (name === POOL &&
+                  ['used', 'usedbychildren', 'logicalused'].includes(property ?? ''));
+              return poolWide
+                ? `${name}\t${property}\t~${Math.round(Number(value) / 2 ** 20)} MiB`
+                : line;
+            })
+            .join('\n');
+        const mounts = async () =>
+          (await run(['cat', '/proc/mounts']))
+            .split('\n')
+            .filter((l) => / (zfs|vfat) |\/mnt/.test(l))
+            .join('\n');
+        // The four reads at once: they are independent, and each is a round trip.
+        return (
+          await Promise.all([
+            properties(),
+            mounts(),
+            run([
+              'sh',
+              '-c',
+              // Paths, types, modes and owners of every entry, and the hash of every regular file
+              // changed since the lab started (a file whose ctime is older cannot differ; hashing all
+              // of /etc under TCG for every injected failure would cost minutes). The executor's
+              // journal and markers (/var/lib/cohabit) are there by design and left out.
+              'find /mnt /etc -xdev -printf "%p %y %m %u %g\\n" 2>/dev/null | sort; find /mnt /etc -xdev -type f -cnewer "$1" -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum',
+              'state',
+              LAB_START,
+            ]),
+            run(['sh', '-c', 'ls -R /dev/zvol 2>/dev/null; exit 0']),
+          ])
+        ).join('\n----\n');
       }
 
       beforeAll(async () => {
@@ -266,6 +273,9 @@ export function describeApplyLab(part: 'rollbacks' | 'apply'): void {
           const chosen = probe.steps.map((_, i) => i);
           expect(chosen).toHaveLength(18);
           let n = 0;
+          let applying = 0;
+          let checking = 0;
+          const calls = lab.host.remoteCalls;
           for (const index of chosen) {
             const step = probe.steps[index] as Step;
             const id = `1ab00000000001${String(index).padStart(2, '0')}`;
@@ -278,18 +288,24 @@ export function describeApplyLab(part: 'rollbacks' | 'apply'): void {
               host,
               call.verb === 'file.write' ? call.args.path : describeArgv(argv ?? []),
             );
+            let t0 = Date.now();
             const result = await applyPlan(storage, { host: faulty, journalDir: JOURNAL_DIR });
+            applying += Date.now() - t0;
             const label = `${step.id} ${step.title}`;
             expect(faulty.fired, label).toBe(true);
             expect(result.status, `${label}: ${JSON.stringify(result)}`).toBe('rolled-back');
             expect(result.failedStep, label).toBe(step.id);
             expect(result.notUndone, label).toEqual([]);
+            t0 = Date.now();
             expect(await machineState(), label).toBe(before);
+            checking += Date.now() - t0;
             n++;
           }
           expect(n).toBe(chosen.length);
           expect(await findUnfinished(host, JOURNAL_DIR)).toEqual([]);
-          timings.push(`${n} injected failures in ${Math.round((Date.now() - t) / 1000)} s`);
+          timings.push(
+            `${n} injected failures in ${Math.round((Date.now() - t) / 1000)} s (applies and rollbacks ${Math.round(applying / 1000)} s, state checks ${Math.round(checking / 1000)} s; ${lab.host.remoteCalls - calls} round trips)`,
+          );
         },
         15 * 60_000,
       );

@@ -33,8 +33,11 @@ describe.skipIf(missing.length > 0)('lab guest over SshHost', () => {
     await run(['zpool', 'sync', 'zroot']);
     timings.push(`pool created in ${Math.round((Date.now() - t) / 1000)} s`);
     t = Date.now();
+    const calls = lab.host.remoteCalls;
     inventory = await readInventory(lab.host);
-    timings.push(`inventory over SSH in ${Math.round((Date.now() - t) / 1000)} s`);
+    timings.push(
+      `inventory over SSH in ${Math.round((Date.now() - t) / 1000)} s (${lab.host.remoteCalls - calls} round trips)`,
+    );
   });
 
   afterAll(async () => {
