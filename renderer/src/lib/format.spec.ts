@@ -1,6 +1,6 @@
 // Shares as the Machine view prints them (sizes: shared/model/format-bytes.spec.ts).
 import { describe, expect, it } from 'vitest';
-import { formatPercent, percentWidth } from './format';
+import { formatIommuGroup, formatPercent, percentWidth } from './format';
 
 describe('formatPercent', () => {
   it('never shows 0 % for something used or 100 % for something not full', () => {
@@ -18,5 +18,14 @@ describe('percentWidth', () => {
     expect(percentWidth(-5, 100)).toBe(0);
     expect(percentWidth(NaN, 100)).toBe(0);
     expect(percentWidth(25, 100)).toBe(25);
+  });
+});
+
+describe('formatIommuGroup', () => {
+  it('names the group, and says plainly when there is none (group 0 is a group)', () => {
+    expect(formatIommuGroup(0)).toBe('IOMMU group 0');
+    expect(formatIommuGroup(17)).toBe('IOMMU group 17');
+    expect(formatIommuGroup(null)).toBe('no IOMMU group');
+    expect(formatIommuGroup(undefined)).toBe('no IOMMU group');
   });
 });

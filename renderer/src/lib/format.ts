@@ -23,3 +23,8 @@ export function percentWidth(part: number, whole: number): number {
 export function formatKiB(kib: number): string {
   return formatBytes(kib * 1024);
 }
+
+/** "IOMMU group N", or "no IOMMU group" with the IOMMU off or a device outside every group. */
+export function formatIommuGroup(group: number | null | undefined): string {
+  return group === null || group === undefined ? 'no IOMMU group' : `IOMMU group ${group}`;
+}
