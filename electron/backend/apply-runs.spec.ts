@@ -173,6 +173,28 @@ function localBackend(
 }
 
 describe('apply on this machine', () => {
+  it('closing the backend mid-apply (the app quits, serve gets Ctrl+C) cancels it and waits for the rollback', async () => {
+    const { m } = await fakeMachine();
+    const before = await m.state();
+    const { backend } = localBackend(m);
+    const plan = seedPlan();
+    m.hang = 'nixos-generate-config --root /mnt/cohabit/new';
+    const r = record(backend);
+    const finished = r.done();
+    await backend.handlers['apply:start']({ plan, dryRun: false });
+    while (!r.progress().some((e) => e.type === 'step-started' && e.step === 's10'))
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    let doneFirst = false;
+    void finished.then(() => (doneFirst = true));
+    await backend.close();
+    // The run had ended, rolled back, and said so before close returned.
+    expect(doneFirst).toBe(true);
+    const done = await finished;
+    expect(done.outcome.result).toMatchObject({ status: 'rolled-back', cancelled: true });
+    expect(await m.state()).toEqual(before);
+    await expect(backend.handlers['machine:info']({})).rejects.toMatchObject({ code: 'closed' });
+  });
+
   it('dry-runs in-process: preconditions checked on the machine, nothing changed', async () => {
     const { m } = await fakeMachine();
     const before = await m.state();

@@ -131,6 +131,12 @@ export interface ApplyRuns {
   unfinished(target: RunTarget): Promise<UnfinishedAnswer>;
   /** True while a run has not ended: the machine shown must not change under it. */
   busy(): boolean;
+  /**
+   * Cancels the run in progress, if any, and waits until it has ended: a cancelled apply rolls
+   * back first. Quitting the app or stopping `serve` goes through here, so neither cuts an apply
+   * off between a step and its undo.
+   */
+  stop(): Promise<void>;
 }
 
 function recordedRefusal(target: RunTarget & { kind: 'recorded' }, what: string): BackendError {
@@ -144,7 +150,7 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
   let local: LocalApplyEnvironment | null = options.local ?? null;
   const localEnv = () => (local ??= realLocalEnvironment());
   const stepMs = options.simulatedStepMs ?? 90;
-  let current: { id: string; controller: AbortController } | null = null;
+  let current: { id: string; controller: AbortController; ended: Promise<void> } | null = null;
 
   // One connection per run, closed when it ends: root (a root login or `sudo -n`) only when asked.
   async function onRemote<T>(
@@ -172,7 +178,8 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
       );
     const applyId = randomBytes(8).toString('hex');
     const controller = new AbortController();
-    current = { id: applyId, controller };
+    let ended = (): void => undefined;
+    current = { id: applyId, controller, ended: new Promise<void>((r) => (ended = r)) };
     const onEvent = (event: ApplyProgress) => emit('apply:event', { applyId, event });
     // Started on the next turn, so the caller has its id before the first event arrives.
     setImmediate(() => {
@@ -187,7 +194,8 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
           current = null;
           emit('apply:done', { applyId, outcome });
         })
-        .catch(() => undefined);
+        .catch(() => undefined)
+        .finally(ended);
     });
     return { applyId };
   }
@@ -287,6 +295,12 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
       if (current === null || current.id !== applyId) return { cancelling: false };
       current.controller.abort();
       return { cancelling: true };
+    },
+    async stop() {
+      const run = current;
+      if (run === null) return;
+      run.controller.abort();
+      await run.ended;
     },
     async unfinished(target) {
       // A recording has no journal of its own: nothing was ever applied to it.

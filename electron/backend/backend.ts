@@ -36,7 +36,12 @@ export interface Backend {
   handlers: Handlers;
   /** Registers a sink for backend -> renderer events; returns the unsubscribe function. */
   subscribe(listener: Listener): () => void;
-  /** Ends the remote machine's SSH connection, if one is shown; later calls are refused. */
+  /** Whether an apply, recover or dry run is in progress (closing would cancel it). */
+  applying(): boolean;
+  /**
+   * Cancels a running apply and waits for its rollback, then ends the remote machine's SSH
+   * connection, if one is shown; later calls are refused.
+   */
   close(): Promise<void>;
 }
 
@@ -224,8 +229,10 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    applying: () => runs.busy(),
     async close() {
       closed = true;
+      await runs.stop();
       const shown = host;
       host = null;
       inventory = null;

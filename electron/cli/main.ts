@@ -227,8 +227,13 @@ export function buildProgram(io: CliIo = processIo): Command {
     // connection of `serve --host` (a process of its own) ends with this command, not after it.
     await new Promise<void>((resolve) => {
       const stop = () => {
+        // A second Ctrl+C finds no handler and ends the process at once.
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        if (server.applying())
+          io.stderr(
+            'An apply is running: cancelling it and waiting for its rollback. Ctrl+C again stops at once; `cohabit recover` then finishes the rollback.\n',
+          );
         void server.close().then(resolve, resolve);
       };
       process.on('SIGINT', stop);

@@ -37,6 +37,13 @@ const electron = await vi.hoisted(async () => {
     isDestroyed() {
       return false;
     }
+    closed = 0;
+    close() {
+      // As Electron does: 'close' can be prevented, and the window stays.
+      let prevented = false;
+      this.emit('close', { preventDefault: () => (prevented = true) });
+      if (!prevented) this.closed++;
+    }
   }
   const app = Object.assign(new Emitter(), {
     requestSingleInstanceLock: vi.fn(() => true),
@@ -53,7 +60,10 @@ const electron = await vi.hoisted(async () => {
       app,
       BrowserWindow: FakeWindow,
       nativeTheme: { shouldUseDarkColors: false },
-      dialog: { showErrorBox: vi.fn() },
+      dialog: {
+        showErrorBox: vi.fn(),
+        showMessageBox: vi.fn(() => Promise.resolve({ response: 0, checkboxChecked: false })),
+      },
       ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
       protocol: { registerSchemesAsPrivileged: vi.fn() },
       shell: { openExternal: vi.fn(() => Promise.resolve()) },
@@ -72,7 +82,14 @@ const electron = await vi.hoisted(async () => {
 vi.mock('electron', () => electron.module);
 
 // The real backend, with each one the app creates kept here so its closing can be watched.
-const backends = vi.hoisted(() => [] as { backend: Backend; close: Mock<() => Promise<void>> }[]);
+const backends = vi.hoisted(
+  () =>
+    [] as {
+      backend: Backend;
+      close: Mock<() => Promise<void>>;
+      applying: Mock<() => boolean>;
+    }[],
+);
 vi.mock('../backend/backend', async (importOriginal) => {
   const real = await importOriginal<typeof BackendModule>();
   return {
@@ -80,8 +97,9 @@ vi.mock('../backend/backend', async (importOriginal) => {
     createBackend: (...args: Parameters<typeof real.createBackend>) => {
       const backend = real.createBackend(...args);
       const close = vi.fn(() => backend.close());
-      backends.push({ backend, close });
-      return { ...backend, close };
+      const applying = vi.fn(() => backend.applying());
+      backends.push({ backend, close, applying });
+      return { ...backend, close, applying };
     },
   };
 });
@@ -198,5 +216,43 @@ describe('quitting the app', () => {
     willQuit();
     await settle();
     expect(electron.app.quit).toHaveBeenCalledTimes(1);
+  });
+
+  it('asks before closing the window while an apply runs; closes at once otherwise', async () => {
+    startCohabit(options);
+    await settle();
+    await settle();
+    const [window] = electron.FakeWindow.created;
+    const [created] = backends;
+    if (window === undefined || created === undefined) throw new Error('no window');
+    const ask = electron.module.dialog.showMessageBox;
+
+    created.applying.mockReturnValue(true);
+    window.close();
+    await settle();
+    expect(ask).toHaveBeenCalledTimes(1);
+    expect(ask.mock.calls[0]).toEqual([
+      window,
+      expect.objectContaining({
+        buttons: ['Keep Cohabit open', 'Cancel the apply and quit'],
+        cancelId: 0,
+      }),
+    ]);
+    // "Keep Cohabit open": nothing closes.
+    expect(window.closed).toBe(0);
+
+    ask.mockResolvedValueOnce({ response: 1, checkboxChecked: false });
+    window.close();
+    await settle();
+    expect(window.closed).toBe(1);
+
+    created.applying.mockReturnValue(false);
+    startCohabit(options);
+    await settle();
+    await settle();
+    const other = electron.FakeWindow.created[1];
+    other?.close();
+    expect(other?.closed).toBe(1);
+    expect(ask).toHaveBeenCalledTimes(2);
   });
 });

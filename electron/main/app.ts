@@ -56,7 +56,8 @@ export function startCohabit(options: StartOptions): boolean {
   });
   app.on('window-all-closed', () => app.quit());
   // The app owns its backend: quitting waits once for it to close, so the SSH master connection
-  // of a remote machine shown (a process of its own) does not outlive the app.
+  // of a remote machine shown (a process of its own) does not outlive the app, and an apply still
+  // running is cancelled and rolled back before the app ends.
   let backendClosed = false;
   app.on('will-quit', (event) => {
     if (backendClosed) return;
@@ -78,6 +79,7 @@ export function startCohabit(options: StartOptions): boolean {
       const created = createMainWindow(paths.preload);
       window = created;
       const stopEvents = forwardEvents(backend, created.webContents);
+      confirmCloseWhileApplying(created, () => backend.applying());
       created.on('closed', () => {
         stopEvents();
         window = null;
@@ -88,4 +90,33 @@ export function startCohabit(options: StartOptions): boolean {
       app.exit(1);
     });
   return true;
+}
+
+/**
+ * Closing the window while an apply runs asks first: quitting cancels the apply, and the steps it
+ * has done are rolled back before the app ends (the backend's close waits for that).
+ */
+export function confirmCloseWhileApplying(window: BrowserWindow, applying: () => boolean): void {
+  let confirmed = false;
+  window.on('close', (event) => {
+    if (confirmed || !applying()) return;
+    event.preventDefault();
+    void dialog
+      .showMessageBox(window, {
+        type: 'warning',
+        message: 'An apply is still running.',
+        detail:
+          'Quitting cancels it: Cohabit first rolls back the steps it has done, then closes. To let it finish, keep Cohabit open.',
+        buttons: ['Keep Cohabit open', 'Cancel the apply and quit'],
+        defaultId: 0,
+        cancelId: 0,
+        noLink: true,
+      })
+      .then(({ response }) => {
+        if (response !== 1 || window.isDestroyed()) return;
+        confirmed = true;
+        window.close();
+      })
+      .catch(() => undefined);
+  });
 }

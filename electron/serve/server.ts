@@ -38,6 +38,8 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
+  /** Whether an apply is in progress: close() cancels it and waits for its rollback. */
+  applying(): boolean;
   /** Stops listening, ends the open event streams and closes the backend. */
   close(): Promise<void>;
 }
@@ -356,6 +358,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     url: `http://${SERVE_ADDRESS}:${port}/?token=${token}`,
     port,
     token,
+    applying: () => backend.applying(),
     close: async () => {
       const stopped = new Promise<void>((resolve, reject) => {
         for (const s of streams) s.end();
