@@ -178,25 +178,22 @@ export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): App
       );
     const applyId = randomBytes(8).toString('hex');
     const controller = new AbortController();
-    let ended = (): void => undefined;
-    current = { id: applyId, controller, ended: new Promise<void>((r) => (ended = r)) };
     const onEvent = (event: ApplyProgress) => emit('apply:event', { applyId, event });
     // Started on the next turn, so the caller has its id before the first event arrives.
-    setImmediate(() => {
-      work(onEvent, controller.signal)
-        .catch((error: unknown): ApplyOutcome => ({
-          kind: 'exited-early',
-          message: `The run stopped with an error before it could report: ${errorMessage(error)}`,
-          result: null,
-          recoverPlanId: null,
-        }))
-        .then((outcome) => {
-          current = null;
-          emit('apply:done', { applyId, outcome });
-        })
-        .catch(() => undefined)
-        .finally(ended);
-    });
+    const ended = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => work(onEvent, controller.signal))
+      .catch((error: unknown): ApplyOutcome => ({
+        kind: 'exited-early',
+        message: `The run stopped with an error before it could report: ${errorMessage(error)}`,
+        result: null,
+        recoverPlanId: null,
+      }))
+      .then((outcome) => {
+        current = null;
+        emit('apply:done', { applyId, outcome });
+      })
+      .catch(() => undefined);
+    current = { id: applyId, controller, ended };
     return { applyId };
   }
 

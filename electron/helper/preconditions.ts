@@ -139,8 +139,8 @@ async function walk(
       ),
     ),
   );
-  for (const [i, prefix] of prefixes.entries()) {
-    const { s, error } = stats[i] as (typeof stats)[number];
+  for (const [i, { s, error }] of stats.entries()) {
+    const prefix = prefixes[i] as string;
     if (s === null) {
       if (error instanceof HostError && error.code === 'ENOENT')
         return { problem: null, kind: null };

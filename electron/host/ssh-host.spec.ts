@@ -331,6 +331,11 @@ describe.skipIf(prerequisites.length > 0)('SshHost against sshd on 127.0.0.1', (
     ]);
     expect(big).toEqual({ code: 'TOO_LARGE' });
     expect(small).toEqual({ value: new Uint8Array() });
+    // A path no command line can carry fails alone; the read asked for beside it still answers.
+    const carried = host.stat(join(dir, 'a\0b'));
+    const beside = host.stat(dir);
+    await expect(carried).rejects.toThrow(/NUL/);
+    await expect(beside).resolves.toMatchObject({ kind: 'dir' });
   });
 
   it('runs many calls at once over the one connection', async () => {

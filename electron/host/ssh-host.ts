@@ -208,9 +208,12 @@ interface QueuedRead {
   reject: (error: unknown) => void;
 }
 
-/** At most this many reads, and this many bytes of arguments, per batch (one argv string on the remote side). */
+/**
+ * At most this many reads, and this many bytes of quoted arguments, per batch: the remote login
+ * shell gets the whole command as one argument, and Linux caps one argument at 128 KiB.
+ */
 const BATCH_MAX_READS = 256;
-const BATCH_MAX_ARG_BYTES = 48 * 1024;
+const BATCH_MAX_ARG_BYTES = 64 * 1024;
 
 /** The remote shell of one call, as it announced itself. */
 interface RemoteProcess {
@@ -532,7 +535,15 @@ export class SshHost implements Host {
       void (reads.length === 1 ? this.sendAlone(reads) : this.remoteBatch(reads));
     };
     for (const read of all) {
-      const bytes = Buffer.byteLength(read.path) + read.extra.length + 16;
+      // As sent: quoted (a quote in a path takes four bytes), plus the separating space. A path
+      // no command line can carry (a NUL) fails alone, not with the batch.
+      let bytes: number;
+      try {
+        bytes = Buffer.byteLength(shellQuote(['-', read.op, read.path, read.extra])) + 1;
+      } catch (error) {
+        read.reject(error);
+        continue;
+      }
       if (batch.length >= BATCH_MAX_READS || argBytes + bytes > BATCH_MAX_ARG_BYTES) send();
       batch.push(read);
       argBytes += bytes;
