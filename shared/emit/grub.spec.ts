@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { emitGrubChainEntry, GrubEmitError, grubQuote, zfsGrubPath } from './grub';
+import { emitGrubChainEntry, GrubEmitError, grubQuote, grubZfsUuid, zfsGrubPath } from './grub';
+
+// The guid of a real NixOS pool: `zpool get all rpool` in test/fixtures/storage (see SOURCES.md).
+const RPOOL_GUID = '6988174159253467568';
 
 const dir = mkdtempSync(join(tmpdir(), 'cohabit-grub-spec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -192,14 +195,14 @@ describe('emitGrubChainEntry', () => {
   it('writes the entry of the seed recipe with every argument quoted, and GRUB accepts it', async () => {
     const entry = emitGrubChainEntry({
       title: 'New System',
-      pool: 'zroot',
+      poolGuid: RPOOL_GUID,
       configPath: zfsGrubPath('zroot/new-system', '/boot/grub/grub.cfg'),
       id: 'cohabit-new-system',
     });
     expect(entry).toBe(
       [
         "menuentry 'New System' --id 'cohabit-new-system' {",
-        "  search --set=drive1 --label 'zroot'",
+        "  search --no-floppy --set=drive1 --fs-uuid '60fafb5f76ddf1b0'",
         "  configfile ($drive1)'/new-system/@/boot/grub/grub.cfg'",
         '}',
         '',
@@ -210,7 +213,11 @@ describe('emitGrubChainEntry', () => {
 
   it('keeps tricky titles inside the quotes', async () => {
     const title = `Bob's "new" {system} $root \${x} ; \\ ' '' 🙂`;
-    const entry = emitGrubChainEntry({ title, pool: 'zroot', configPath: '/@/boot/grub/grub.cfg' });
+    const entry = emitGrubChainEntry({
+      title,
+      poolGuid: RPOOL_GUID,
+      configPath: '/@/boot/grub/grub.cfg',
+    });
     expect(entry.split('\n')[0]).toBe(
       `menuentry 'Bob'\\''s "new" {system} $root \${x} ; \\ '\\'' '\\'''\\'' 🙂' {`,
     );
@@ -223,7 +230,7 @@ describe('emitGrubChainEntry', () => {
   });
 
   it('refuses titles, ids and paths it cannot write', () => {
-    const ok = { title: 'x', pool: 'zroot', configPath: '/@/boot/grub/grub.cfg' };
+    const ok = { title: 'x', poolGuid: RPOOL_GUID, configPath: '/@/boot/grub/grub.cfg' };
     for (const title of [
       '',
       '  ',
@@ -244,8 +251,8 @@ describe('emitGrubChainEntry', () => {
     expect(() =>
       emitGrubChainEntry({ ...ok, configPath: '/new-system/boot/grub/grub.cfg' }),
     ).toThrow(/@/);
-    expect(() => emitGrubChainEntry({ ...ok, pool: '' })).toThrow(GrubEmitError);
-    expect(() => emitGrubChainEntry({ ...ok, pool: 'z\nroot' })).toThrow(GrubEmitError);
+    for (const poolGuid of ['', '0', 'zroot', '1 --label zroot', "1' '", '-1', '0x10', '1e3'])
+      expect(() => emitGrubChainEntry({ ...ok, poolGuid }), poolGuid).toThrow(GrubEmitError);
     expect(emitGrubChainEntry({ ...ok, title: 'tab\there' })).toContain("'tab\there'");
   });
 
@@ -290,6 +297,7 @@ describe('emitGrubChainEntry', () => {
     const entryArb = fc.record({
       title,
       pool,
+      guid: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }),
       dataset: fc.array(component, { maxLength: 3 }),
       id: fc.option(fc.stringMatching(/^[a-z0-9-]{1,12}$/), { nil: undefined }),
     });
@@ -303,7 +311,12 @@ describe('emitGrubChainEntry', () => {
           return {
             c,
             configPath,
-            text: emitGrubChainEntry({ title: c.title, pool: c.pool, configPath, id: c.id }),
+            text: emitGrubChainEntry({
+              title: c.title,
+              poolGuid: c.guid.toString(),
+              configPath,
+              id: c.id,
+            }),
           };
         });
         expect(await grubScriptCheck(entries.map((e) => e.text).join(''))).toBeNull();
@@ -311,12 +324,31 @@ describe('emitGrubChainEntry', () => {
           const [head = '', search = '', configfile = '', close] = text.split('\n');
           const idWords = c.id === undefined ? [] : ['--id', c.id];
           expect(grubWords(head)).toEqual(['menuentry', c.title, ...idWords, '{']);
-          expect(grubWords(search)).toEqual(['search', '--set=drive1', '--label', c.pool]);
+          expect(grubWords(search)).toEqual([
+            'search',
+            '--no-floppy',
+            '--set=drive1',
+            '--fs-uuid',
+            c.guid.toString(16).padStart(16, '0'),
+          ]);
           expect(grubWords(configfile)).toEqual(['configfile', `(${VAR('drive1')})${configPath}`]);
           expect(close).toBe('}');
         }
       }),
       { numRuns: 5 },
     );
+  });
+});
+
+describe('grubZfsUuid', () => {
+  it("prints the pool GUID the way GRUB's zfs_uuid does: %016llx", () => {
+    expect(grubZfsUuid(RPOOL_GUID)).toBe('60fafb5f76ddf1b0');
+    expect(grubZfsUuid('1')).toBe('0000000000000001');
+    expect(grubZfsUuid('18446744073709551615')).toBe('ffffffffffffffff');
+  });
+
+  it('refuses what is not a 64-bit pool GUID', () => {
+    for (const bad of ['0', '18446744073709551616', '99999999999999999999', '', ' 1', 'abc'])
+      expect(() => grubZfsUuid(bad), bad).toThrow(GrubEmitError);
   });
 });

@@ -8,7 +8,10 @@
 //   grub-mkconfig quotes the same way (grub_quote in grub-mkconfig_lib).
 // - The config reader drops every carriage return (grub_file_getline), so a CR cannot be kept;
 //   a newline would be kept inside quotes but has no place in a title or an argument here.
-// - `search --label` matches a ZFS pool by its name (zfs_label returns the pool name).
+// - `search --label` matches a ZFS pool by its name (zfs_label returns the pool name), and so does
+//   any other filesystem with that label: a USB stick labelled `zroot` would take the entry over.
+//   `search --fs-uuid` matches what zfs_uuid returns, the pool GUID as `%016llx` (16 lowercase hex
+//   digits, zero-padded; grub-core/fs/zfs/zfs.c), which only that pool has.
 // - zfs.c splits a path at its FIRST `@`: before it the dataset (relative to the pool, slashes
 //   skipped), after it an optional snapshot name up to the next `/`, then the file. Without `@`
 //   GRUB fails with "missing `@' symbol". The GRUB manual (File name syntax) says the same.
@@ -39,8 +42,8 @@ function hasControlCharacters(title: string): boolean {
 export interface GrubChainEntry {
   /** The menu label, shown as written (any Unicode, no line breaks or control characters). */
   title: string;
-  /** The pool name; GRUB finds the disk holding it with `search --label`. */
-  pool: string;
+  /** The pool's GUID as `zpool list -Hp -o guid` prints it (decimal); GRUB finds the pool by it. */
+  poolGuid: string;
   /** The file GRUB loads, as made by zfsGrubPath. */
   configPath: string;
   /** The entry's `--id`, for `default=` and grub-reboot; lowercase letters, digits, dashes. */
@@ -51,14 +54,15 @@ export interface GrubChainEntry {
 menuentry "New System" {
   search --set=drive1 --label zroot
   configfile ($drive1)/new-system/@/boot/grub/grub.cfg
-} — but with the title and every argument quoted, the path computed by zfsGrubPath. */
+} — but with the title and every argument quoted, the path computed by zfsGrubPath, and the pool
+found by its GUID instead of its name (any filesystem labelled `zroot` answers `--label zroot`). */
 export function emitGrubChainEntry(opts: GrubChainEntry): string {
-  const { title, pool, configPath, id } = opts;
+  const { title, configPath, id } = opts;
+  const uuid = grubZfsUuid(opts.poolGuid);
   if (title.trim() === '') throw new GrubEmitError('a menu entry needs a title');
   if (hasControlCharacters(title)) {
     throw new GrubEmitError('a menu title cannot hold line breaks or control characters');
   }
-  if (pool === '') throw new GrubEmitError('the pool name is empty');
   if (!configPath.startsWith('/') || !configPath.includes('@')) {
     throw new GrubEmitError(
       `"${configPath}" is not a GRUB ZFS path (/<dataset>/@/<file>); use zfsGrubPath`,
@@ -70,13 +74,30 @@ export function emitGrubChainEntry(opts: GrubChainEntry): string {
   const idOption = id === undefined ? '' : ` --id ${grubQuote(id)}`;
   return [
     `menuentry ${grubQuote(title)}${idOption} {`,
-    `  search --set=drive1 --label ${grubQuote(pool)}`,
+    // --no-floppy: probing a floppy drive stalls for seconds on machines that report one.
+    `  search --no-floppy --set=drive1 --fs-uuid ${grubQuote(uuid)}`,
     // `($drive1)` stays outside the quotes so that GRUB expands it; it joins the quoted path into
     // one word. drive1 holds a device name that search itself set (e.g. hd0,gpt2).
     `  configfile ($drive1)${grubQuote(configPath)}`,
     '}',
     '',
   ].join('\n');
+}
+
+const MAX_U64 = (1n << 64n) - 1n;
+
+/**
+ * The pool GUID as GRUB names the pool's filesystem UUID: `zfs_uuid` prints the 64-bit
+ * ZPOOL_CONFIG_POOL_GUID with `%016llx`. `zpool list -Hp -o guid` prints the same number in decimal.
+ */
+export function grubZfsUuid(poolGuid: string): string {
+  if (!/^[0-9]{1,20}$/.test(poolGuid))
+    throw new GrubEmitError(`pool GUID "${poolGuid}" is not a decimal number`);
+  const guid = BigInt(poolGuid);
+  // A pool's GUID is never 0 (spa_generate_guid skips it); 0 would mean the inventory lost it.
+  if (guid === 0n || guid > MAX_U64)
+    throw new GrubEmitError(`pool GUID "${poolGuid}" is not a 64-bit pool GUID`);
+  return guid.toString(16).padStart(16, '0');
 }
 
 /** The GRUB path of a file inside a ZFS dataset: `/<dataset without pool>/@/<path inside the dataset>`; the pool's root dataset gives `/@/<path>`; `@snap` for a snapshot. (GRUB's zfs driver: see grub-core/fs/zfs/zfs.c, `@` separates the dataset path from the file path.) */

@@ -147,13 +147,13 @@ export function newSystemModule(inventory: Inventory, system: NixosSystem): stri
   );
 }
 
-/** One GRUB entry per system: find the pool by its label, load the system's own grub.cfg. */
-export function chainEntries(layout: Layout): string {
+/** One GRUB entry per system: find the pool by its GUID, load the system's own grub.cfg. */
+export function chainEntries(layout: Layout, poolGuid: string): string {
   return layout.systems
     .map((s) =>
       emitGrubChainEntry({
         title: s.label,
-        pool: layout.pool,
+        poolGuid,
         // The new system's /boot is a directory of its own dataset (nothing else is offered).
         configPath: zfsGrubPath(s.dataset, '/boot/grub/grub.cfg'),
         id: `cohabit-${s.id}`,
@@ -184,6 +184,8 @@ function merge(into: NixAttrs, from: NixAttrs, at = ''): NixAttrs {
 
 export interface MainModuleInput {
   layout: Layout;
+  /** The layout pool's GUID (decimal, from the inventory): the chain entries search for it. */
+  poolGuid: string;
   vfio: VfioModuleInput | null;
   forceImportRoot: boolean;
 }
@@ -198,7 +200,7 @@ export function mainModule(input: MainModuleInput): string {
           grub: {
             extraEntries: withComment(
               "One entry per system in the pool: GRUB loads that system's own menu from its dataset.",
-              multiline(chainEntries(layout)),
+              multiline(chainEntries(layout, input.poolGuid)),
             ),
           },
         },

@@ -570,7 +570,9 @@ function planMain(
   );
   const sanoid = layout.volumes.some((v) => v.snapshots.policy === 'sanoid');
   if (layout.systems.length === 0 && vfio === null && !sanoid && !forceImportRoot) return;
-  const content = mainModule({ layout, vfio, forceImportRoot });
+  // validate() refused a layout whose pool this machine does not have, so the pool is there.
+  const poolGuid = inventory.zfs.pools.find((p) => p.name === layout.pool)?.guid ?? '';
+  const content = mainModule({ layout, poolGuid, vfio, forceImportRoot });
   const modulePath = mainModulePath(inventory);
   const configPath = mainConfigurationPath(inventory);
   const why = {

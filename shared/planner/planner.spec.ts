@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoHost } from '../../electron/host/select-host';
 import { readInventory } from '../../electron/inventory/read-inventory';
-import { buildDemoMachine } from '../../test/machines/demo-machine';
+import { buildDemoMachine, DEMO_POOL_GUID } from '../../test/machines/demo-machine';
 import type { Inventory } from '../model/inventory';
 import type { Layout } from '../model/layout';
 import type { Plan } from '../model/plan';
@@ -507,9 +507,12 @@ describe('the seed plan on the demo machine', () => {
     const config = await evalModule(fileContent(p, '/etc/nixos/cohabit.nix'));
     const entries = String(get(config, 'boot', 'loader', 'grub', 'extraEntries'));
     await run('grub-script-check', [], entries);
+    // The pool is found by its GUID (zpool's decimal guid as 16 hex digits), not by its name.
+    const uuid = BigInt(DEMO_POOL_GUID).toString(16).padStart(16, '0');
     expect(entries).toBe(
-      "menuentry 'New System' --id 'cohabit-new-system' {\n  search --set=drive1 --label 'zroot'\n  configfile ($drive1)'/new-system/@/boot/grub/grub.cfg'\n}\n",
+      `menuentry 'New System' --id 'cohabit-new-system' {\n  search --no-floppy --set=drive1 --fs-uuid '${uuid}'\n  configfile ($drive1)'/new-system/@/boot/grub/grub.cfg'\n}\n`,
     );
+    expect(entries).not.toContain('--label');
     expect(get(config, 'boot', 'kernelParams')).toContain(
       'vfio-pci.ids=10de:1e87,10de:10f8,10de:1ad8,10de:1ad9,1b21:2142',
     );

@@ -123,6 +123,23 @@ export function describeApplyLab(part: 'rollbacks' | 'apply'): void {
         runChecked(lab.host, argv, { timeoutMs: 120_000, ...options });
 
       /**
+       * Destroys a zvol a test just formatted. udev's blkid probe of the new filesystem can hold the
+       * zvol for a moment (see the busy-destroy retry in docs/decisions.md): settle, try a few times.
+       */
+      async function destroyAfterUdev(volume: string): Promise<void> {
+        for (let attempt = 1; ; attempt++) {
+          await run(['udevadm', 'settle']);
+          try {
+            await run(['zfs', 'destroy', volume]);
+            return;
+          } catch (error) {
+            if (attempt >= 3) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
+        }
+      }
+
+      /**
        * The guest's real storage facts, with the main system's OS and boot facts taken from the demo
        * NixOS machine: the guest is Debian booted by QEMU's -kernel, and the planner plans only for
        * a NixOS main system that boots with GRUB on UEFI.
@@ -530,6 +547,39 @@ export function describeApplyLab(part: 'rollbacks' | 'apply'): void {
             ).rejects.toThrow();
           } finally {
             await run(['zpool', 'import', '-d', '/dev', POOL]);
+          }
+        },
+        5 * 60_000,
+      );
+
+      test('apply')(
+        'real GRUB gives the pool the UUID the chain entry searches for, and a filesystem labelled like the pool does not answer it',
+        async () => {
+          const { full } = await planFor(await nixosLikeInventory(), '1ab0000000000009');
+          const module = full.steps.find(
+            (s) => s.call.verb === 'file.write' && s.call.args.path === '/etc/nixos/cohabit.nix',
+          );
+          if (module?.call.verb !== 'file.write') throw new Error('no main module in the plan');
+          const uuid = /--fs-uuid '([0-9a-f]{16})'/.exec(module.call.args.content)?.[1] ?? '';
+          expect(module.call.args.content).not.toContain('--label');
+          // grub-probe reads the pool's vdev with GRUB's own zfs driver (Debian's GRUB has no
+          // libzfs), so this is the UUID `search --fs-uuid` compares with at boot.
+          const probe = async (target: string, device: string) =>
+            (await run(['grub-probe', `--target=${target}`, '--device', device])).trim();
+          expect(await probe('fs_uuid', '/dev/nvme0n1p1')).toBe(uuid);
+          expect(await probe('fs_label', '/dev/nvme0n1p1')).toBe(POOL);
+          // A stick that happens to carry the pool's name as its label: GRUB gives it the same
+          // label (so `search --label zroot` could pick it) but a UUID of its own.
+          const impostor = `${POOL}/impostor`;
+          await run(['zfs', 'create', '-V', '16M', impostor]);
+          try {
+            await run(['udevadm', 'settle']);
+            await run(['mkfs.ext4', '-q', '-L', POOL, `/dev/zvol/${impostor}`]);
+            const device = await run(['readlink', '-f', `/dev/zvol/${impostor}`]);
+            expect(await probe('fs_label', device.trim())).toBe(POOL);
+            expect(await probe('fs_uuid', device.trim())).not.toBe(uuid);
+          } finally {
+            await destroyAfterUdev(impostor);
           }
         },
         5 * 60_000,
