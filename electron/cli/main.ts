@@ -222,7 +222,9 @@ export function buildProgram(io: CliIo = processIo): Command {
     io.stdout(
       'Only this machine can connect; the token in the URL is the key. Press Ctrl+C to stop.\n',
     );
-    if (opts.open) openInBrowser(server.url);
+    // The browser gets the path of a 0600 file that forwards it to the URL, never the URL itself:
+    // argv and environment are readable by every local user in /proc.
+    const launch = opts.open ? openInBrowser(server.url) : null;
     // Ctrl+C or a service manager's SIGTERM: the server closes its backend, so the SSH master
     // connection of `serve --host` (a process of its own) ends with this command, not after it.
     await new Promise<void>((resolve) => {
@@ -234,6 +236,7 @@ export function buildProgram(io: CliIo = processIo): Command {
           io.stderr(
             'An apply is running: cancelling it and waiting for its rollback. Ctrl+C again stops at once; `cohabit recover` then finishes the rollback.\n',
           );
+        launch?.remove();
         void server.close().then(resolve, resolve);
       };
       process.on('SIGINT', stop);

@@ -1,7 +1,7 @@
 // The checks every browser-mode request passes before anything else runs: the Host header (DNS
 // rebinding), the Origin of API calls (cross-site requests) and the token.
 import type { IncomingMessage } from 'node:http';
-import { bearerToken, readCookie, tokenCookieName, tokensEqual } from './serve-token';
+import { bearerToken, tokensEqual } from './serve-token';
 
 export interface Refusal {
   status: number;
@@ -30,7 +30,7 @@ export function checkHost(request: IncomingMessage, port: number): Refusal | nul
 /**
  * API calls must come from our own page. When the Origin header is missing the request may still
  * be a browser's (some send none on same-origin POSTs), so it must then carry the bearer token
- * that only our page's script knows, not merely the cookie a browser attaches by itself.
+ * that only our page's script knows.
  */
 export function checkOrigin(request: IncomingMessage, port: number): Refusal | null {
   const origin = request.headers.origin;
@@ -51,24 +51,20 @@ export function checkOrigin(request: IncomingMessage, port: number): Refusal | n
   return { status: 403, code: 'wrong-origin', message: `Requests from ${origin} are refused.` };
 }
 
-export type TokenSource = 'bearer' | 'query' | 'cookie';
-
-/** Which of the accepted places carried the right token, or null. */
-export function findToken(
-  request: IncomingMessage,
-  url: URL,
-  token: string,
-  port: number,
-): TokenSource | null {
-  if (tokensEqual(token, bearerToken(request.headers.authorization))) return 'bearer';
-  if (tokensEqual(token, url.searchParams.get('token'))) return 'query';
-  if (tokensEqual(token, readCookie(request.headers.cookie, tokenCookieName(port))))
-    return 'cookie';
-  return null;
+/**
+ * Whether an API request carries the token: in the Authorization header (calls), or in the query
+ * for the event stream only (EventSource cannot set headers). There is no cookie: cookies are not
+ * port-scoped, so the browser would send one to any other listener on 127.0.0.1, which could
+ * replay it here.
+ */
+export function hasToken(request: IncomingMessage, url: URL, token: string): boolean {
+  if (tokensEqual(token, bearerToken(request.headers.authorization))) return true;
+  return url.pathname === '/api/events' && tokensEqual(token, url.searchParams.get('token'));
 }
 
 export const TOKEN_REFUSAL: Refusal = {
   status: 401,
   code: 'no-token',
-  message: 'This address needs the token: open the full URL that `cohabit serve` printed.',
+  message:
+    'This page needs the token: open the full URL that `cohabit serve` printed (a new tab does not have it).',
 };

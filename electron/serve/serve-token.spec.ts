@@ -1,6 +1,6 @@
-// The token helpers: generation, constant-time comparison and where a request may carry it.
+// The token helpers: generation, constant-time comparison and reading the bearer header.
 import { describe, expect, it } from 'vitest';
-import { bearerToken, createServeToken, readCookie, tokensEqual } from './serve-token';
+import { bearerToken, createServeToken, tokensEqual } from './serve-token';
 
 describe('serve token', () => {
   it('is 32 random bytes in base64url, different each time', () => {
@@ -18,10 +18,8 @@ describe('serve token', () => {
     expect(tokensEqual(t, null)).toBe(false);
   });
 
-  it('reads the bearer header and the cookie of this port only', () => {
+  it('reads the bearer header', () => {
     expect(bearerToken('Bearer abc')).toBe('abc');
     expect(bearerToken('Basic abc')).toBeNull();
-    expect(readCookie('a=1; cohabit_token_8080=xyz; b=2', 'cohabit_token_8080')).toBe('xyz');
-    expect(readCookie('cohabit_token_8081=xyz', 'cohabit_token_8080')).toBeNull();
   });
 });

@@ -88,12 +88,26 @@ describe('startServer', () => {
     expect(server.port).toBeGreaterThan(0);
   });
 
-  it('refuses a request without the token, or with a wrong one, with 401', async () => {
-    expect((await raw({ path: '/' })).status).toBe(401);
-    expect((await raw({ path: '/?token=wrong' })).status).toBe(401);
+  it('refuses an API call without the token, or with a wrong one, with 401', async () => {
+    const none = await raw({
+      method: 'POST',
+      path: '/api/call/machine:info',
+      headers: { Origin: origin(), 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(none.status).toBe(401);
     const res = await call('machine:info', {}, { Authorization: 'Bearer wrong' });
     expect(res.status).toBe(401);
     expect(JSON.parse(res.body)).toMatchObject({ ok: false, error: { code: 'no-token' } });
+    // The query carries the token for the event stream only, never for a call.
+    const inQuery = await raw({
+      method: 'POST',
+      path: `/api/call/machine:info?token=${server.token}`,
+      headers: { Origin: origin(), 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(inQuery.status).toBe(401);
+    expect((await raw({ path: '/api/events?token=wrong' })).status).toBe(401);
   });
 
   it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {
@@ -120,16 +134,14 @@ describe('startServer', () => {
     expect(JSON.parse(res.body)).toMatchObject({ ok: false, error: { code: 'wrong-origin' } });
   });
 
-  it('refuses a POST without Origin that carries only the cookie, but accepts one with the bearer token', async () => {
-    const page = await raw({ path: `/?token=${server.token}` });
-    const cookie = String(page.headers['set-cookie']).split(';')[0] ?? '';
-    const cookieOnly = await raw({
+  it('refuses a POST without Origin unless it carries the bearer token', async () => {
+    const bare = await raw({
       method: 'POST',
       path: '/api/call/machine:info',
-      headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json' },
       body: '{}',
     });
-    expect(cookieOnly.status).toBe(403);
+    expect(bare.status).toBe(401);
     const bearer = await raw({
       method: 'POST',
       path: '/api/call/machine:info',
@@ -139,22 +151,28 @@ describe('startServer', () => {
     expect(bearer.status).toBe(200);
   });
 
-  it('sets an HttpOnly SameSite=Strict cookie on the first page load, so a reload without the token works', async () => {
+  it('sets no cookie: the browser would send it to every other port on 127.0.0.1', async () => {
     const page = await raw({ path: `/?token=${server.token}` });
-    const setCookie = String(page.headers['set-cookie']);
-    expect(setCookie).toMatch(/HttpOnly/);
-    expect(setCookie).toMatch(/SameSite=Strict/);
-    const cookie = setCookie.split(';')[0] ?? '';
-    const reload = await raw({ path: '/', headers: { Cookie: cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers['set-cookie']).toBeUndefined();
+    // A reload without the token gets the page (it holds nothing secret); the tab keeps the
+    // token in its sessionStorage, which is scoped to this port.
+    const reload = await raw({ path: '/' });
     expect(reload.status).toBe(200);
     expect(reload.body).toContain('<title>Cohabit</title>');
+    expect(reload.body).not.toContain(server.token);
+    // A cookie named like the old one opens nothing.
     const viaCookie = await raw({
       method: 'POST',
       path: '/api/call/machine:info',
-      headers: { Cookie: cookie, Origin: origin(), 'Content-Type': 'application/json' },
+      headers: {
+        Cookie: `cohabit_token_${server.port}=${server.token}`,
+        Origin: origin(),
+        'Content-Type': 'application/json',
+      },
       body: '{}',
     });
-    expect(viaCookie.status).toBe(200);
+    expect(viaCookie.status).toBe(401);
   });
 
   it('sends the strict headers on pages and API answers', async () => {

@@ -8,10 +8,10 @@ import { isCallChannel } from '../../shared/api/contract';
 import { createBackend } from '../backend/backend';
 import type { Backend, BackendSource } from '../backend/backend';
 import { envelope } from '../backend/envelope';
-import { TOKEN_REFUSAL, checkHost, checkOrigin, findToken } from './request-guard';
+import { TOKEN_REFUSAL, checkHost, checkOrigin, hasToken } from './request-guard';
 import type { Refusal } from './request-guard';
 import { SECURITY_HEADERS } from './security-headers';
-import { createServeToken, tokenCookieName } from './serve-token';
+import { createServeToken } from './serve-token';
 import { defaultRendererDir, readStaticFile } from './static-files';
 
 /** Loopback only: the token is the only lock, so the door must not face the network. */
@@ -244,7 +244,6 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     request: IncomingMessage,
     response: ServerResponse,
     url: URL,
-    setCookie: boolean,
   ): Promise<void> {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       refuse(
@@ -265,12 +264,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       return;
     }
     const headers: Record<string, string> = {
-      // index.html is where the token arrives; nothing should keep a copy of it.
+      // index.html is where the token arrives (in its URL); nothing should keep a copy of it.
       'Cache-Control': file.contentType.startsWith('text/html') ? 'no-store' : 'no-cache',
     };
-    if (setCookie)
-      headers['Set-Cookie'] =
-        `${tokenCookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`;
     if (request.method === 'HEAD') {
       response.writeHead(200, {
         ...SECURITY_HEADERS,
@@ -296,10 +292,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         api,
       );
     const url = new URL(`http://${SERVE_ADDRESS}${rawUrl}`);
-    const tokenSource = findToken(request, url, token, port);
-    if (tokenSource === null) return refuse(response, TOKEN_REFUSAL, api);
-
+    // The built renderer holds nothing secret, so its files need no token: after a reload the page
+    // has the token only in its tab's sessionStorage (port-scoped, unlike a cookie, which the
+    // browser would also send to every other port on 127.0.0.1 for any listener to replay).
     if (api) {
+      if (!hasToken(request, url, token)) return refuse(response, TOKEN_REFUSAL, true);
       const originRefusal =
         url.pathname === '/api/events' ? eventOriginRefusal(request) : checkOrigin(request, port);
       if (originRefusal !== null) return refuse(response, originRefusal, true);
@@ -312,7 +309,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         true,
       );
     }
-    return handleStatic(request, response, url, tokenSource === 'query');
+    return handleStatic(request, response, url);
   }
 
   /** EventSource cannot set headers, so its token rides in the query; a foreign page still has no token, and its Origin is refused. */

@@ -18,6 +18,7 @@ export function takeBrowserToken(env: TokenEnvironment): string | null {
     env.history.replaceState(null, '', url.pathname + url.search + url.hash);
     return fromUrl;
   }
-  // After a reload the token is gone from the URL; the tab's storage (or the server's cookie) has it.
+  // After a reload the token is gone from the URL; the tab's storage has it (there is no cookie:
+  // cookies are not port-scoped, so every other listener on 127.0.0.1 would receive it).
   return env.storage.getItem(TOKEN_STORAGE_KEY);
 }

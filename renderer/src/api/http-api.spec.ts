@@ -32,7 +32,7 @@ describe('createHttpApi call', () => {
     expect(f.seen[0]?.init.body).toBe('{}');
   });
 
-  it('relies on the cookie when it has no token', async () => {
+  it('sends no Authorization header when it has no token (the server then refuses)', async () => {
     const f = fakeFetch(() => json({ ok: true, value: INFO }));
     await createHttpApi({ token: null, fetch: f.fn }).call('machine:info', {});
     expect((f.seen[0]?.init.headers as Record<string, string>).Authorization).toBeUndefined();
