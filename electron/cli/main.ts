@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatAnalysisJson, formatAnalysisText } from '../../shared/analysis/format-analysis';
 import { contextFromListing } from '../../shared/analysis/listing-context';
-import { analyzePassthrough } from '../../shared/analysis/passthrough';
+import { analyzePassthrough, machineAnalysisContext } from '../../shared/analysis/passthrough';
 import type { AnalysisContext } from '../../shared/analysis/passthrough';
 import { ParseError, errorMessage } from '../../shared/model/errors';
 import { parseIommuListing } from '../../shared/parse/iommu-listing';
@@ -151,11 +151,7 @@ export function buildProgram(io: CliIo = processIo): Command {
         for (const d of listing.diagnostics) io.stderr(`note: ${d.message}\n`);
       } else {
         const inventory = await readChosenInventory(opts);
-        ctx = {
-          inventory,
-          facts: { sysfs: true, disks: true, usb: true, network: true },
-          hostHeadless: opts.headless ?? false,
-        };
+        ctx = machineAnalysisContext(inventory, { hostHeadless: opts.headless ?? false });
       }
       const analysis = analyzePassthrough(ctx);
       io.stdout(opts.json ? formatAnalysisJson(analysis) + '\n' : formatAnalysisText(analysis));

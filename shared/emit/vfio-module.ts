@@ -1,6 +1,7 @@
 // The NixOS module that hands the chosen PCI devices to vfio-pci at boot and sets up libvirt
 // (issue "Passthrough", item 4). Every option it sets carries a comment saying why.
 import { PCI_ADDRESS_RE } from '../model/inventory';
+import { AUDIO_DEVICE_CLASS, GPU_CLASSES, USB_CONTROLLER_CLASS } from '../model/pci-classes';
 import { emitNixModule, multiline, nixRaw, withComment, type NixAttrs, type NixValue } from './nix';
 
 /** The input cannot be turned into a safe module (a malformed ID, address, driver or user name). */
@@ -69,13 +70,12 @@ const MODULE_OF_DRIVER: Readonly<Record<string, string>> = {
  * snd_hda_intel; USB controllers xhci_pci (the PCI glue of xHCI).
  */
 function likelyDrivers(device: VfioDevice): string[] {
-  const gpu =
-    device.classCode === '0300' || device.classCode === '0302' || device.classCode === '0380';
+  const gpu = GPU_CLASSES.has(device.classCode);
   if (gpu && device.vendorId === '10de') return ['nvidia', 'nouveau'];
   if (gpu && device.vendorId === '1002') return ['amdgpu', 'radeon'];
   if (gpu && device.vendorId === '8086') return ['i915', 'xe'];
-  if (device.classCode === '0403') return ['snd_hda_intel'];
-  if (device.classCode === '0c03') return ['xhci_pci'];
+  if (device.classCode === AUDIO_DEVICE_CLASS) return ['snd_hda_intel'];
+  if (device.classCode === USB_CONTROLLER_CLASS) return ['xhci_pci'];
   return [];
 }
 

@@ -40,6 +40,21 @@ export const USB_CONTROLLER_CLASS = '0c03';
 export const PCI_BRIDGE_CLASS = '0604';
 export const HOST_BRIDGE_CLASS = '0600';
 export const ISA_BRIDGE_CLASS = '0601';
+export const AUDIO_DEVICE_CLASS = '0403';
+export const SMBUS_CLASS = '0c05';
+/** RAM memory and memory controllers (an Intel PCH's Shared SRAM, a power management controller). */
+export const MEMORY_CLASSES: ReadonlySet<string> = new Set(['0500', '0580']);
+/** Host and PCI bridges stay with the host: vfio-pci neither needs nor takes them. */
+export const HOST_SIDE_CLASSES: ReadonlySet<string> = new Set([
+  HOST_BRIDGE_CLASS,
+  PCI_BRIDGE_CLASS,
+]);
+
+/** Base class 03, every display controller (VGA, XGA, 3D, other). The passthrough analysis counts
+ * all of them as GPUs; GPU_CLASSES lists the three subclasses the inventory reads GPU facts for. */
+export const isDisplayClass = (classCode: string): boolean => classCode.startsWith('03');
+/** Base class 04 (multimedia: video, audio, HD audio): a display card's own audio functions. */
+export const isMultimediaClass = (classCode: string): boolean => classCode.startsWith('04');
 
 export function pciClassName(classCode: string): string {
   return PCI_CLASS_NAMES[classCode] ?? `Class ${classCode}`;

@@ -2,7 +2,7 @@
 // with its preview and undo. Whatever is already realised is skipped, so a plan for a realised
 // layout is empty; a layout with an error-severity diagnostic gets no steps at all.
 import { createTwoFilesPatch } from 'diff';
-import { analyzeSelection } from '../analysis/passthrough';
+import { analyzeSelection, machineAnalysisContext } from '../analysis/passthrough';
 import { emitDomainXml, type DomainHostdev } from '../emit/libvirt-domain';
 import { shellQuote } from '../emit/shell-quote';
 import type { VfioDevice, VfioModuleInput } from '../emit/vfio-module';
@@ -10,6 +10,7 @@ import { diagnostic, type Diagnostic } from '../model/diagnostic';
 import { ParseError } from '../model/errors';
 import { parseProcMounts, type MountEntry } from '../parse/mounts';
 import type { Inventory } from '../model/inventory';
+import { USB_CONTROLLER_CLASS, isDisplayClass } from '../model/pci-classes';
 import type { Layout, NixosSystem } from '../model/layout';
 import { PLAN_FORMAT, type Plan, type Step, type StepPreview } from '../model/plan';
 import { verbSpecs, type Verb, type VerbArgs, type VerbCall } from '../ops/verbs';
@@ -260,7 +261,11 @@ export function plan(inventory: Inventory, layout: Layout, context: PlanContext)
       return {
         address,
         multifunctionGroup: d?.slot,
-        kind: cls.startsWith('03') ? 'gpu' : cls === '0c03' ? 'usb-controller' : 'other',
+        kind: isDisplayClass(cls)
+          ? 'gpu'
+          : cls === USB_CONTROLLER_CLASS
+            ? 'usb-controller'
+            : 'other',
       };
     });
     const xml = emitDomainXml({
@@ -304,11 +309,7 @@ export function plan(inventory: Inventory, layout: Layout, context: PlanContext)
 }
 
 function analysisContext(inventory: Inventory, layout: Layout) {
-  return {
-    inventory,
-    facts: { sysfs: true, disks: true, usb: true, network: true },
-    hostHeadless: layout.host.headless,
-  };
+  return machineAnalysisContext(inventory, { hostHeadless: layout.host.headless });
 }
 
 /** What an unfinished install left on the machine, as the host reported it. */

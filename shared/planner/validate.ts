@@ -1,7 +1,7 @@
 // validate(inventory, layout): every problem with a layout on this machine, each with a code, the
 // layout element it concerns (`systems[0].dataset`) and the fix. An error means nothing is planned.
 import * as v from 'valibot';
-import { analyzeSelection } from '../analysis/passthrough';
+import { analyzeSelection, machineAnalysisContext } from '../analysis/passthrough';
 import { diagnostic, type Diagnostic } from '../model/diagnostic';
 import type { Inventory, ZfsPool } from '../model/inventory';
 import { LayoutSchema, issuePath, type Layout } from '../model/layout';
@@ -538,11 +538,7 @@ function checkVms(inventory: Inventory, layout: Layout, add: Add): void {
     });
     if (known.length === 0) return;
     const candidate = analyzeSelection(
-      {
-        inventory,
-        facts: { sysfs: true, disks: true, usb: true, network: true },
-        hostHeadless: layout.host.headless,
-      },
+      machineAnalysisContext(inventory, { hostHeadless: layout.host.headless }),
       known,
     );
     for (const reason of candidate.reasons) {

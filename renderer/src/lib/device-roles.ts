@@ -1,13 +1,19 @@
 // Colours the IOMMU picture: which PCI devices drive the display, which GPUs could go to a VM,
 // which the host cannot live without, and which are bridges. Pure: Inventory in, roles out.
-import { analyzePassthrough, hostDiskControllers } from '../../../shared/analysis/passthrough';
+import {
+  analyzePassthrough,
+  hostDiskControllers,
+  machineAnalysisContext,
+} from '../../../shared/analysis/passthrough';
 import type { PassthroughCandidate } from '../../../shared/analysis/passthrough';
 import type { Inventory, IommuGroup, PciDevice } from '../../../shared/model/inventory';
 import {
   GPU_CLASSES,
   HOST_BRIDGE_CLASS,
   ISA_BRIDGE_CLASS,
+  MEMORY_CLASSES,
   PCI_BRIDGE_CLASS,
+  SMBUS_CLASS,
 } from '../../../shared/model/pci-classes';
 
 // The views ask this module for the root pool; the answer is the analysis's.
@@ -36,9 +42,6 @@ export const ROLE_ORDER: readonly DeviceRole[] = [
   'bridge',
   'other',
 ];
-
-const SMBUS_CLASS = '0c05';
-const MEMORY_CLASSES = new Set(['0500', '0580']);
 
 function add(map: Map<string, string[]>, address: string, reason: string): void {
   const reasons = map.get(address) ?? [];
@@ -163,10 +166,6 @@ export function summarizeGroup(
  * read from a machine has every fact the analysis can use; the host keeps its display.
  */
 export function passthroughVerdicts(inventory: Inventory): Map<string, PassthroughCandidate> {
-  const analysis = analyzePassthrough({
-    inventory,
-    facts: { sysfs: true, disks: true, usb: true, network: true },
-    hostHeadless: false,
-  });
+  const analysis = analyzePassthrough(machineAnalysisContext(inventory, { hostHeadless: false }));
   return new Map([...analysis.gpus, ...analysis.usbControllers].map((c) => [c.address, c]));
 }

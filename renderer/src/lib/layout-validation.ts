@@ -1,6 +1,6 @@
 // What the editor says about a layout: the planner's diagnostics for the whole layout, and the
 // passthrough analysis's answer for one device dropped on one VM, before it is accepted.
-import { analyzeSelection } from '../../../shared/analysis/passthrough';
+import { analyzeSelection, machineAnalysisContext } from '../../../shared/analysis/passthrough';
 import type { AnalysisContext, PassthroughCandidate } from '../../../shared/analysis/passthrough';
 import type { Diagnostic } from '../../../shared/model/diagnostic';
 import { diagnostic } from '../../../shared/model/diagnostic';
@@ -65,12 +65,9 @@ export function worstSeverity(diagnostics: readonly Diagnostic[]): Diagnostic['s
 }
 
 function analysisContext(inventory: Inventory, layout: Layout): AnalysisContext {
-  // An inventory read from a machine has every fact the analysis can use.
-  return {
-    inventory,
-    facts: { sysfs: true, disks: true, usb: true, network: true },
-    hostHeadless: layout.host.headless,
-  };
+  // An inventory read from a machine has every fact the analysis can use; one context per
+  // inventory, so its facts are built once however often the layout changes.
+  return machineAnalysisContext(inventory, { hostHeadless: layout.host.headless });
 }
 
 export interface DeviceCard {
