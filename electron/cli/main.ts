@@ -104,7 +104,7 @@ export function buildProgram(io: CliIo = processIo): Command {
       .command('analyze')
       .description(
         'what can go to a VM and why: for every GPU and USB controller, the devices that must go with it and a verdict.\n' +
-          'With FILE, analyse a pasted IOMMU group listing (the Arch-wiki script output or the one-line format; - reads stdin).',
+          'With FILE, analyse a pasted IOMMU group listing (the Arch-wiki script, its one-line form, ls-iommu and other scripts, colour codes and all; - reads stdin).',
       )
       .argument('[file]', 'an IOMMU group listing as posted in forums')
       .option('--json', 'print the analysis as JSON')

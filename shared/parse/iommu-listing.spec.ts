@@ -26,6 +26,7 @@ describe('parseIommuListing on real listings', () => {
       deviceId: '1ad9',
       name: 'NVIDIA Corporation TU104 USB Type-C UCSI Controller',
       revision: 'a1',
+      driver: null,
     });
   });
 
@@ -72,6 +73,143 @@ describe('parseIommuListing on real listings', () => {
       vendorId: '1022',
       deviceId: '1484',
     });
+  });
+});
+
+describe('parseIommuListing on the other formats people post (real posts)', () => {
+  it('reads ls-iommu -grk: padded groups, the domain, no colon after the class, -k lines', () => {
+    const l = parseIommuListing(fixture('ls-iommu-grk-amd-400-chipset.txt'));
+    expect(l.groups).toEqual([
+      {
+        id: 12,
+        devices: ['0000:01:00.0', '0000:01:00.1', '0000:01:00.2', '0000:02:00.0', '0000:02:01.0'],
+      },
+    ]);
+    expect(l.untrustedGroups).toEqual([]);
+    expect(l.devices[0]).toEqual({
+      address: '0000:01:00.0',
+      group: 12,
+      classCode: '0c03',
+      className: 'USB controller',
+      vendorId: '1022',
+      deviceId: '43d0',
+      name: 'Advanced Micro Devices, Inc. [AMD] unknown',
+      revision: '01',
+      driver: 'xhci_hcd',
+    });
+    expect(l.devices.map((d) => d.driver)).toEqual([
+      'xhci_hcd',
+      'ahci',
+      'pcieport',
+      'pcieport',
+      'pcieport',
+    ]);
+    // Only the sentence before the fence; the Subsystem and driver lines belong to their device.
+    expect(l.diagnostics.map((d) => d.message)).toEqual([
+      'line 1: not part of an IOMMU listing: "the output of utils/ls-iommu -grk is:"',
+    ]);
+  });
+
+  it('reads ls-iommu -g quoted as inline code, and names the lspci line outside any group', () => {
+    const l = parseIommuListing(fixture('ls-iommu-g-tigerlake-mx450.txt'));
+    expect(l.groups).toEqual([{ id: 0, devices: ['0000:00:02.0'] }]);
+    expect(l.devices[0]).toMatchObject({ classCode: '0300', vendorId: '8086', deviceId: '9a49' });
+    expect(l.diagnostics.map((d) => d.message)).toContain(
+      'line 2: device line outside any IOMMU group: "01:00.0 3D controller [0302]: NVIDIA Corporation TU117M [GeForce MX450] [10de..."',
+    );
+  });
+
+  it('reads lines prefixed with the group in brackets: [IOMMU 12] 00:18.0 ...', () => {
+    const l = parseIommuListing(fixture('bracket-group-prefix-rembrandt.txt'));
+    expect(l.groups.map((g) => [g.id, g.devices.length])).toEqual([
+      [0, 1],
+      [10, 1],
+      [11, 2],
+      [12, 5],
+    ]);
+    expect(l.diagnostics).toHaveLength(1);
+    expect(l.diagnostics[0]?.message).toMatch(/^line 2: not part of an IOMMU listing: "\$ for dp/);
+  });
+
+  it('reads IOMMU-viewer: "Group:  N   0000:..." with a trailing Driver column', () => {
+    const l = parseIommuListing(fixture('iommu-viewer-group-driver-matisse.txt'));
+    expect(l.groups.map((g) => g.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(l.devices.find((d) => d.address === '0000:00:01.1')).toMatchObject({
+      deviceId: '1483',
+      name: 'Advanced Micro Devices, Inc. [AMD] Starship/Matisse GPP Bridge',
+      driver: 'pcieport',
+    });
+    expect(l.diagnostics.map((d) => d.message.slice(0, 8))).toEqual([
+      'line 2: ',
+      'line 3: ',
+      'line 4: ',
+      'line 5: ',
+      'line 6: ',
+    ]);
+  });
+
+  it('hands the drivers a listing names to the inventory parts', () => {
+    const { pci } = listingToInventoryParts(
+      parseIommuListing(fixture('ls-iommu-grk-amd-400-chipset.txt')),
+    );
+    expect(pci.find((d) => d.address === '0000:01:00.1')?.driver).toBe('ahci');
+  });
+});
+
+describe('parseIommuListing on what the common scripts print (real scripts, real listing)', () => {
+  // The Arch-wiki listing of the ThinkPad P53, printed again the way other scripts print it.
+  const p53 = parseIommuListing(fixture('thinkpad-p53-quadro-rtx4000.txt'));
+  const line = (d: (typeof p53.devices)[number]) =>
+    `${d.address.slice(5)} ${d.className} [${d.classCode}]: ${d.name} [${d.vendorId}:${d.deviceId}]${d.revision === null ? '' : ` (rev ${d.revision})`}`;
+  const sameAsP53 = (text: string) => {
+    const l = parseIommuListing(text);
+    expect(l.groups).toEqual(p53.groups);
+    expect(l.devices).toEqual(p53.devices);
+    expect(l.diagnostics).toEqual([]);
+  };
+
+  it('strips colour codes: echo -e "\\033[1;34mIOMMU Group N:\\033[0m" then indented lines', () => {
+    sameAsP53(
+      p53.groups
+        .map(
+          (g) =>
+            `\u001b[1;34mIOMMU Group ${g.id}:\u001b[0m\n${p53.devices
+              .filter((d) => g.devices.includes(d.address))
+              .map((d) => `  ${line(d)}`)
+              .join('\n')}`,
+        )
+        .join('\n'),
+    );
+  });
+
+  it('strips colour codes a copy left without ESC, and printf "${color}IOMMU Group %s ${reset}\\n" per device', () => {
+    sameAsP53(
+      p53.devices
+        .map((d, i) => `${i % 2 ? '^[[0;32m' : '[0;31m'}IOMMU Group ${d.group} [0m\n${line(d)}`)
+        .join('\n'),
+    );
+  });
+
+  it('reads capitals, the IOMMMU typo of one script, ### Group N ### and (N) prefixes', () => {
+    const by = (header: (g: number) => string) =>
+      p53.devices.map((d) => `${header(d.group)}\n\t${line(d)}`).join('\n');
+    sameAsP53(by((g) => `IOMMU GROUP ${g}`));
+    sameAsP53(by((g) => `IOMMMU Group ${g}:`));
+    sameAsP53(by((g) => `### Group ${g} ###`));
+    sameAsP53(p53.devices.map((d) => `(${d.group}) 0000:${line(d)}`).join('\n'));
+    sameAsP53(p53.devices.map((d) => `[${d.group}] ${line(d)}`).join('\n'));
+  });
+
+  it('names every line it cannot read, with its number and text', () => {
+    // The AW script of the Arch forum prints `lspci -s` without -nn: no class code, no IDs.
+    const l = parseIommuListing(
+      '### Group 1 ###\n    00:01.0 PCI bridge: Intel Corporation Xeon E3-1200 v5 PCIe Controller (x16) (rev 07)\n(not a group) 01:00.0 is mine\n',
+    );
+    expect(l.untrustedGroups).toEqual([1]);
+    expect(l.diagnostics.map((d) => d.message)).toEqual([
+      'line 2: 0000:00:01.0 in group 1 cannot be read (no class code such as [0300]): "00:01.0 PCI bridge: Intel Corporation Xeon E3-1200 v5 PCIe Controller (x16) (..."; group 1 is treated as unknown',
+      'line 3: not part of an IOMMU listing: "(not a group) 01:00.0 is mine"',
+    ]);
   });
 });
 
