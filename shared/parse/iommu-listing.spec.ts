@@ -148,6 +148,27 @@ describe('parseIommuListing on the other formats people post (real posts)', () =
     ]);
   });
 
+  it('reads pci_iommu_list: IDs first, a reset mark, the group on the first line only', () => {
+    const l = parseIommuListing(fixture('ids-first-group-gtx1660super.txt'));
+    expect(l.groups).toEqual([
+      { id: 15, devices: ['0000:09:00.0', '0000:09:00.1', '0000:09:00.2', '0000:09:00.3'] },
+    ]);
+    expect(l.devices.map((d) => [d.classCode, `${d.vendorId}:${d.deviceId}`])).toEqual([
+      ['0300', '10de:21c4'],
+      ['0403', '10de:1aeb'],
+      ['0c03', '10de:1aec'],
+      ['0c80', '10de:1aed'],
+    ]);
+    expect(l.devices[0]?.name).toBe('TU116 [GeForce GTX 1660 SUPER]');
+    expect(l.diagnostics).toHaveLength(1);
+    // A class name lspci would not print has no code: the line is named and the group distrusted.
+    const odd = parseIommuListing('Group 3:\t[1234:5678] [R] 05:00.0  Gizmo thing     Acme Gizmo');
+    expect(odd.untrustedGroups).toEqual([3]);
+    expect(odd.diagnostics[0]?.message).toContain(
+      'the class "Gizmo thing" has no known class code',
+    );
+  });
+
   it('hands the drivers a listing names to the inventory parts', () => {
     const { pci } = listingToInventoryParts(
       parseIommuListing(fixture('ls-iommu-grk-amd-400-chipset.txt')),
@@ -198,6 +219,8 @@ describe('parseIommuListing on what the common scripts print (real scripts, real
     sameAsP53(by((g) => `### Group ${g} ###`));
     sameAsP53(p53.devices.map((d) => `(${d.group}) 0000:${line(d)}`).join('\n'));
     sameAsP53(p53.devices.map((d) => `[${d.group}] ${line(d)}`).join('\n'));
+    // ls-reset: `echo "IOMMU group N"`, then `[RESET]` before the devices that have a reset file.
+    sameAsP53(by((g) => `IOMMU group ${g}`).replace(/\t(01:00\.0)/g, '[RESET]\t$1'));
   });
 
   it('names every line it cannot read, with its number and text', () => {

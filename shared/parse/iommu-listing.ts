@@ -4,11 +4,14 @@
 // or in capitals, `### Group N ###`, `Group:  N   0000:...  Driver: x`, lines prefixed with the
 // group in brackets or parentheses (`[IOMMU 12] 00:01.0 ...`, `(12) 00:01.0 ...`), ls-iommu's
 // `IOMMU Group  12: 0000:01:00.0 USB controller [0c03] ...` with its `-k` detail lines, with or
-// without the PCI domain, and terminal colour codes anywhere. A line that cannot be read is named
+// without the PCI domain, the `[vvvv:dddd] [R] 09:00.0  Class name  Device` lines of the
+// pci_iommu_list script (IDs first, no class code: the class is looked up by its lspci name), and
+// terminal colour codes anywhere. A line that cannot be read is named
 // with its number and text, never dropped silently.
 import { diagnostic, type Diagnostic } from '../model/diagnostic';
 import { ParseError } from '../model/errors';
 import type { Iommu, PciDevice } from '../model/inventory';
+import { PCI_CLASS_NAMES } from '../model/pci-classes';
 
 export interface ListingDevice {
   /** Full address with domain, lower case: `0000:01:00.0`. */
@@ -61,9 +64,15 @@ const CLASS_RE = /^(.*?)\s\[([0-9a-fA-F]{4})\]:?\s(.*)$/;
 const ANY_CLASS_RE = /^(.*?)\s\[([^\]]*)\]:\s(.*)$/;
 const IDS_RE =
   /^(.*)\s\[([^\]\s]*):([^\]\s]*)\](?:\s+\(rev\s+([^)]*)\))?(?:\s+\(prog-if[^)]*\))?(?:\s+Driver:\s*(\S*))?\s*$/i;
+/** `[10de:21c4] [R] 09:00.0  VGA compatible controller     TU116 [GeForce GTX 1660 SUPER]`: the
+ * IDs, a reset mark, the address, the class name padded to a column, the device name. */
+const IDS_FIRST_RE =
+  /^\s*\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]\s+(?:\[R\]\s+)?((?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])\s+(\S.*?)\s{2,}(\S.*?)\s*$/;
+const CLASS_BY_NAME = new Map(Object.entries(PCI_CLASS_NAMES).map(([code, name]) => [name, code]));
 /** The lines `lspci -k` and `ls-iommu -k` print under a device. */
 const DETAIL_RE = /^\s+(Subsystem|Kernel driver in use|Kernel modules|DeviceName)\s*:\s*(.*)$/;
 const HEX4 = /^[0-9a-f]{4}$/;
+const RESET_MARK_RE = /^\s*\[RESET\]/;
 /** A line wholly quoted as inline code in a forum post: `IOMMU Group 0: 0000:00:02.0 ...`. */
 const INLINE_CODE_RE = /^\s*`([^`]+)`\s*$/;
 /** Terminal colour and cursor codes (CSI and OSC), and the `[0;31m` left when a copy drops ESC. */
@@ -117,8 +126,33 @@ function readDeviceBody(address: string, rest: string): LineResult {
   };
 }
 
+/** Reads a pci_iommu_list line: the class code comes from the class name lspci printed. */
+function readIdsFirstLine(m: RegExpExecArray): LineResult {
+  const a = group(m, 3).toLowerCase();
+  const address = a.length === 7 ? `0000:${a}` : a;
+  const className = group(m, 4);
+  const classCode = CLASS_BY_NAME.get(className);
+  if (classCode === undefined)
+    return { kind: 'cut', address, why: `the class "${className}" has no known class code` };
+  return {
+    kind: 'device',
+    device: {
+      address,
+      classCode,
+      className,
+      vendorId: group(m, 1).toLowerCase(),
+      deviceId: group(m, 2).toLowerCase(),
+      name: group(m, 5),
+      revision: null,
+      driver: null,
+    },
+  };
+}
+
 /** Reads one `lspci -nns` device line (without the group prefix). Null when it has no address. */
 function readDeviceLine(text: string): LineResult | null {
+  const idsFirst = IDS_FIRST_RE.exec(text);
+  if (idsFirst) return readIdsFirstLine(idsFirst);
   const a = ADDRESS_RE.exec(text);
   if (!a) return null;
   const domain = (a[1] ?? '0000').toLowerCase();
@@ -247,7 +281,9 @@ class ListingReader {
 
   readLine(lineNo: number, raw: string): void {
     const plain = stripTerminalCodes(raw);
-    const line = this.unquote ? (INLINE_CODE_RE.exec(plain)?.[1] ?? plain) : plain;
+    const quoted = this.unquote ? (INLINE_CODE_RE.exec(plain)?.[1] ?? plain) : plain;
+    // ls-reset marks the devices that have a reset file: `[RESET]\t00:02.0 ...`.
+    const line = quoted.replace(RESET_MARK_RE, '\t');
     if (line.trim() === '') return;
     if (line.length > MAX_LINE) {
       this.current = null;
@@ -268,7 +304,8 @@ class ListingReader {
         return;
       }
       if (this.takeDevice(lineNo, prefix.id, prefix.rest, line)) {
-        this.current = null;
+        // pci_iommu_list gives the group on its first line only; the one-line formats on each.
+        this.current = IDS_FIRST_RE.test(prefix.rest) ? prefix.id : null;
         return;
       }
     }
