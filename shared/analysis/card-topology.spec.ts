@@ -120,6 +120,13 @@ describe('a card behind its own switch, from the sysfs topology', () => {
     expect(switchReason(b50)).toBeUndefined();
   });
 
+  it('takes no second GPU behind the switch (a dual-GPU card passes one GPU at a time)', () => {
+    const ctx = withTopology(ARC_TOPOLOGY);
+    const audio = ctx.inventory.pci.find((d) => d.address === '0000:04:00.0');
+    if (audio) Object.assign(audio, { classCode: '0380', className: 'Display controller' });
+    expect(gpu(ctx, '03:00.0').ownFunctions).toEqual(full('03:00.0'));
+  });
+
   it('does not take a root port for the card switch', () => {
     // The upstream port with no parent is a root port: the platform's, not the card's.
     const { ['0000:01:00.0']: _root, ...rest } = ARC_TOPOLOGY;

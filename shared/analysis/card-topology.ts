@@ -3,9 +3,11 @@
 // one downstream port per function, so the VGA function and the HDMI audio function sit on two
 // different buses (03:00.0 and 04:00.0) instead of one slot. On a live machine the sysfs topology
 // (each device's parent bridge) says exactly what hangs off that switch; a pasted listing has no
-// topology, so there it is inferred from the bus numbers Linux gives a switch, and said so.
+// topology, so there it is inferred from the bus numbers Linux gives a switch, and said so. Only
+// multimedia (audio) functions are taken: a second display function behind a switch is a second
+// GPU (a dual-GPU card, or another card), which the user may want to pass on its own.
 import type { PciDevice } from '../model/inventory';
-import { PCI_BRIDGE_CLASS, isDisplayClass, isMultimediaClass } from '../model/pci-classes';
+import { PCI_BRIDGE_CLASS, isMultimediaClass } from '../model/pci-classes';
 
 export interface CardSwitch {
   /** The switch's upstream port, a bridge of the card's own vendor. */
@@ -42,7 +44,7 @@ function switchFromSysfs(pci: Map<string, PciDevice>, gpu: PciDevice): CardSwitc
       (d) =>
         slotOf(d.address) !== slotOf(gpu.address) &&
         d.vendorId === gpu.vendorId &&
-        (isDisplayClass(d.classCode) || isMultimediaClass(d.classCode)) &&
+        isMultimediaClass(d.classCode) &&
         behindUp(d),
     )
     .map((d) => d.address);
@@ -63,9 +65,7 @@ function parts(address: string) {
  * downstream ports share bus U+1 and each gets the next bus, U+2, U+3, ... So a GPU at device 0 of
  * bus G, with N bridges of its own vendor on one bus D below G (D+1 <= G <= D+N) and exactly one on
  * bus D-1 at device 0 (the upstream port; bus 0 is always a root bus), is behind its card's switch,
- * and the card's audio sits at device 0 of the other buses D+1..D+N. Only multimedia functions are
- * taken this way: a second display function there could be another card on a platform whose root
- * buses happen to be numbered like a switch, while a GPU's HDMI audio cannot.
+ * and the card's audio sits at device 0 of the other buses D+1..D+N.
  */
 function switchFromListing(pci: Map<string, PciDevice>, gpu: PciDevice): CardSwitch | null {
   const g = parts(gpu.address);

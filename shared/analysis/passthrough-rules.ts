@@ -107,7 +107,7 @@ const cardSwitch: Rule = (s) =>
     devices: sw.functions,
     ...(sw.source === 'listing'
       ? {
-          fix: `Check on the machine with lspci -tv that ${list(sw.functions)} hang off ${sw.upstream}.`,
+          fix: `Check on the machine with lspci -tv that ${list(sw.functions)} ${sw.functions.length === 1 ? 'hangs' : 'hang'} off ${sw.upstream}.`,
         }
       : {}),
   }));
