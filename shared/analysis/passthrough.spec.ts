@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { iommuFixture as fixture } from '../../test/fixtures/iommu/iommu-fixtures';
 import type { BlockDevice, Inventory } from '../model/inventory';
 import { parseIommuListing } from '../parse/iommu-listing';
-import { formatAnalysisJson, formatAnalysisText, type analysisJsonValue } from './format-analysis';
 import { contextFromListing } from './listing-context';
 import {
   analyzePassthrough,
@@ -597,39 +596,5 @@ describe('rules on a hand-built machine (synthetic)', () => {
     expect(analyzeSelection(machine(), ['0000:09:00.0']).reasons.map((r) => r.code)).toEqual([
       'refuse.unknown-device',
     ]);
-  });
-});
-
-describe('format-analysis', () => {
-  it('prints the --json shape of issue 3 with full addresses', () => {
-    const a = analyzeFixture('thinkpad-p53-quadro-rtx4000.txt');
-    const parsed = JSON.parse(formatAnalysisJson(a)) as ReturnType<typeof analysisJsonValue>;
-    expect(parsed.groups).toBe(29);
-    expect(parsed.devices).toBe(39);
-    expect(parsed.gpus[1]).toMatchObject({
-      address: '0000:01:00.0',
-      group: 2,
-      passTogether: full('01:00.0', '01:00.1', '01:00.2', '01:00.3'),
-      foreign: [],
-      clean: true,
-      vfioIds: ['10de:1eb6', '10de:10f8', '10de:1ad8', '10de:1ad9'],
-      bindByAddress: false,
-      verdict: 'ok',
-      reasons: [],
-    });
-    expect(parsed.checksNotMade.length).toBeGreaterThan(0);
-  });
-
-  it('prints plain text with the same messages and fixes', () => {
-    const a = analyzeFixture('amd-b450-gt720-chipset-group.txt');
-    const text = formatAnalysisText(a);
-    expect(text).toContain(
-      'GPU 0000:06:00.0 NVIDIA Corporation GK208B [GeForce GT 720] (group 15): WARN',
-    );
-    const reason = a.gpus[0]?.reasons[0];
-    expect(reason?.fix).toBeDefined();
-    expect(text).toContain(reason?.message ?? '?');
-    expect(text).toContain(`fix: ${reason?.fix ?? '?'}`);
-    expect(text).toContain('which GPU drives the host display (boot_vga)');
   });
 });
