@@ -18,7 +18,8 @@ import type { Host } from '../host/host';
 import { SshHost, formatSshUrl } from '../host/ssh-host';
 import type { SshHostOptions, SshTarget } from '../host/ssh-host';
 import { SshExecHost } from '../helper/ssh-exec-host';
-import { HELPER_PATH, chooseElevation, runRequest } from '../helper/elevate';
+import { chooseElevation, runRequest } from '../helper/elevate';
+import { NO_HELPER_MESSAGE, installedHelperPath } from '../helper/helper-location';
 import type { HelperOutcome } from '../helper/elevate';
 import { LocalExecHost } from '../helper/exec-host';
 import type { ExecHost } from '../helper/exec-host';
@@ -88,14 +89,20 @@ export function realLocalEnvironment(options: { journalDir?: string } = {}): Loc
       });
       // pkexec answers 127 for a program that is not there, which would read as "not authorised".
       if (mode !== 'in-process') {
-        const installed = await access(HELPER_PATH, constants.X_OK).then(
-          () => true,
-          () => false,
-        );
+        const helperPath = installedHelperPath();
+        const installed =
+          helperPath !== null &&
+          (await access(helperPath, constants.X_OK).then(
+            () => true,
+            () => false,
+          ));
         if (!installed)
           return {
             kind: 'exited-early',
-            message: `The root helper is not installed at ${HELPER_PATH}, so nothing can be applied from this copy of Cohabit; nothing was changed. Install the Cohabit package, or run \`cohabit apply\` as root from a terminal.`,
+            message:
+              helperPath === null
+                ? NO_HELPER_MESSAGE
+                : `The root helper is missing from ${helperPath} (a damaged install?), so nothing can be applied; nothing was changed. Reinstall Cohabit, or run \`sudo cohabit apply\` from a terminal.`,
             result: null,
             recoverPlanId: null,
             exitCode: null,

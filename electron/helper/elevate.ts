@@ -10,8 +10,7 @@ import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journa
 import { EventSchema } from '../../shared/ops/helper-protocol';
 import type { ApplyResult, HelperEvent, Request } from '../../shared/ops/helper-protocol';
 
-/** The installed helper; the polkit action is bound to exactly this path. */
-export const HELPER_PATH = '/opt/Cohabit/resources/helper/cohabit-helper';
+import { NO_HELPER_MESSAGE, installedHelperPath } from './helper-location';
 
 export type ElevationMode = 'in-process' | 'pkexec' | 'sudo';
 
@@ -30,7 +29,8 @@ export function chooseElevation(facts: {
   return !graphical && facts.stdinIsTty ? 'sudo' : 'pkexec';
 }
 
-export function helperArgv(mode: 'pkexec' | 'sudo', helperPath = HELPER_PATH): string[] {
+/** helperPath: the installed helper, which the polkit action is bound to (helper-location.ts). */
+export function helperArgv(mode: 'pkexec' | 'sudo', helperPath: string): string[] {
   return mode === 'pkexec'
     ? ['pkexec', '--disable-internal-agent', helperPath]
     : ['sudo', '--', helperPath];
@@ -74,7 +74,17 @@ export async function runRequest(
 ): Promise<HelperOutcome> {
   if (options.mode === 'in-process') return runInProcess(request, options);
   const mode = options.mode;
-  const argv = helperArgv(mode, options.helperPath);
+  const helperPath = options.helperPath ?? installedHelperPath();
+  // Without one, pkexec would answer 127 ("not authorised") and sudo "command not found".
+  if (helperPath === null)
+    return {
+      kind: 'exited-early',
+      message: NO_HELPER_MESSAGE,
+      result: null,
+      recoverPlanId: null,
+      exitCode: null,
+    };
+  const argv = helperArgv(mode, helperPath);
   const emit = options.onEvent ?? (() => undefined);
   return new Promise((resolve) => {
     const [file = '', ...args] = argv;
