@@ -6,6 +6,7 @@ import { chmod, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import type { EnvironmentOptions, Plugin, UserConfig } from 'vite';
+import { cliOutputs } from './cli-outputs-plugin.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -90,7 +91,7 @@ export function nodeBuildConfig(
   return {
     root,
     logLevel: 'warn',
-    plugins: [shipDemoSnapshot(demoSnapshot), executableHelper()],
+    plugins: [shipDemoSnapshot(demoSnapshot), executableHelper(), cliOutputs(root)],
     environments: {
       main: nodeBundle({
         entry: 'electron/main/main.ts',

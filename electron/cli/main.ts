@@ -21,6 +21,12 @@ import { startServer } from '../serve/server';
 import { addPlanCommand } from '../planner/plan-command';
 import { ansiStyle, formatInventory, plainStyle } from './format-inventory';
 import { addApplyCommands } from '../helper/apply-cli';
+import { VERSION, formatAbout } from './about';
+
+// The build writes cohabit(1) from the bundle with this (build/cli-outputs-plugin.ts); the
+// packaging spec asks the installed bundle where its helper is.
+export { formatManPage } from './man-page';
+export { installedHelperPath } from '../helper/helper-location';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -80,7 +86,8 @@ export function buildProgram(io: CliIo = processIo): Command {
     .description(
       'Plan and apply extra NixOS systems and VFIO virtual machines on one ZFS pool.\nEvery command reads without root; nothing changes but through `apply` and `recover`.',
     )
-    .version('0.1.0')
+    .version(VERSION)
+    .addHelpText('after', formatAbout())
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .showHelpAfterError();

@@ -107,6 +107,11 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(result));
     return;
   }
+  const { benchCliStartup } = await import('./cli-startup');
+  if (args[0] === '--only' && args[1] === 'cli-startup') {
+    console.log((await benchCliStartup()).join('\n'));
+    return;
+  }
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const iterations = Number(process.env.BENCH_ITERATIONS ?? 5);
   const root = await mkdtemp(join(tmpdir(), 'cohabit-bench-'));
@@ -193,6 +198,7 @@ async function main(): Promise<void> {
     console.log(
       `Page load to an interactive machine view (demo, browser mode, headless Chromium): median ${median(tti).toFixed(0)} ms over ${tti.length} runs`,
     );
+    console.log((await benchCliStartup()).join('\n'));
   } finally {
     await rm(root, { recursive: true, force: true });
   }
