@@ -30,20 +30,21 @@ function desktopEntry(text: string): Record<string, string> {
 describe('the Nix package and module', () => {
   const files = readdirSync(join(here, 'nix')).filter((f) => f.endsWith('.nix'));
 
-  it('are both there', () => {
-    expect(files.sort()).toEqual(['module.nix', 'package.nix']);
+  it('are all there (build/nix-eval.spec.ts evaluates them)', () => {
+    expect(files.sort()).toEqual(['check.nix', 'module.nix', 'package.nix', 'source.nix']);
   });
 
-  for (const file of files) {
-    it(`${file} parses with nix-instantiate`, () => {
-      expect(() => run('nix-instantiate', ['--parse', join(here, 'nix', file)])).not.toThrow();
+  for (const file of [...files.map((f) => join(here, 'nix', f)), join(root, 'flake.nix')]) {
+    it(`${file.slice(root.length + 1)} parses with nix-instantiate`, () => {
+      expect(() => run('nix-instantiate', ['--parse', file])).not.toThrow();
     });
   }
 
   it('wraps nixpkgs electron around the app directory and binds the polkit action to its helper', () => {
     const nix = readFileSync(join(here, 'nix/package.nix'), 'utf8');
     expect(nix).toMatch(/makeWrapper \$\{lib\.getExe electron\} \$out\/bin\/cohabit-desktop/);
-    expect(nix).toContain(`--replace-fail ${HELPER_PATH} $app/helper/cohabit-helper`);
+    expect(nix).toContain('helper=$out/lib/cohabit/helper/cohabit-helper');
+    expect(nix).toContain(`--replace-fail ${HELPER_PATH} $helper`);
   });
 });
 

@@ -1,5 +1,7 @@
-# NixOS module (draft): `programs.cohabit.enable = true;` installs Cohabit (the desktop app and
-# the `cohabit` command) and its polkit action, so applying a plan asks for a password once.
+# NixOS module: `programs.cohabit.enable = true;` installs Cohabit (the desktop app, the `cohabit`
+# command and its man page) and its polkit action, so applying a plan asks for an administrator
+# password through the desktop's polkit agent. The flake's nixosModules.default is this module
+# with the flake's own package as the default.
 {
   config,
   lib,
@@ -24,9 +26,12 @@ in
 
   config = lib.mkIf cfg.enable {
     # The package carries share/polkit-1/actions/org.cohabit.helper.policy, bound to its own
-    # helper's store path; polkit reads it from the system profile.
+    # helper's store path ($out/lib/cohabit/helper/cohabit-helper); polkitd reads actions from
+    # the system profile's share/polkit-1, which pathsToLink puts there (nixos/modules/security/
+    # polkit.nix links it too; saying it here keeps the module right on its own).
     environment.systemPackages = [ cfg.package ];
     environment.pathsToLink = [ "/share/polkit-1" ];
+    # pkexec (its setuid wrapper in /run/wrappers/bin) comes with polkit.
     security.polkit.enable = true;
   };
 }

@@ -1,0 +1,243 @@
+// The Nix package, the NixOS module and the flake, proved without a Nix store: evaluated with the
+// real nixpkgs lib (../shared/vendor/) and stand-in builders (build/nix/eval-harness.ts); then the
+// evaluated installPhase runs in a temporary $out against a real `npm run build` of the filtered
+// source, and the tree is checked the way pkexec, a desktop and a shell will use it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STAND_INS, evaluateNix } from './nix/eval-harness';
+import type { Harness } from './nix/eval-harness';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const VENDOR = join(root, '../shared/vendor/nixpkgs-lib-de42d442.tar.gz');
+const VERSION = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+let work: string;
+let harness: Harness;
+let out: string;
+let app: string;
+let stage: string;
+
+function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
+) {
+  return spawnSync(command, args, { encoding: 'utf8', timeout: 120_000, ...options });
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'cohabit-nix-'));
+  // The helper runs as nobody below: it must be able to reach it.
+  await chmod(work, 0o755);
+  execFileSync('tar', ['-xzf', VENDOR, '-C', work]);
+  harness = await evaluateNix(root, join(work, 'nixpkgs-lib/lib'), work);
+  out = harness.out;
+  app = join(out, 'lib/cohabit/app');
+
+  // The Nix build's source: exactly the files the filter keeps, built as the package builds it.
+  stage = join(work, 'source');
+  for (const file of harness.evaluation.package.source) {
+    await mkdir(dirname(join(stage, file)), { recursive: true });
+    await cp(join(root, file), join(stage, file), { preserveTimestamps: true });
+  }
+  await symlink(join(root, 'node_modules'), join(stage, 'node_modules'));
+  const build = run('npm', ['run', harness.evaluation.package.npmBuildScript], {
+    cwd: stage,
+    env: { ...process.env, ...harness.evaluation.package.env },
+  });
+  if (build.status !== 0)
+    throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+
+  const script = `source ${STAND_INS}\ncd ${stage}\n${harness.evaluation.package.installPhase}`;
+  const install = run('bash', ['-euo', 'pipefail', '-c', script], {
+    env: { PATH: process.env.PATH, HOME: work, out },
+  });
+  if (install.status !== 0) throw new Error(`installPhase failed:\n${install.stderr}`);
+}, 300_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** The path polkit's action lets pkexec run. */
+function policyHelper(): string {
+  const policy = readFileSync(
+    join(out, 'share/polkit-1/actions/org.cohabit.helper.policy'),
+    'utf8',
+  );
+  const match = /<annotate key="org\.freedesktop\.policykit\.exec\.path">([^<]+)<\/annotate>/.exec(
+    policy,
+  );
+  if (!match?.[1]) throw new Error('the installed policy names no exec.path');
+  return match[1];
+}
+
+describe('the Nix package, evaluated', () => {
+  it('builds from the lock file with nixpkgs electron and nodejs, and downloads no Electron', () => {
+    const pkg = harness.evaluation.package;
+    expect(pkg.pname).toBe('cohabit');
+    expect(pkg.version).toBe(VERSION);
+    expect(pkg.npmDeps).toEqual({ npmRoot: root, filtered: true });
+    expect(pkg.npmConfigHook).toBe('npm-config-hook');
+    expect(pkg.nodejs).toBe('nodejs');
+    expect(pkg.installPhase).toContain(`${harness.electron}/bin/electron`);
+    expect(pkg.env.ELECTRON_SKIP_BINARY_DOWNLOAD).toBe('1');
+    expect(pkg.nativeBuildInputs).toEqual(['make-wrapper-hook']);
+    expect([pkg.mainProgram, pkg.license, pkg.linux]).toEqual([
+      'cohabit',
+      'GPL-3.0-or-later',
+      true,
+    ]);
+  });
+
+  it("builds from a source without the checkout's node_modules/, dist/, tests or hidden files", () => {
+    const { source, keptOutputs, sourceName } = harness.evaluation.package;
+    expect(sourceName).toBe('cohabit-source');
+    expect(keptOutputs).toEqual([]);
+    expect(existsSync(join(root, 'node_modules'))).toBe(true);
+    for (const file of source) {
+      expect(file).not.toMatch(/(^|\/)(node_modules|dist|release|result)(\/|$)/);
+      expect(file).not.toMatch(/(^|\/)\.|\.spec\.ts$|^(test|docs)\//);
+    }
+    for (const needed of [
+      'package.json',
+      'package-lock.json',
+      'electron/cli/main.ts',
+      'renderer/index.html',
+    ])
+      expect(source).toContain(needed);
+  });
+
+  it('builds from that source alone (npm run build succeeded on the filtered copy)', () => {
+    for (const output of [
+      'dist/cli.mjs',
+      'dist/electron/main.cjs',
+      'dist/helper/cohabit-helper',
+      'dist/man/cohabit.1',
+    ])
+      expect(existsSync(join(stage, output)), output).toBe(true);
+  });
+});
+
+describe('the installed tree', () => {
+  it('binds the polkit action to the helper inside $out, which is executable', () => {
+    const helper = policyHelper();
+    expect(helper).toBe(join(out, 'lib/cohabit/helper/cohabit-helper'));
+    expect(statSync(helper).isFile()).toBe(true);
+    expect(() => accessSync(helper, constants.X_OK)).not.toThrow();
+  });
+
+  it('has a helper that runs without PATH and refuses a normal user in its own words', () => {
+    const helper = policyHelper();
+    const asRoot = process.getuid?.() === 0;
+    // As root here, the helper would act: drop to nobody (uid 65534) first.
+    const argv = asRoot
+      ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-i', helper]]
+      : ['env', ['-i', helper]];
+    const result = run(argv[0] as string, argv[1] as string[], {
+      input: '{"type":"list-unfinished"}\n',
+    });
+    expect(result.status, result.stderr).toBe(4);
+    const event = JSON.parse(result.stdout) as { type: string; code: string; message: string };
+    expect(event).toMatchObject({ type: 'error', code: 'not-root' });
+    expect(event.message).toMatch(
+      /must run as root \(through pkexec or sudo\)\. Nothing was changed\./,
+    );
+  });
+
+  it('lets the installed app find that same helper from its own location', () => {
+    const script = `const cli = await import(${JSON.stringify(join(app, 'dist/cli.mjs'))}); process.stdout.write(String(cli.installedHelperPath()));`;
+    const result = run(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: '/nonexistent' },
+    });
+    expect(result.stdout, result.stderr).toBe(policyHelper());
+  });
+
+  it('runs `bin/cohabit --version` with no environment at all', () => {
+    const result = run('env', ['-i', join(out, 'bin/cohabit'), '--version']);
+    expect(result.stdout.trim(), result.stderr).toBe(VERSION);
+  });
+
+  it('starts the desktop app on the app directory, whose package.json names the main bundle', () => {
+    const result = run('env', ['-i', join(out, 'bin/cohabit-desktop')]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe(app);
+    const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as {
+      main: string;
+      name: string;
+    };
+    expect(manifest.name).toBe('cohabit');
+    expect(existsSync(join(app, manifest.main))).toBe(true);
+  });
+
+  it('installs a desktop entry that passes desktop-file-validate, icons and the man page', () => {
+    const entry = join(out, 'share/applications/cohabit.desktop');
+    expect(run('desktop-file-validate', [entry]).stdout).toBe('');
+    expect(existsSync(join(out, 'share/icons/hicolor/scalable/apps/cohabit.svg'))).toBe(true);
+    expect(existsSync(join(out, 'share/icons/hicolor/512x512/apps/cohabit.png'))).toBe(true);
+    const man = join(out, 'share/man/man1/cohabit.1');
+    const groff = run('groff', ['-man', '-Tutf8', '-ww', '-z', man]);
+    expect([groff.status, groff.stderr]).toEqual([0, '']);
+    expect(readFileSync(man, 'utf8')).toContain(`"cohabit ${VERSION}"`);
+  });
+});
+
+describe('the NixOS module', () => {
+  it('installs the package and links its polkit action when enabled, and nothing when not', () => {
+    const { enabled, disabled } = harness.evaluation.module;
+    expect(enabled).toEqual({
+      systemPackages: [out],
+      pathsToLink: ['/share/polkit-1'],
+      polkit: true,
+    });
+    expect(disabled).toEqual({ systemPackages: [], pathsToLink: [], polkit: false });
+  });
+});
+
+describe('the flake', () => {
+  it('has packages, apps, nixosModules.default and checks for x86_64 and aarch64 Linux', () => {
+    const { flake, module } = harness.evaluation;
+    for (const system of ['x86_64-linux', 'aarch64-linux']) {
+      expect(flake.packages[system]).toEqual({
+        default: `cohabit-${VERSION}`,
+        cohabit: `cohabit-${VERSION}`,
+      });
+      expect(flake.apps[system]).toEqual({
+        default: { type: 'app', program: join(out, 'bin/cohabit-desktop') },
+        cli: { type: 'app', program: join(out, 'bin/cohabit') },
+      });
+      expect(flake.checks[system]).toEqual(['installed-tree', 'package']);
+    }
+    expect(module.fromFlake).toEqual(module.enabled);
+  });
+
+  it('has an installed-tree check that passes on this tree, run as an unprivileged user', async () => {
+    // The Nix sandbox builds as an unprivileged user; as root here, run the check as nobody.
+    const cwd = join(work, 'check');
+    await mkdir(cwd);
+    await chmod(cwd, 0o777);
+    const script = harness.evaluation.flake.installedTreeCheck;
+    const bash = ['bash', '-euo', 'pipefail', '-c', script];
+    const argv =
+      process.getuid?.() === 0
+        ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...bash]
+        : bash;
+    const result = spawnSync(argv[0] ?? '', argv.slice(1), {
+      cwd,
+      encoding: 'utf8',
+      timeout: 60_000,
+      // stdin a socket would make Debian's bash read /etc/bash.bashrc, as for an rsh session.
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, out: join(cwd, 'result') },
+    });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'result'))).toBe(true);
+  });
+});
