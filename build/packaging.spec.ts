@@ -52,7 +52,10 @@ describe('the electron-builder configuration', () => {
   it("passes electron-builder's own schema", async () => {
     const config = await getConfig(root, join(here, 'electron-builder.yml'), null);
     await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
-    expect(config.linux?.target).toEqual(['AppImage', 'deb']);
+    expect(config.linux?.target).toEqual([
+      { target: 'AppImage', arch: ['x64', 'arm64'] },
+      { target: 'deb', arch: ['x64', 'arm64'] },
+    ]);
     expect(config.linux?.category).toBe('System');
     expect(config.productName).toBe('Cohabit');
   });
@@ -68,7 +71,8 @@ describe('the electron-builder configuration', () => {
   it('installs the helper and the policy where the policy says the helper is', async () => {
     const config = await getConfig(root, join(here, 'electron-builder.yml'), null);
     const resources = JSON.stringify(config.extraResources);
-    expect(resources).toContain('"to":"helper"');
+    expect(resources).toContain('"to":"helper/cohabit-helper"');
+    expect(resources).toContain('"to":"helper/cohabit-helper.mjs"');
     // electron-builder's .deb puts the app in /opt/<productName>, resources in resources/.
     expect(HELPER_PATH.startsWith(`/opt/${config.productName ?? ''}/resources/helper/`)).toBe(true);
     expect(config.deb?.fpm).toContain(

@@ -1,16 +1,19 @@
-// The Nix package, the NixOS module and the flake, proved without a Nix store: evaluated with the
-// real nixpkgs lib (../shared/vendor/) and stand-in builders (build/nix/eval-harness.ts); then the
-// evaluated installPhase runs in a temporary $out against a real `npm run build` of the filtered
-// source, and the tree is checked the way pkexec, a desktop and a shell will use it.
+// Every way to install Cohabit, checked the way pkexec, a desktop and a shell will use it, from one
+// build. The Nix package, the NixOS module and the flake, proved without a Nix store: evaluated
+// with the real nixpkgs lib (../shared/vendor/) and stand-in builders (build/nix/eval-harness.ts);
+// the evaluated installPhase then runs in a temporary $out against a real `npm run build` of the
+// filtered source. The same build then goes through electron-builder --dir against a stand-in
+// Electron (build/linux/unpacked-harness.ts), the layout inside the AppImage and the .deb.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { chmod, cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAND_INS, evaluateNix } from './nix/eval-harness';
 import type { Harness } from './nix/eval-harness';
+import { buildUnpacked } from './linux/unpacked-harness';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const VENDOR = join(root, '../shared/vendor/nixpkgs-lib-de42d442.tar.gz');
@@ -23,6 +26,7 @@ let harness: Harness;
 let out: string;
 let app: string;
 let stage: string;
+let unpacked: Awaited<ReturnType<typeof buildUnpacked>>;
 
 function run(
   command: string,
@@ -60,7 +64,12 @@ beforeAll(async () => {
     env: { PATH: process.env.PATH, HOME: work, out },
   });
   if (install.status !== 0) throw new Error(`installPhase failed:\n${install.stderr}`);
-}, 300_000);
+
+  const electron = JSON.parse(
+    readFileSync(join(root, 'node_modules/electron/package.json'), 'utf8'),
+  ) as { version: string };
+  unpacked = await buildUnpacked(stage, work, electron.version);
+}, 420_000);
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -239,5 +248,79 @@ describe('the flake', () => {
     });
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(existsSync(join(cwd, 'result'))).toBe(true);
+  });
+});
+
+/** The .deb installs the unpacked layout at /opt/Cohabit: paths it names, mapped into `dir`. */
+function inUnpacked(dir: string, path: string): string {
+  expect(path.startsWith('/opt/Cohabit/')).toBe(true);
+  return join(dir, path.slice('/opt/Cohabit/'.length));
+}
+
+/** Runs argv as nobody when this test runs as root (as the helper would otherwise act). */
+function asNobody(argv: string[], input: string) {
+  const full =
+    process.getuid?.() === 0
+      ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv]
+      : argv;
+  return run(full[0] ?? '', full.slice(1), { input });
+}
+
+describe('the .deb and AppImage layout (electron-builder --dir, stand-in Electron)', () => {
+  it('was built for x64 and arm64 without downloading anything', () => {
+    expect(unpacked.cacheEntries).toEqual([]);
+    for (const dir of Object.values(unpacked.dirs))
+      expect(() => accessSync(join(dir, 'cohabit-desktop'), constants.X_OK)).not.toThrow();
+  });
+
+  for (const arch of ['x64', 'arm64'] as const) {
+    it(`${arch}: installs the helper where the policy says, runnable by root with no PATH or node`, () => {
+      const dir = unpacked.dirs[arch];
+      const policy = readFileSync(join(dir, 'resources/polkit/org.cohabit.helper.policy'), 'utf8');
+      const path = /exec\.path">([^<]+)</.exec(policy)?.[1] ?? '';
+      expect(path).toBe('/opt/Cohabit/resources/helper/cohabit-helper');
+      const helper = inUnpacked(dir, path);
+      expect(() => accessSync(helper, constants.X_OK)).not.toThrow();
+      const result = asNobody(['env', '-i', helper], '{"type":"list-unfinished"}\n');
+      expect(result.status, result.stderr).toBe(4);
+      expect(JSON.parse(result.stdout)).toMatchObject({ type: 'error', code: 'not-root' });
+    });
+  }
+
+  it('lets the packaged app find that helper, and ships no node_modules and no second helper', () => {
+    const appDir = join(unpacked.dirs.x64, 'resources/app');
+    const script = `const cli = await import(${JSON.stringify(join(appDir, 'dist/cli.mjs'))}); process.stdout.write(String(cli.installedHelperPath()));`;
+    const result = run(process.execPath, ['--input-type=module', '-e', script], { env: {} });
+    expect(result.stdout, result.stderr).toBe(
+      join(unpacked.dirs.x64, 'resources/helper/cohabit-helper'),
+    );
+    for (const absent of ['node_modules', 'dist/helper', 'dist/cli.sources.json'])
+      expect(existsSync(join(appDir, absent)), absent).toBe(false);
+  });
+
+  it('installs /usr/bin/cohabit on the same Electron, its man page and the polkit action', async () => {
+    const { getConfig } = await import('app-builder-lib/out/util/config/config');
+    const config = await getConfig(stage, join(stage, 'build/electron-builder.yml'), null);
+    const fpm: Record<string, string> = {};
+    for (const mapping of config.deb?.fpm ?? []) {
+      const [from = '', to = ''] = mapping.split('=');
+      fpm[from] = to;
+    }
+    expect(fpm).toEqual({
+      'build/polkit/org.cohabit.helper.policy':
+        '/usr/share/polkit-1/actions/org.cohabit.helper.policy',
+      'build/linux/cohabit': '/usr/bin/cohabit',
+      'dist/man/cohabit.1': '/usr/share/man/man1/cohabit.1',
+    });
+    for (const source of Object.keys(fpm))
+      expect(existsSync(join(stage, source)), source).toBe(true);
+    // /usr/bin/cohabit names /opt/Cohabit; run it against the unpacked layout instead.
+    const wrapper = readFileSync(join(stage, 'build/linux/cohabit'), 'utf8');
+    const local = join(work, 'cohabit-deb-cli');
+    await writeFile(local, wrapper.replaceAll('/opt/Cohabit/', `${unpacked.dirs.x64}/`), {
+      mode: 0o755,
+    });
+    const result = run('env', ['-i', local, '--version']);
+    expect(result.stdout.trim(), result.stderr).toBe(VERSION);
   });
 });
