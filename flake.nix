@@ -66,7 +66,5 @@
           installed-tree = pkgs.callPackage ./build/nix/check.nix { inherit cohabit; };
         }
       );
-
-      formatter = forAllSystems (pkgs: pkgs.nixfmt-rfc-style);
     };
 }
