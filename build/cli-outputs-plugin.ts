@@ -17,7 +17,11 @@ interface CliBundle {
   formatManPage: (program: Command) => string;
 }
 
-export function cliOutputs(root: string): Plugin {
+/**
+ * `assets`: source files the CLI reads at run time through a copy the build makes (the demo
+ * machine), recorded too: a changed source must not leave the bundle reading an old copy.
+ */
+export function cliOutputs(root: string, assets: readonly string[] = []): Plugin {
   let builds = 0;
   return {
     name: 'cohabit:cli-outputs',
@@ -32,7 +36,8 @@ export function cliOutputs(root: string): Plugin {
         .map((id) => relative(root, id.replace(/\?.*$/, '')));
       if (files.length === 0) return this.error('the CLI bundle reports no source modules');
       const bundlePath = join(dir, cli.fileName);
-      const manifest = recordSources(root, [...files, ...CONFIG_FILES], bundlePath);
+      const copied = assets.map((path) => relative(root, path));
+      const manifest = recordSources(root, [...files, ...copied, ...CONFIG_FILES], bundlePath);
       await writeFile(join(dir, 'cli.sources.json'), JSON.stringify(manifest, null, 1) + '\n');
 
       // A fresh URL each build: a second build in one process must not get the cached module.

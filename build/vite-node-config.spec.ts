@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runInNewContext, runInThisContext } from 'node:vm';
 import { createBuilder } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,6 +15,7 @@ import { emptySnapshot } from '../electron/host/snapshot-format';
 import { nodeBuildConfig } from './vite.node.config';
 
 let out: string;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const nodeRequire = createRequire(import.meta.url);
 
 beforeAll(async () => {
@@ -186,5 +187,19 @@ describe('the Node build', () => {
     // As root it parses and refuses the request (exit 2); as anyone else it refuses to run (exit 4).
     expect([2, 4]).toContain(result.status);
     expect(result.stdout).toMatch(/"type":"error"/);
+  });
+
+  it('records what the CLI bundle was made from, the demo machine included, and writes cohabit(1)', async () => {
+    const manifest = JSON.parse(await readFile(join(out, 'dist/cli.sources.json'), 'utf8')) as {
+      files: Record<string, { sha256: string }>;
+    };
+    const files = Object.keys(manifest.files);
+    expect(files).toContain('electron/cli/main.ts');
+    expect(files).toContain('build/vite.node.config.ts');
+    expect(files).toContain(relative(root, join(out, 'demo-input.json')));
+    expect(files.some((f) => f.startsWith('node_modules/commander/'))).toBe(true);
+    const page = await readFile(join(out, 'dist/man/cohabit.1'), 'utf8');
+    expect(page).toMatch(/^\.TH COHABIT 1 /m);
+    expect(page).toContain('.SS "cohabit inventory [options]"');
   });
 });

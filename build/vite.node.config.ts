@@ -91,7 +91,7 @@ export function nodeBuildConfig(
   return {
     root,
     logLevel: 'warn',
-    plugins: [shipDemoSnapshot(demoSnapshot), executableHelper(), cliOutputs(root)],
+    plugins: [shipDemoSnapshot(demoSnapshot), executableHelper(), cliOutputs(root, [demoSnapshot])],
     environments: {
       main: nodeBundle({
         entry: 'electron/main/main.ts',
