@@ -19,7 +19,7 @@ import { SshHost, formatSshUrl } from '../host/ssh-host';
 import type { SshHostOptions, SshTarget } from '../host/ssh-host';
 import { SshExecHost } from '../helper/ssh-exec-host';
 import { chooseElevation, runRequest } from '../helper/elevate';
-import { NO_HELPER_MESSAGE, installedHelperPath } from '../helper/helper-location';
+import { locateHelper } from '../helper/helper-location';
 import type { HelperOutcome } from '../helper/elevate';
 import { LocalExecHost } from '../helper/exec-host';
 import type { ExecHost } from '../helper/exec-host';
@@ -89,10 +89,10 @@ export function realLocalEnvironment(options: { journalDir?: string } = {}): Loc
       });
       // pkexec answers 127 for a program that is not there, which would read as "not authorised".
       if (mode !== 'in-process') {
-        const helperPath = installedHelperPath();
+        const helper = locateHelper();
         const installed =
-          helperPath !== null &&
-          (await access(helperPath, constants.X_OK).then(
+          'path' in helper &&
+          (await access(helper.path, constants.X_OK).then(
             () => true,
             () => false,
           ));
@@ -100,9 +100,9 @@ export function realLocalEnvironment(options: { journalDir?: string } = {}): Loc
           return {
             kind: 'exited-early',
             message:
-              helperPath === null
-                ? NO_HELPER_MESSAGE
-                : `The root helper is missing from ${helperPath} (a damaged install?), so nothing can be applied; nothing was changed. Reinstall Cohabit, or run \`sudo cohabit apply\` from a terminal.`,
+              'problem' in helper
+                ? helper.problem
+                : `The root helper is missing from ${helper.path} (a damaged install?), so nothing can be applied; nothing was changed. Reinstall Cohabit, or run \`sudo cohabit apply\` from a terminal.`,
             result: null,
             recoverPlanId: null,
             exitCode: null,

@@ -10,7 +10,7 @@ import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journa
 import { EventSchema } from '../../shared/ops/helper-protocol';
 import type { ApplyResult, HelperEvent, Request } from '../../shared/ops/helper-protocol';
 
-import { NO_HELPER_MESSAGE, installedHelperPath } from './helper-location';
+import { locateHelper } from './helper-location';
 
 export type ElevationMode = 'in-process' | 'pkexec' | 'sudo';
 
@@ -74,17 +74,17 @@ export async function runRequest(
 ): Promise<HelperOutcome> {
   if (options.mode === 'in-process') return runInProcess(request, options);
   const mode = options.mode;
-  const helperPath = options.helperPath ?? installedHelperPath();
+  const helper = options.helperPath === undefined ? locateHelper() : { path: options.helperPath };
   // Without one, pkexec would answer 127 ("not authorised") and sudo "command not found".
-  if (helperPath === null)
+  if ('problem' in helper)
     return {
       kind: 'exited-early',
-      message: NO_HELPER_MESSAGE,
+      message: helper.problem,
       result: null,
       recoverPlanId: null,
       exitCode: null,
     };
-  const argv = helperArgv(mode, helperPath);
+  const argv = helperArgv(mode, helper.path);
   const emit = options.onEvent ?? (() => undefined);
   return new Promise((resolve) => {
     const [file = '', ...args] = argv;

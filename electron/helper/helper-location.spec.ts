@@ -5,11 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   HelperLocationError,
+  NO_HELPER_MESSAGE,
   PACKAGED_HELPER_RELATIVE,
   findAppDir,
   helperFromManifest,
   installedHelperPath,
+  locateHelper,
 } from './helper-location';
+import { runRequest } from './elevate';
 
 let dir: string;
 beforeEach(async () => {
@@ -76,4 +79,15 @@ describe('helperFromManifest', () => {
       );
     },
   );
+});
+
+describe('starting the helper from a copy without one', () => {
+  it('says so, instead of pkexec answering 127 ("not authorised")', async () => {
+    expect(locateHelper()).toEqual({ problem: NO_HELPER_MESSAGE });
+    const outcome = await runRequest(
+      { type: 'list-unfinished' },
+      { mode: 'pkexec', env: { PATH: '/nonexistent' } },
+    );
+    expect(outcome).toMatchObject({ kind: 'exited-early', message: NO_HELPER_MESSAGE });
+  });
 });

@@ -99,3 +99,16 @@ export function installedHelperPath(
 /** What the app and the CLI say when this copy has no helper to run through pkexec or sudo. */
 export const NO_HELPER_MESSAGE =
   'This copy of Cohabit has no installed root helper (it runs from a source checkout or an AppImage, which root cannot run from), so it cannot ask for root itself; nothing was changed. Install the Nix or .deb package, or run `sudo cohabit apply` from a terminal (it applies in-process as root).';
+
+/** The helper to start, or what to tell the user instead (none here, or a broken package.json). */
+export function locateHelper(): { path: string } | { problem: string } {
+  try {
+    const path = installedHelperPath();
+    return path === null ? { problem: NO_HELPER_MESSAGE } : { path };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      problem: `Cannot tell where this copy's root helper is (${reason}); nothing was changed. Reinstall Cohabit, or run \`sudo cohabit apply\` from a terminal.`,
+    };
+  }
+}
