@@ -41,7 +41,7 @@ export const ABOUT: readonly AboutSection[] = [
         String(EXIT.rollbackIncomplete),
         'apply or recover left a plan unfinished: run `cohabit recover`',
       ],
-      [String(EXIT.notRoot), 'the root helper was started without root'],
+      [String(EXIT.notRoot), 'the root helper itself: it was started without root'],
     ],
   },
   {
@@ -57,8 +57,9 @@ export const ABOUT: readonly AboutSection[] = [
       ['/var/lib/cohabit', "the root helper's journal: every step of a plan and its undo"],
       [
         '<package>/lib/cohabit/helper/cohabit-helper',
-        'the root helper (Nix); /opt/Cohabit/resources/helper/cohabit-helper in the .deb. The polkit action org.cohabit.helper.apply is bound to it',
+        "the Nix package's root helper: the one path its polkit action lets pkexec run",
       ],
+      ['/opt/Cohabit/resources/helper/cohabit-helper', "the .deb's root helper, likewise"],
     ],
   },
 ];
