@@ -7,6 +7,7 @@ import type { BlockDevice, Inventory, Nixos, Os } from '../../shared/model/inven
 import { parseHostId } from '../../shared/parse/hostid';
 import { parseOsRelease } from '../../shared/parse/os-release';
 import { NIXOS_EVAL_CHANNELS_ARGV, NIXOS_EVAL_TIMEOUT_MS, nixosEvalFlakeArgv } from './commands';
+import { readNixosOrigin } from './nixos-origin';
 import type { ReadContext } from './read-context';
 
 const HOSTNAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
@@ -238,6 +239,10 @@ export async function readOs(
       : ctx.parse('/etc/hostid', 'os.hostid', () => parseHostId(hostIdBytes));
   const isNixos = release.ID === 'nixos';
   const hostname = hostnameText === '' ? null : hostnameText;
+  // The two evaluations are independent: run them side by side.
+  const [nixos, nixosOrigin] = isNixos
+    ? await Promise.all([readNixos(ctx, hostname, hostId, inv), readNixosOrigin(ctx, hostname)])
+    : [null, null];
   return {
     id: release.ID ?? null,
     name: release.NAME ?? null,
@@ -246,6 +251,7 @@ export async function readOs(
     isNixos,
     hostname,
     hostId,
-    nixos: isNixos ? await readNixos(ctx, hostname, hostId, inv) : null,
+    nixos,
+    nixosOrigin,
   };
 }

@@ -2,6 +2,7 @@
 // (it crosses IPC and HTTP), so it is described once here as a schema and the types follow from it.
 import * as v from 'valibot';
 import { DiagnosticSchema } from './diagnostic';
+import { NixosOriginSchema } from './nixos-origin';
 
 const nullable = <T extends v.GenericSchema>(s: T) => v.nullable(s);
 const HexId = v.pipe(v.string(), v.regex(/^[0-9a-f]{4}$/));
@@ -374,6 +375,8 @@ export const OsSchema = v.object({
   /** /etc/hostid as the 8 hex digits NixOS's networking.hostId uses. */
   hostId: nullable(v.string()),
   nixos: nullable(NixosSchema),
+  /** Whether /etc/nixos built the running system (issue 18); optional so older inventories parse. */
+  nixosOrigin: v.optional(nullable(NixosOriginSchema)),
 });
 export type Os = v.InferOutput<typeof OsSchema>;
 

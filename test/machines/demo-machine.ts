@@ -19,6 +19,8 @@
 import type { VirtualHost } from '../../electron/host/virtual-host';
 import { MachineBuilder, hostIdBytes } from './machine-builder';
 import type { DatasetSpec, PciSpec } from './machine-builder';
+import { DEMO_KERNEL_HASH, demoOrigin, demoSystemPath } from './demo-origin';
+import { writeNixosOrigin } from './nixos-origin-files';
 import { OPENZFS_2_3_FEATURES } from './storage-output';
 import type { FeatureState } from './storage-output';
 import {
@@ -1227,7 +1229,7 @@ function writeSystem(b: MachineBuilder): void {
   h.file('/proc/sys/kernel/osrelease', `${DEMO_KERNEL}\n`, 0o444);
   h.file(
     '/proc/cmdline',
-    `BOOT_IMAGE=(cryptouuid/3f1c9b7e5d2a4c8e9b0a1d2e3f4a5b6c)/root@/nix/store/7xq1b0v9kz2l4m6n8p0r2s4t6v8x0z2b-linux-${DEMO_KERNEL}/bzImage init=/nix/store/c4d6f8h0j2l4n6p8r0t2v4x6z8b0d2f4-nixos-system-atlas-${DEMO_NIXOS_VERSION}/init intel_iommu=on iommu=pt loglevel=4 lsm=landlock,yama,bpf\n`,
+    `BOOT_IMAGE=(cryptouuid/3f1c9b7e5d2a4c8e9b0a1d2e3f4a5b6c)/root@/nix/store/${DEMO_KERNEL_HASH}-linux-${DEMO_KERNEL}/bzImage init=${demoSystemPath(DEMO_NIXOS_VERSION)}/init intel_iommu=on iommu=pt loglevel=4 lsm=landlock,yama,bpf\n`,
     0o444,
   );
 
@@ -1371,7 +1373,7 @@ function writeSystem(b: MachineBuilder): void {
   );
   h.file('/etc/hostname', 'atlas\n', 0o444);
   h.file('/etc/hostid', hostIdBytes(DEMO_HOSTID), 0o444);
-  h.file('/run/current-system/nixos-version', DEMO_NIXOS_VERSION, 0o444);
+  writeNixosOrigin(h, demoOrigin(DEMO_NIXOS_VERSION));
   h.file('/etc/nixos/configuration.nix', DEMO_CONFIGURATION_NIX);
   // NixOS creates /mnt; the key file boot.initrd.secrets reads, readable by root only.
   h.mkdirp('/mnt');
@@ -1425,7 +1427,7 @@ function writeSystem(b: MachineBuilder): void {
   });
 }
 
-const DEMO_CONFIGURATION_NIX = `{ config, pkgs, ... }:
+export const DEMO_CONFIGURATION_NIX = `{ config, pkgs, ... }:
 
 {
   imports = [ ./hardware-configuration.nix ];
