@@ -17,6 +17,9 @@ import {
 
 export const LAYOUT_FORMAT = 'cohabit-layout/1';
 
+export const MAIN_CONFIGURATION_MODES = ['edit', 'module-only'] as const;
+export type MainConfigurationMode = (typeof MAIN_CONFIGURATION_MODES)[number];
+
 const Id = v.pipe(
   v.string(),
   v.regex(ID_RE, 'an id is lower-case letters, digits and -, starting with a letter'),
@@ -130,6 +133,12 @@ export const LayoutSchema = v.strictObject({
   host: v.strictObject({
     /** The host runs without a display, so its boot_vga GPU may be passed too. */
     headless: v.boolean(),
+    /**
+     * What the plan does to the main system: `edit` (the default) adds the import line to its
+     * configuration.nix and runs `nixos-rebuild boot`; `module-only` writes cohabit.nix and shows
+     * the line to add, editing nothing else and rebuilding nothing (issue 18).
+     */
+    mainConfiguration: v.optional(v.picklist(MAIN_CONFIGURATION_MODES)),
   }),
   systems: v.array(NixosSystemSchema),
   volumes: v.array(VmVolumeSchema),

@@ -1,10 +1,8 @@
 // plan(inventory, layout, context): the Steps that take this machine to the layout, each one verb
 // with its preview and undo. Whatever is already realised is skipped, so a plan for a realised
 // layout is empty; a layout with an error-severity diagnostic gets no steps at all.
-import { createTwoFilesPatch } from 'diff';
 import { analyzeSelection, machineAnalysisContext } from '../analysis/passthrough';
 import { emitDomainXml, type DomainHostdev } from '../emit/libvirt-domain';
-import { shellQuote } from '../emit/shell-quote';
 import type { VfioDevice, VfioModuleInput } from '../emit/vfio-module';
 import { diagnostic, type Diagnostic } from '../model/diagnostic';
 import { ParseError } from '../model/errors';
@@ -12,14 +10,13 @@ import { parseProcMounts, type MountEntry } from '../parse/mounts';
 import type { Inventory } from '../model/inventory';
 import { USB_CONTROLLER_CLASS, isDisplayClass } from '../model/pci-classes';
 import type { Layout, NixosSystem } from '../model/layout';
-import { PLAN_FORMAT, type Plan, type Step, type StepPreview } from '../model/plan';
-import { verbSpecs, type Verb, type VerbArgs, type VerbCall } from '../ops/verbs';
-import { mainModule, newSystemConfiguration, newSystemModule } from './modules';
-import { addImport } from './nix-imports';
+import { PLAN_FORMAT, type Plan } from '../model/plan';
+import { mainSystemMode } from './main-origin';
+import { newSystemConfiguration, newSystemModule } from './modules';
+import { planMain } from './plan-main';
 import {
   DEFAULT_MOUNT_ROOT,
   FAKE_EFI_SIZE_BYTES,
-  IMPORT_LINE,
   VM_XML_DIR,
   fakeEfiDataset,
   fakeEfiDevice,
@@ -34,6 +31,7 @@ import {
   vmXmlPath,
 } from './planner-paths';
 import { sha256Hex } from './sha256';
+import { StepList } from './step-list';
 import { validate } from './validate';
 
 export interface PlanContext {
@@ -54,7 +52,11 @@ export function planInputs(
   layout: Layout,
   mountRoot = DEFAULT_MOUNT_ROOT,
 ): { files: string[]; dirs: string[] } {
-  const files = [mainConfigurationPath(inventory), mainModulePath(inventory)];
+  const files = [
+    mainConfigurationPath(inventory),
+    mainModulePath(inventory),
+    mainSystemMode(inventory, layout).modulePath,
+  ];
   for (const vm of layout.vms) files.push(vmXmlPath(vm.name));
   const dirs = [...ancestors(mountRoot), mountRoot];
   for (const s of layout.systems) {
@@ -122,71 +124,6 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-class StepList {
-  readonly steps: Step[] = [];
-  private readonly specs;
-  constructor(journal: string) {
-    this.specs = verbSpecs(journal);
-  }
-
-  add<V extends Verb>(
-    verb: V,
-    args: VerbArgs<V>,
-    title: string,
-    why: { element: string; text: string },
-    previous: string | null = null,
-  ): void {
-    const spec = this.specs[verb];
-    const argv = spec.argv(args);
-    let preview: StepPreview;
-    if (argv !== null) preview = { kind: 'command', argv, shell: shellQuote(argv) };
-    else {
-      const file = args as unknown as { path: string; content: string };
-      preview = {
-        kind: 'file',
-        path: file.path,
-        diff: createTwoFilesPatch(
-          file.path,
-          file.path,
-          previous ?? '',
-          file.content,
-          previous === null ? '(absent)' : 'current',
-          'planned',
-        ),
-        content: file.content,
-        previous,
-      };
-    }
-    const undo = spec.undo(args);
-    this.steps.push({
-      id: `s${String(this.steps.length + 1).padStart(2, '0')}`,
-      call: { verb, args } as VerbCall,
-      title,
-      why,
-      risk: spec.risk(args),
-      preview,
-      undo: { text: undo.text, argv: undo.argv, shell: undo.argv.map((a) => shellQuote(a)) },
-    });
-  }
-
-  write(
-    path: string,
-    content: string,
-    previous: string | null,
-    title: string,
-    why: { element: string; text: string },
-    mode = 0o644,
-  ): void {
-    this.add(
-      'file.write',
-      { path, content, mode, previousSha256: previous === null ? null : sha256Hex(previous) },
-      title,
-      why,
-      previous,
-    );
-  }
-}
-
 export function plan(inventory: Inventory, layout: Layout, context: PlanContext): Plan {
   const diagnostics = validate(inventory, layout);
   const base = {
@@ -248,7 +185,13 @@ export function plan(inventory: Inventory, layout: Layout, context: PlanContext)
   });
 
   const vfio = vfioInput(inventory, layout);
-  planMain(inventory, layout, vfio, context.files, list, diagnostics);
+  planMain(inventory, layout, vfio, {
+    files: context.files,
+    list,
+    diagnostics,
+    mkdirs,
+    nextSteps,
+  });
 
   layout.vms.forEach((vm, i) => {
     const volume = layout.volumes.find((vol) => vol.id === vm.volume);
@@ -554,85 +497,4 @@ function vfioInput(inventory: Inventory, layout: Layout): VfioModuleInput | null
     hugepages: hugepagesMiB > 0 ? { sizeKiB: 2048, count: Math.ceil(hugepagesMiB / 2) } : null,
     libvirt: true,
   };
-}
-
-function planMain(
-  inventory: Inventory,
-  layout: Layout,
-  vfio: VfioModuleInput | null,
-  files: Record<string, string | null>,
-  list: StepList,
-  diagnostics: Diagnostic[],
-): void {
-  const forceImportRoot = layout.systems.some(
-    (s) =>
-      s.hostId.policy === 'new' &&
-      s.hostId.value !== (inventory.os.nixos?.hostId ?? inventory.os.hostId),
-  );
-  const sanoid = layout.volumes.some((v) => v.snapshots.policy === 'sanoid');
-  if (layout.systems.length === 0 && vfio === null && !sanoid && !forceImportRoot) return;
-  // validate() refused a layout whose pool this machine does not have, so the pool is there.
-  const poolGuid = inventory.zfs.pools.find((p) => p.name === layout.pool)?.guid ?? '';
-  const content = mainModule({ layout, poolGuid, vfio, forceImportRoot });
-  const modulePath = mainModulePath(inventory);
-  const configPath = mainConfigurationPath(inventory);
-  const why = {
-    element: 'host',
-    text: 'The main system boots the other systems and runs the VMs.',
-  };
-  if (inventory.os.nixos?.flake === true) {
-    diagnostics.push(
-      diagnostic(
-        'main.flake-module',
-        'warning',
-        'Your system is a flake: Cohabit edits none of its files. Add the module below and rebuild.',
-        {
-          subject: 'host',
-          source: modulePath,
-          fix: `Save this as cohabit.nix beside your host's configuration, add ${IMPORT_LINE} to that host's modules (or imports) list, then run nixos-rebuild boot:\n\n${content}`,
-        },
-      ),
-    );
-    return;
-  }
-  let changed = false;
-  const previousModule = files[modulePath] ?? null;
-  if (previousModule !== content) {
-    list.write(modulePath, content, previousModule, `Write ${modulePath}`, {
-      ...why,
-      text: "GRUB entries for the new systems, VFIO for the passed devices, libvirt and snapshots, in a file of Cohabit's own.",
-    });
-    changed = true;
-  }
-  const config = files[configPath] ?? null;
-  const manual = (reason: string) =>
-    diagnostics.push(
-      diagnostic(
-        'main.import-manual',
-        'warning',
-        `Cohabit will not edit ${configPath}: ${reason}.`,
-        {
-          subject: 'host',
-          source: configPath,
-          fix: `Add the line ${IMPORT_LINE} to the imports list of ${configPath} yourself, then run nixos-rebuild boot.`,
-        },
-      ),
-    );
-  if (config === null) manual('it could not be read');
-  else {
-    const edit = addImport(config, IMPORT_LINE);
-    if (edit.kind === 'refused') manual(edit.reason);
-    else if (edit.kind === 'added') {
-      list.write(configPath, edit.text, config, `Import ${IMPORT_LINE} in ${configPath}`, {
-        ...why,
-        text: 'One line in your configuration: everything else lives in cohabit.nix.',
-      });
-      changed = true;
-    }
-  }
-  if (changed)
-    list.add('nixos.rebuild', { action: 'boot' }, 'Build the main system for the next boot', {
-      ...why,
-      text: 'The GRUB menu and the kernel settings take effect at the next boot; nothing changes in the running system.',
-    });
 }
