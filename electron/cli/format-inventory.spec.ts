@@ -42,6 +42,19 @@ describe('formatInventory', () => {
     expect(out).toContain('    zd0p2  16.0 MiB, part');
   });
 
+  it('says whether /etc/nixos built the running system, and each check made or not', () => {
+    const out = formatInventory(demo);
+    expect(out).toContain(
+      '  /etc/nixos builds the running system: /etc/nixos/configuration.nix evaluates to',
+    );
+    expect(out).toContain(
+      '    checked build date: generation 42, registered 2026-11-20 18:04 UTC\n',
+    );
+    expect(out).toContain(
+      '    not checked copied configuration: the running system keeps no copy of configuration.nix',
+    );
+  });
+
   it('says a pool zpool could not measure is of unknown size, and keeps the other pool', () => {
     const out = formatInventory(withUnavailPool());
     expect(out).toContain('  temp2  size unknown (zpool could not measure the pool)  UNAVAIL');

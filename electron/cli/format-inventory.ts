@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../shared/model/diagnostic';
 import { formatBytes } from '../../shared/model/format-bytes';
 import type { BlockDevice, Inventory, PciDevice, VdevNode } from '../../shared/model/inventory';
+import { formatNixosOrigin } from './format-nixos-origin';
 
 export interface Style {
   bold(s: string): string;
@@ -101,6 +102,7 @@ export function formatInventory(inv: Inventory, style: Style = plainStyle): stri
         `  LUKS in initrd: ${n.luksDevices.map((l) => `${safe(l.name)} <- ${safe(l.device)}`).join(', ')}`,
       );
   } else if (os.hostId) out.push(`  hostid ${os.hostId}`);
+  if (os.nixosOrigin) out.push(...formatNixosOrigin(os.nixosOrigin, style, safe));
   const b = inv.boot;
   out.push(
     `  Firmware ${b.firmware.toUpperCase()}, bootloader ${b.bootloader}${b.kernelRelease ? `, kernel ${b.kernelRelease}` : ''}`,

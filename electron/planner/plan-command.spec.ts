@@ -52,6 +52,23 @@ describe('cohabit plan', () => {
     expect(err).not.toMatch(/does not hold/);
   });
 
+  it('writes the module only with --module-only: no edit of configuration.nix, no rebuild, the line to add', async () => {
+    const { code, out } = await cli(
+      'plan',
+      await layoutFile('seed-module-only.json', seed),
+      '--demo',
+      '--module-only',
+    );
+    expect(code).toBe(0);
+    expect(out).toContain('new file /etc/nixos/cohabit.nix:');
+    expect(out).not.toContain('change /etc/nixos/configuration.nix');
+    expect(out).not.toContain('nixos-rebuild boot\n');
+    expect(out).toContain('info (host) main.module-only: Write the module only');
+    expect(out).toContain(
+      '  - Before rebooting: add ./cohabit.nix to the imports of /etc/nixos/configuration.nix and run nixos-rebuild boot;',
+    );
+  });
+
   it('prints a plan the Plan schema accepts with --json', async () => {
     const { code, out } = await cli(
       'plan',

@@ -25,6 +25,7 @@ interface PlanIo {
 interface PlanOptions extends HostChoice {
   json?: boolean;
   example?: string;
+  moduleOnly?: boolean;
 }
 
 export function addPlanCommand(
@@ -41,7 +42,11 @@ export function addPlanCommand(
       )
       .argument('[layout]', 'a cohabit-layout/1 JSON file')
       .option('--json', 'print the plan as JSON (format cohabit-plan/1)')
-      .option('--example <name>', 'print an example layout for this machine: seed'),
+      .option('--example <name>', 'print an example layout for this machine: seed')
+      .option(
+        '--module-only',
+        'write the main system\'s cohabit.nix and show the line to add: no edit of configuration.nix, no nixos-rebuild (the layout\'s host.mainConfiguration = "module-only")',
+      ),
   ).action(async (file: string | undefined, opts: PlanOptions) => {
     if (opts.example !== undefined) {
       if (opts.example !== 'seed')
@@ -75,19 +80,25 @@ export function addPlanCommand(
       io.stderr(formatDiagnostics(parsed.diagnostics));
       throw new PlanInputError(`${file} is not a valid layout; nothing was planned`);
     }
+    const layout = opts.moduleOnly
+      ? {
+          ...parsed.layout,
+          host: { ...parsed.layout.host, mainConfiguration: 'module-only' as const },
+        }
+      : parsed.layout;
     const host = await selectHost(opts);
     // Over SSH, the machine's files are read through the same connection as its inventory.
     const { inventory, files } = await (async () => {
       try {
         const inv = await readInventory(host);
-        return { inventory: inv, files: await readPlanFiles(host, inv, parsed.layout) };
+        return { inventory: inv, files: await readPlanFiles(host, inv, layout) };
       } finally {
         await releaseHost(host);
       }
     })();
     for (const path of files.notRecorded)
       io.stderr(`note: ${host.description} does not hold ${path}; planned as if it were absent.\n`);
-    const result = plan(inventory, parsed.layout, {
+    const result = plan(inventory, layout, {
       id: randomBytes(8).toString('hex'),
       now: new Date().toISOString(),
       files: files.files,
