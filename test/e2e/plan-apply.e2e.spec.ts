@@ -229,6 +229,29 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
     await page.getByRole('region', { name: 'What will change' }).waitFor();
   });
 
+  it('writes the module only when the Layout view says so: no edit of configuration.nix, no rebuild', async () => {
+    await page.getByRole('link', { name: 'Layout' }).click();
+    await page.getByLabel('Main system:').selectOption('module-only');
+    await page.getByRole('link', { name: 'Plan' }).click();
+    await page.getByRole('button', { name: 'Make the plan again' }).click();
+    const findings = page.getByRole('region', { name: /^Findings/ });
+    await findings
+      .getByText(/Write the module only: Cohabit writes \/etc\/nixos\/cohabit\.nix/)
+      .waitFor();
+    await page.getByRole('article', { name: 'Write /etc/nixos/cohabit.nix' }).waitFor();
+    await expect(
+      page
+        .getByRole('article', { name: 'Import ./cohabit.nix in /etc/nixos/configuration.nix' })
+        .count(),
+    ).resolves.toBe(0);
+    await expect(
+      page.getByRole('article', { name: 'Build the main system for the next boot' }).count(),
+    ).resolves.toBe(0);
+    // Back to the default for whatever runs after.
+    await page.getByRole('link', { name: 'Layout' }).click();
+    await page.getByLabel('Main system:').selectOption('edit');
+  });
+
   it('left no console errors or CSP violations', () => {
     expect(problems).toEqual([]);
   });

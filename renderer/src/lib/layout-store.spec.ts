@@ -15,6 +15,7 @@ import {
   redo,
   removeItem,
   setHeadless,
+  setMainConfiguration,
   startHistory,
   unassignDevice,
   undo,
@@ -57,6 +58,13 @@ describe('history', () => {
     expect(h.present.systems[0]?.label).toBe('Nix');
     h = undo(h);
     expect(h.present.systems[0]?.label).toBe('New System');
+  });
+
+  it('sets "write the module only" and drops the field again for the default, so the hash is as before', () => {
+    const only = setMainConfiguration(base, 'module-only');
+    expect(only.host).toEqual({ ...base.host, mainConfiguration: 'module-only' });
+    expect(setMainConfiguration(only, 'edit')).toEqual(base);
+    expect('mainConfiguration' in setMainConfiguration(only, 'edit').host).toBe(false);
   });
 
   it('ignores an edit that changes nothing and keeps at most HISTORY_LIMIT steps', () => {

@@ -1,7 +1,13 @@
 // The Layout editor's state: the layout being drawn, its undo/redo history, and every edit as a
 // pure function (Layout in, new Layout out), so the view only wires events and the specs test it all.
 import * as v from 'valibot';
-import type { Layout, NixosSystem, Vm, VmVolume } from '../../../shared/model/layout';
+import type {
+  Layout,
+  MainConfigurationMode,
+  NixosSystem,
+  Vm,
+  VmVolume,
+} from '../../../shared/model/layout';
 import { LAYOUT_FORMAT, LayoutSchema, emptyLayout, issuePath } from '../../../shared/model/layout';
 import { PASSWORD_HASH_RE } from '../../../shared/model/names';
 
@@ -152,6 +158,12 @@ export function removeItem(layout: Layout, list: ListKey, index: number): Layout
 
 export function setHeadless(layout: Layout, headless: boolean): Layout {
   return { ...layout, host: { ...layout.host, headless } };
+}
+
+/** `edit` is the default and leaves the field out, so a layout that never chose keeps its hash. */
+export function setMainConfiguration(layout: Layout, mode: MainConfigurationMode): Layout {
+  const { mainConfiguration: _previous, ...host } = layout.host;
+  return { ...layout, host: mode === 'edit' ? host : { ...host, mainConfiguration: mode } };
 }
 
 /** Gives a PCI device to a VM (once; it leaves any other VM that had it). */
