@@ -28,6 +28,7 @@ import {
   mainModulePath,
   secretCopies,
   systemMountPoint,
+  systemName,
   vmXmlPath,
 } from './planner-paths';
 import { sha256Hex } from './sha256';
@@ -60,7 +61,7 @@ export function planInputs(
   for (const vm of layout.vms) files.push(vmXmlPath(vm.name));
   const dirs = [...ancestors(mountRoot), mountRoot];
   for (const s of layout.systems) {
-    const root = systemMountPoint(mountRoot, s.id);
+    const root = systemMountPoint(mountRoot, systemName(s));
     dirs.push(root);
     // An install that did not finish left a dataset: what survived inside it is looked at, where
     // Cohabit mounts it (/proc/mounts says whether it is mounted there now).
@@ -83,11 +84,7 @@ const innerFiles = (root: string) => [
 /** The system's dataset exists and is Cohabit's, but the install never stamped it. */
 function isUnfinishedInstall(inventory: Inventory, system: NixosSystem): boolean {
   const d = findDataset(inventory, system.dataset);
-  return (
-    d !== undefined &&
-    isManaged(d, 'system') &&
-    !isSystemInstalled(inventory, system.dataset, system.id)
-  );
+  return d !== undefined && isManaged(d, 'system') && !isSystemInstalled(inventory, system);
 }
 
 /** Where /proc/mounts says each target is mounted from; empty when it could not be read. */
@@ -273,10 +270,10 @@ function planSystem(
   survived: Survived,
   diagnostics: Diagnostic[],
 ): boolean {
-  if (isSystemInstalled(inventory, system.dataset, system.id)) return false;
+  if (isSystemInstalled(inventory, system)) return false;
   const why = (text: string) => ({ element, text });
   const ds = system.dataset;
-  const root = systemMountPoint(mountRoot, system.id);
+  const root = systemMountPoint(mountRoot, systemName(system));
   const existing = findDataset(inventory, ds);
   // Inside the new root only a mounted dataset can be seen; unmounted, its content is unknown.
   const unfinished = isUnfinishedInstall(inventory, system);
@@ -330,7 +327,7 @@ function planSystem(
         sparse: false,
         compression: 'lz4',
         role: 'system-esp',
-        system: system.id,
+        system: systemName(system),
       },
       `Create the 50 MiB fake ESP volume ${fakeEfiDataset(ds)}`,
       why(
@@ -447,7 +444,7 @@ function planSystem(
   );
   list.add(
     'zfs.setUserProp',
-    { dataset: ds, property: 'cohabit:system', value: system.id, previous: null },
+    { dataset: ds, property: 'cohabit:system', value: systemName(system), previous: null },
     'Mark the system as installed',
     why('The stamp tells the next plan that this system is complete.'),
   );

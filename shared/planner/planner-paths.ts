@@ -1,6 +1,7 @@
 // Names and paths the validator and the planner agree on: where a new system's fake ESP lives,
 // where the main system's module goes, where VM definitions are kept.
 import type { Inventory, ZfsDataset } from '../model/inventory';
+import type { NixosSystem } from '../model/layout';
 import { pathProblem } from '../model/names';
 
 export const FAKE_EFI_SIZE_BYTES = 50 * 1024 * 1024;
@@ -13,7 +14,15 @@ export const fakeEfiDataset = (dataset: string): string => `${dataset}/fake-efi`
 export const fakeEfiDevice = (dataset: string): string => `/dev/zvol/${dataset}/fake-efi`;
 export const fakeEfiPartition = (dataset: string): string => `/dev/zvol/${dataset}/fake-efi-part1`;
 export const vmXmlPath = (name: string): string => `${VM_XML_DIR}/${name}.xml`;
-export const systemMountPoint = (mountRoot: string, id: string): string => `${mountRoot}/${id}`;
+export const systemMountPoint = (mountRoot: string, name: string): string => `${mountRoot}/${name}`;
+
+/**
+ * A system's name wherever the user meets it (its mount point, its `cohabit:system` stamp, its GRUB
+ * entry's id): the last component of the dataset they chose, never the layout's internal id, which
+ * the app makes up (issue 17). Dataset components are already safe in a path and a GRUB word.
+ */
+export const systemName = (system: Pick<NixosSystem, 'dataset'>): string =>
+  system.dataset.slice(system.dataset.lastIndexOf('/') + 1);
 
 /** The main system's configuration.nix: what NixOS evaluated, when it is a plain safe path. */
 export function mainConfigurationPath(inventory: Inventory): string {
@@ -37,10 +46,21 @@ export function isManaged(dataset: ZfsDataset, role: string): boolean {
   return dataset.cohabit['cohabit:managed'] === 'on' && dataset.cohabit['cohabit:role'] === role;
 }
 
-/** A system is complete once its install finished: the last step stamps cohabit:system. */
-export function isSystemInstalled(inventory: Inventory, dataset: string, id: string): boolean {
-  const d = findDataset(inventory, dataset);
-  return d !== undefined && isManaged(d, 'system') && d.cohabit['cohabit:system'] === id;
+/**
+ * A system is complete once its install finished: the last step stamps cohabit:system with its
+ * name. Plans made before names followed the dataset stamped the layout's id: that counts too.
+ */
+export function isSystemInstalled(
+  inventory: Inventory,
+  system: Pick<NixosSystem, 'dataset' | 'id'>,
+): boolean {
+  const d = findDataset(inventory, system.dataset);
+  const stamp = d?.cohabit['cohabit:system'];
+  return (
+    d !== undefined &&
+    isManaged(d, 'system') &&
+    (stamp === systemName(system) || stamp === system.id)
+  );
 }
 
 export const parentDataset = (name: string): string | null =>

@@ -12,6 +12,7 @@ import {
   inheritedFrom,
   isManaged,
   parentDataset,
+  systemName,
 } from './planner-paths';
 import { grubUnreadableFeatures, raidzVdevsOf, zvolReservationBytes } from './zfs-facts';
 
@@ -115,6 +116,17 @@ function checkIds(layout: Layout, add: Add): void {
         `systems[${i}].label`,
         `Two systems have the menu label "${label}"; the GRUB menu could not tell them apart.`,
         'Give each system its own menu label.',
+      );
+  }
+  // Mount point, stamp and GRUB id are named after the dataset's last component (systemName).
+  for (const [name, at] of duplicates(layout.systems, systemName)) {
+    for (const i of at.slice(1))
+      add(
+        'system.name-duplicate',
+        'error',
+        `systems[${i}].dataset`,
+        `Two systems' datasets end in "${name}": both would be mounted at /mnt/cohabit/${name} while installing and both GRUB entries would have the id cohabit-${name}.`,
+        'Give the datasets different last names (zroot/nixos-a and zroot/nixos-b, for example).',
       );
   }
   for (const [name, at] of duplicates(layout.vms, (vm) => vm.name)) {
