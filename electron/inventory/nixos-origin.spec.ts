@@ -21,6 +21,7 @@ import {
   toplevelEvalFlakeArgv,
 } from './nixos-origin';
 import { ReadContext } from './read-context';
+import { readInventory } from './read-inventory';
 
 const RUNNING = demoSystemPath(DEMO_NIXOS_VERSION);
 
@@ -108,6 +109,23 @@ describe('whether /etc/nixos built the running system', () => {
     );
     expect(o.flakeEvidence.join(' ')).toContain(flakeRev);
     expect(o.version?.configurationRevision).toBe(flakeRev);
+  });
+
+  it('warns that the NixOS facts evaluated from a stale /etc/nixos may describe another system', async () => {
+    const h = demoWith((s) => ({
+      ...s,
+      registryNixpkgs: '/nix/store/3k5m7p9r1s3v5x7z9b1d3f5h7j9l1n3q-source',
+      evaluation: {
+        argv: TOPLEVEL_EVAL_CHANNELS_ARGV,
+        outPath:
+          '/nix/store/1a3c5f7h9j1l3n5p7r9s1v3x5z7b9d1f-nixos-system-nixos-25.11.3000.0a1b2c3d4f5a',
+      },
+    }));
+    const inv = await readInventory(h);
+    expect(inv.os.nixosOrigin?.verdict).toBe('flake-elsewhere');
+    expect(inv.diagnostics.map((d) => d.code)).toContain('os.nixos-facts-elsewhere');
+    const demo = await readInventory(buildDemoMachine());
+    expect(demo.diagnostics.map((d) => d.code)).not.toContain('os.nixos-facts-elsewhere');
   });
 
   it('recognises a flake elsewhere even when the stale configuration.nix cannot be evaluated', async () => {

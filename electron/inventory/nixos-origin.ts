@@ -18,6 +18,8 @@ import {
 import { judgeNixosOrigin } from '../../shared/analysis/nixos-origin';
 import type { Generation, OriginFacts, Read } from '../../shared/analysis/nixos-origin';
 import { ParseError, errorMessage } from '../../shared/model/errors';
+import { diagnostic, type Diagnostic } from '../../shared/model/diagnostic';
+import type { Nixos } from '../../shared/model/inventory';
 import type { NixosOrigin, OriginEvaluation } from '../../shared/model/nixos-origin';
 import { HostError, describeArgv, readText } from '../host/host';
 import type { Host } from '../host/host';
@@ -336,4 +338,23 @@ async function compareCopiedConfiguration(
   return attempt('/etc/nixos/configuration.nix', async () =>
     (await readText(host, '/etc/nixos/configuration.nix')) === copy ? 'same' : 'differs',
   );
+}
+
+/**
+ * The NixOS facts (LUKS, GRUB, hostId...) come from evaluating /etc/nixos. When that is not what
+ * built the running system, they may describe another system: say so next to them.
+ */
+export function originFactsDiagnostics(origin: NixosOrigin, nixos: Nixos | null): Diagnostic[] {
+  if (nixos?.source !== 'eval' || origin.verdict !== 'flake-elsewhere') return [];
+  return [
+    diagnostic(
+      'os.nixos-facts-elsewhere',
+      'warning',
+      `The NixOS facts shown (LUKS devices, GRUB, hostId, file systems) come from ${nixos.configurationPath ?? '/etc/nixos'}, but the running system was built from a flake elsewhere: they may be out of date.`,
+      {
+        source: nixos.configurationPath ?? '/etc/nixos',
+        fix: 'Compare them with your flake before applying a plan; the new system copies them.',
+      },
+    ),
+  ];
 }

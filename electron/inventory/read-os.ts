@@ -7,7 +7,7 @@ import type { BlockDevice, Inventory, Nixos, Os } from '../../shared/model/inven
 import { parseHostId } from '../../shared/parse/hostid';
 import { parseOsRelease } from '../../shared/parse/os-release';
 import { NIXOS_EVAL_CHANNELS_ARGV, NIXOS_EVAL_TIMEOUT_MS, nixosEvalFlakeArgv } from './commands';
-import { readNixosOrigin } from './nixos-origin';
+import { originFactsDiagnostics, readNixosOrigin } from './nixos-origin';
 import type { ReadContext } from './read-context';
 
 const HOSTNAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
@@ -243,6 +243,8 @@ export async function readOs(
   const [nixos, nixosOrigin] = isNixos
     ? await Promise.all([readNixos(ctx, hostname, hostId, inv), readNixosOrigin(ctx, hostname)])
     : [null, null];
+  if (nixosOrigin !== null)
+    for (const d of originFactsDiagnostics(nixosOrigin, nixos)) ctx.report(d);
   return {
     id: release.ID ?? null,
     name: release.NAME ?? null,
