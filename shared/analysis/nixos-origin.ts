@@ -163,6 +163,7 @@ function unknownReason(
 }
 
 // One line per check, done or not, so the user sees what was looked at and what could not be.
+// Long because each check's outcomes (made, not made and why) are spelled out in place.
 function originChecks(
   facts: OriginFacts,
   running: string | null,

@@ -5,7 +5,12 @@ import type { VfioModuleInput } from '../emit/vfio-module';
 import { diagnostic, type Diagnostic } from '../model/diagnostic';
 import type { Inventory } from '../model/inventory';
 import type { Layout } from '../model/layout';
-import { mainSystemMode, moduleOnlyDiagnostic, rebuildOriginDiagnostics } from './main-origin';
+import {
+  mainSystemMode,
+  moduleOnlyDiagnostic,
+  rebuildOriginDiagnostics,
+  type MainMode,
+} from './main-origin';
 import { mainModule } from './modules';
 import { addImport } from './nix-imports';
 import { IMPORT_LINE, mainConfigurationPath } from './planner-paths';
@@ -72,17 +77,7 @@ export function planMain(
   }
   const config = files[configPath] ?? null;
   if (mode.kind === 'module-only') {
-    const imported =
-      mode.why === 'chosen' && config !== null && addImport(config, IMPORT_LINE).kind === 'present';
-    diagnostics.push(moduleOnlyDiagnostic(inventory, mode, content, imported));
-    // Before the "Reboot and choose ..." lines: without the rebuild there is no entry to choose.
-    nextSteps.unshift(
-      mode.why === 'flake-elsewhere'
-        ? `Before rebooting: copy ${modulePath} into your flake, add ${IMPORT_LINE} to the host's modules and run nixos-rebuild boot --flake <your flake>#${inventory.os.hostname ?? '<host>'}; the new GRUB entries and the VFIO settings come with that rebuild.`
-        : imported
-          ? 'Before rebooting: run nixos-rebuild boot; the new GRUB entries and the VFIO settings come with that rebuild.'
-          : `Before rebooting: add ${IMPORT_LINE} to the imports of ${configPath} and run nixos-rebuild boot; the new GRUB entries and the VFIO settings come with that rebuild.`,
-    );
+    explainModuleOnly(inventory, mode, content, config, diagnostics, nextSteps);
     return;
   }
   const manual = (reason: string) =>
@@ -117,4 +112,28 @@ export function planMain(
       text: 'The GRUB menu and the kernel settings take effect at the next boot; nothing changes in the running system.',
     });
   }
+}
+
+/** Module only: the diagnostic with the line to add, and the first thing to do after applying. */
+function explainModuleOnly(
+  inventory: Inventory,
+  mode: Extract<MainMode, { kind: 'module-only' }>,
+  content: string,
+  config: string | null,
+  diagnostics: Diagnostic[],
+  nextSteps: string[],
+): void {
+  const modulePath = mode.modulePath;
+  const configPath = mainConfigurationPath(inventory);
+  const imported =
+    mode.why === 'chosen' && config !== null && addImport(config, IMPORT_LINE).kind === 'present';
+  diagnostics.push(moduleOnlyDiagnostic(inventory, mode, content, imported));
+  // Before the "Reboot and choose ..." lines: without the rebuild there is no entry to choose.
+  nextSteps.unshift(
+    mode.why === 'flake-elsewhere'
+      ? `Before rebooting: copy ${modulePath} into your flake, add ${IMPORT_LINE} to the host's modules and run nixos-rebuild boot --flake <your flake>#${inventory.os.hostname ?? '<host>'}; the new GRUB entries and the VFIO settings come with that rebuild.`
+      : imported
+        ? 'Before rebooting: run nixos-rebuild boot; the new GRUB entries and the VFIO settings come with that rebuild.'
+        : `Before rebooting: add ${IMPORT_LINE} to the imports of ${configPath} and run nixos-rebuild boot; the new GRUB entries and the VFIO settings come with that rebuild.`,
+  );
 }
