@@ -25,6 +25,8 @@ export interface MainPlanIo {
   nextSteps: string[];
 }
 
+// Over 80 lines because its three outcomes (a flake in /etc/nixos, the module only, the edit and
+// the rebuild) share the module text, its path and its write; split, each would take them all.
 export function planMain(
   inventory: Inventory,
   layout: Layout,
