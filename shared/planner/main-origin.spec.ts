@@ -119,6 +119,23 @@ describe('the main system and what built it', () => {
     expect(d?.fix).toContain('loader.grub.extraEntries');
   });
 
+  it('only notes it when /etc/nixos is the generation already built for the next boot', async () => {
+    const next =
+      '/nix/store/2b4d6f8h0j2l4n6p8r0s2v4x6z8b0d2f-nixos-system-atlas-25.11.4207.3c2c4d8a1b9e';
+    const h = buildDemoMachine();
+    const base = demoOrigin(DEMO_NIXOS_VERSION);
+    writeNixosOrigin(h, {
+      ...base,
+      generations: [...base.generations, { n: 43, target: next, at: 1795300000 }],
+      current: 43,
+      evaluation: { argv: TOPLEVEL_EVAL_CHANNELS_ARGV, outPath: next },
+    });
+    const p = await planOn(h);
+    expect(p.diagnostics.find((x) => x.code === 'main.config-next-boot')?.severity).toBe('info');
+    expect(codes(p)).not.toContain('main.config-changed');
+    expect(rebuilds(p)).toBe(true);
+  });
+
   it('warns that nothing could be checked when /etc/nixos cannot be evaluated and no date tells', async () => {
     const h = buildDemoMachine();
     h.commandError(TOPLEVEL_EVAL_CHANNELS_ARGV, 'ENOENT');
