@@ -194,7 +194,7 @@ describe('Layout editor on the demo machine (browser mode)', () => {
   });
 
   it('gives the spare USB controller by keyboard through "Assign to…"', async () => {
-    const button = page.getByRole('button', { name: `Assign ${ASMEDIA} to…` });
+    const button = page.getByRole('button', { name: `Assign to… (${ASMEDIA})` });
     await button.focus();
     await page.keyboard.press('Enter');
     const item = page.getByRole('menuitem', { name: 'macos' });
