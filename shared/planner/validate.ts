@@ -491,7 +491,16 @@ function checkVms(inventory: Inventory, layout: Layout, add: Add): void {
         `Put your OpenCore image at /var/lib/cohabit/vms/${vm.name}-opencore.img or set openCoreImage.`,
       );
     const memory = inventory.memory?.totalBytes ?? null;
-    if (memory !== null && vm.memoryMiB * 2 ** 20 > memory * 0.9)
+    // More than the host has in all cannot start (hugepages or not), so it is an error, not a taste.
+    if (memory !== null && vm.memoryMiB * 2 ** 20 > memory)
+      add(
+        'vm.memory-over-host',
+        'error',
+        `vms[${i}].memoryMiB`,
+        `${vm.name} asks for ${vm.memoryMiB} MiB of memory, more than the host's ${Math.floor(memory / 2 ** 20)} MiB in all.`,
+        `Give it at most ${Math.floor((memory * 0.9) / 2 ** 20)} MiB, which leaves the host a tenth.`,
+      );
+    else if (memory !== null && vm.memoryMiB * 2 ** 20 > memory * 0.9)
       add(
         'vm.memory',
         'warning',

@@ -136,8 +136,19 @@ describe('Layout editor on the demo machine (browser mode)', () => {
       page.getByRole('meter', { name: 'Pool zroot' }).getAttribute('aria-valuetext'),
     ).resolves.not.toBe(before);
     const hash = card.getByLabel('Password hash');
-    await expect(hash.getAttribute('aria-invalid')).resolves.toBe('true');
+    const user = card.getByLabel('User name');
+    // Nothing is red before the user had a chance: the empty fields wait until touched.
+    await expect(hash.getAttribute('aria-invalid')).resolves.toBe('false');
+    await expect(user.getAttribute('aria-invalid')).resolves.toBe('false');
+    await expect(card.locator('.problem.error').count()).resolves.toBe(0);
     await expect(card.getByText('mkpasswd -m yescrypt').isVisible()).resolves.toBe(true);
+    // Left empty: now it says so, naming the field as it reads on screen.
+    await user.focus();
+    await user.blur();
+    await expect(user.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(
+      card.getByText(/^User name of the system New System: a user name is/).isVisible(),
+    ).resolves.toBe(true);
     // A typed password is not a hash: refused on the spot.
     await hash.fill('hunter2');
     await expect(
