@@ -14,6 +14,7 @@ import { validate } from '../../shared/planner/validate';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
 import { SCREENSHOT_DIR, launchChromium } from './browser';
+import { DARK, LIGHT, inViewport, pageColours } from './screen-checks';
 
 let server: RunningServer;
 let browser: Browser;
@@ -322,11 +323,35 @@ describe('Layout editor on the demo machine (browser mode)', () => {
     await expect(vmDevices().getByText(NVIDIA).isVisible()).resolves.toBe(true);
   });
 
-  it('takes the light and dark screenshots of the built layout', async () => {
+  it('takes the light and dark screenshots of the built layout, showing what they must', async () => {
     await page.evaluate(() => window.scrollTo(0, 0));
+    // The first screen: the view, the pool bar, the toolbar, the system and the device list.
+    for (const shown of [
+      page.getByRole('heading', { level: 1, name: 'Layout' }),
+      page.getByRole('meter', { name: 'Pool zroot' }),
+      page.getByRole('button', { name: 'Save layout.json' }),
+      systemCard().getByRole('heading', { name: 'New System' }),
+      page.getByRole('heading', { level: 2, name: 'GPUs and USB controllers' }),
+    ])
+      await expect(inViewport(page, shown)).resolves.toBe(true);
+    // The whole page: the three items, the devices given to the VM, the boot menu, no error.
+    await expect(page.getByRole('article').count()).resolves.toBeGreaterThanOrEqual(3);
+    await expect(vmDevices().getByText(NVIDIA).isVisible()).resolves.toBe(true);
+    await expect(vmDevices().getByText(ASMEDIA).isVisible()).resolves.toBe(true);
+    await expect(
+      page.getByRole('list', { name: 'GRUB menu entries' }).getByText('New System').count(),
+    ).resolves.toBeGreaterThan(0);
+    await expect(
+      page
+        .getByRole('heading', { name: /^Checks/ })
+        .getByRole('status')
+        .textContent(),
+    ).resolves.toMatch(/^(nothing to fix|0 errors, \d+ warnings?)$/);
+    await expect(pageColours(page)).resolves.toEqual(LIGHT);
     await page.screenshot({ path: shot('layout-light-1280x800') });
     await page.screenshot({ path: shot('layout-light-full'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
+    await expect(pageColours(page)).resolves.toEqual(DARK);
     await page.screenshot({ path: shot('layout-dark-1280x800') });
     await page.screenshot({ path: shot('layout-dark-full'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });

@@ -8,6 +8,7 @@ import type { Inventory } from '../../shared/model/inventory';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
 import { SCREENSHOT_DIR, launchChromium } from './browser';
+import { DARK, LIGHT, inViewport, pageColours } from './screen-checks';
 
 let server: RunningServer;
 let browser: Browser;
@@ -309,7 +310,16 @@ describe('Machine view on the demo machine (browser mode)', () => {
     await p.close();
   });
 
-  it('takes the light screenshots of the Machine view', async () => {
+  it('takes the light screenshots of the Machine view, showing what they must', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    // The first screen names the machine and starts with its pool.
+    for (const shown of [
+      page.getByRole('heading', { level: 1, name: 'The demo machine' }),
+      page.getByRole('navigation', { name: 'Views' }),
+      page.getByRole('region', { name: 'ZFS pools' }),
+    ])
+      await expect(inViewport(page, shown)).resolves.toBe(true);
+    await expect(pageColours(page)).resolves.toEqual(LIGHT);
     await page.screenshot({ path: shot('machine-light-1280x800') });
     // The sidebar is sticky: a full-page capture taken while scrolled would draw it mid-page.
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -321,10 +331,18 @@ describe('Machine view on the demo machine (browser mode)', () => {
       'Datasets and volumes',
       'Disks',
       'System',
-    ])
-      await page
-        .getByRole('region', { name })
-        .screenshot({ path: shot(`section-${name.toLowerCase().replace(/ /g, '-')}-light`) });
+    ]) {
+      const section = page.getByRole('region', { name });
+      // Each section has its heading and content, not an empty frame or an error.
+      await expect(
+        section.getByRole('heading', { name, exact: true }).first().isVisible(),
+      ).resolves.toBe(true);
+      await expect(section.getByRole('alert').count()).resolves.toBe(0);
+      await expect(section.innerText()).resolves.toMatch(/\w[\s\S]{40,}/);
+      await section.screenshot({
+        path: shot(`section-${name.toLowerCase().replace(/ /g, '-')}-light`),
+      });
+    }
   });
 
   it('follows a dark OS theme', async () => {
@@ -332,6 +350,7 @@ describe('Machine view on the demo machine (browser mode)', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     const darkBg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(darkBg).not.toBe(lightBg);
+    await expect(pageColours(page)).resolves.toEqual(DARK);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: shot('machine-dark-1280x800') });
     await page.evaluate(() => window.scrollTo(0, 0));
