@@ -12,6 +12,8 @@ export const IMPORT_LINE = './cohabit.nix';
 export const fakeEfiDataset = (dataset: string): string => `${dataset}/fake-efi`;
 export const fakeEfiDevice = (dataset: string): string => `/dev/zvol/${dataset}/fake-efi`;
 export const fakeEfiPartition = (dataset: string): string => `/dev/zvol/${dataset}/fake-efi-part1`;
+/** The `--id` of a new system's entry in the main system's GRUB menu. */
+export const grubEntryId = (systemId: string): string => `cohabit-${systemId}`;
 export const vmXmlPath = (name: string): string => `${VM_XML_DIR}/${name}.xml`;
 export const systemMountPoint = (mountRoot: string, id: string): string => `${mountRoot}/${id}`;
 

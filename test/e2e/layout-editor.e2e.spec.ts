@@ -165,6 +165,14 @@ describe('Layout editor on the demo machine (browser mode)', () => {
       true,
     );
     await card.getByLabel('hostId', { exact: true }).selectOption('reuse');
+    // What the plan will make for it besides its dataset: the fake ESP and the GRUB entry.
+    const adds = card.getByRole('definition');
+    await expect(adds.nth(0).innerText()).resolves.toMatch(
+      /^zroot\/new-system\/fake-efi: a 50 MiB FAT/,
+    );
+    await expect(adds.nth(1).innerText()).resolves.toBe(
+      "menuentry 'New System' --id 'cohabit-new-system' in the main system's menu, loading /new-system/@/boot/grub/grub.cfg",
+    );
   });
 
   it('adds the macOS volume and VM', async () => {

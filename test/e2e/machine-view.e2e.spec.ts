@@ -73,6 +73,45 @@ describe('Machine view on the demo machine (browser mode)', () => {
     await expect(page.getByRole('button', { name: 'Refresh' }).isEnabled()).resolves.toBe(true);
   });
 
+  it('answers first: each pool and each GPU and USB controller in one line, above the fold at 1024x700', async () => {
+    const p = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    watch(p);
+    await p.goto(server.url);
+    const answers = p.getByRole('region', { name: 'At a glance' });
+    await answers.waitFor();
+    const lines = answers.getByRole('listitem');
+    await expect(lines.count()).resolves.toBe(
+      inventory.zfs.pools.length + inventory.gpus.length + inventory.usb.length,
+    );
+    await expect(lines.filter({ hasText: 'Pool zroot (root)' }).innerText()).resolves.toMatch(
+      /ONLINE[\s\S]*GiB free of/,
+    );
+    const rtx = lines.filter({ hasText: 'GPU 01:00.0' });
+    await expect(rtx.innerText()).resolves.toMatch(/^Can go to a VM[\s\S]*Goes with 01:00\.1/);
+    await expect(lines.filter({ hasText: 'GPU 04:00.0' }).innerText()).resolves.toMatch(
+      /^Cannot go to a VM[\s\S]*SATA controller/,
+    );
+    for (const line of await lines.all()) await expect(inViewport(p, line)).resolves.toBe(true);
+    await p.screenshot({ path: shot('machine-answers-light-1024x700') });
+    await p.close();
+  });
+
+  it('colours the IOMMU map by whether a device can go to a VM', async () => {
+    const map = page.getByRole('figure', { name: 'IOMMU group map' });
+    const rtx = map.getByRole('listitem', { name: /\(01:00\.0\)/ });
+    await expect(rtx.getAttribute('aria-label')).resolves.toMatch(/: Other GPU$/);
+    await page.getByLabel('Can it go to a VM').check();
+    await expect(rtx.getAttribute('aria-label')).resolves.toMatch(/: Can go to a VM$/);
+    await expect(
+      map.getByRole('listitem', { name: /\(04:00\.0\)/ }).getAttribute('aria-label'),
+    ).resolves.toMatch(/: Cannot go to a VM$/);
+    await page.getByRole('region', { name: 'IOMMU groups' }).screenshot({
+      path: shot('section-iommu-by-passability-light'),
+    });
+    await page.getByLabel('Role for the host').check();
+    await expect(rtx.getAttribute('aria-label')).resolves.toMatch(/: Other GPU$/);
+  });
+
   it('shows the zroot pool with its usage', async () => {
     const pool = page.getByRole('article', { name: 'Pool zroot' });
     const meter = pool.getByRole('meter', { name: 'zroot usage' });
