@@ -133,6 +133,28 @@ describe('the system theme', () => {
   });
 });
 
+describe('the states between views', () => {
+  it('the passability map, an outdated plan and a restored draft have no finding either', async () => {
+    await show('machine');
+    await page.getByLabel('Can it go to a VM').check();
+    expect(await axeFindings()).toEqual([]);
+    await page.getByLabel('Role for the host').check();
+
+    await show('layout');
+    await page.getByLabel(/Host runs headless/).check();
+    await show('apply');
+    await page.getByText('The layout changed since this plan was made.').waitFor();
+    expect(await axeFindings()).toEqual([]);
+
+    // Kept as a draft a moment after the change; a reload brings it back with its notice.
+    await page.waitForTimeout(800);
+    await page.reload();
+    await show('layout');
+    await page.getByRole('status', { name: 'Restored draft' }).waitFor();
+    expect(await axeFindings()).toEqual([]);
+  });
+});
+
 describe('focus after a removal', () => {
   const focused = () =>
     page.evaluate(() => {
