@@ -68,6 +68,20 @@ describe('the layout draft', () => {
     });
   });
 
+  it('is not brought back over the layout when the same machine is read again', async () => {
+    await notice(page).getByRole('button', { name: 'Keep it' }).click();
+    await card(page).getByLabel('Password hash').fill(SAMPLE_PASSWORD_HASH);
+    await page.getByRole('link', { name: 'Machine' }).click();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Refresh' }).and(page.locator(':enabled')).waitFor();
+    await page.getByRole('link', { name: 'Layout' }).click();
+    await expect(card(page).getByLabel('Password hash').inputValue()).resolves.toBe(
+      SAMPLE_PASSWORD_HASH,
+    );
+    await expect(notice(page).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'Undo' }).isEnabled()).resolves.toBe(true);
+  });
+
   it('comes back after the backend restarts, and is gone once discarded', async () => {
     await server.close();
     server = await startServer({ demo: true, port: 0 });

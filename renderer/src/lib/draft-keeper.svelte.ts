@@ -29,13 +29,20 @@ class DraftKeeper {
 
   private api: CohabitApi | null = null;
   private pool: string | null = null;
+  private machine: string | null = null;
   private lastKept: string | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private seq = 0;
 
-  /** Asks the backend for this machine's draft and makes it the layout being drawn. */
-  async restore(api: CohabitApi, pool: string | null): Promise<void> {
+  /**
+   * Asks the backend for this machine's draft and makes it the layout being drawn, once per
+   * machine shown: reading the same machine again (Refresh) keeps what is being drawn, with its
+   * undo history and the password hashes typed since.
+   */
+  async restore(api: CohabitApi, machine: string, pool: string | null): Promise<void> {
+    if (this.api === api && this.machine === machine && this.pool === pool) return;
     this.api = api;
+    this.machine = machine;
     this.pool = pool;
     this.cancelPending();
     const seq = ++this.seq;
