@@ -22,6 +22,7 @@ import { readPlanFiles } from '../planner/read-plan-files';
 import { createApplyRuns } from './apply-runs';
 import type { ApplyRunsOptions, RunTarget } from './apply-runs';
 import { BackendError } from './backend-error';
+import { createDraftStore, draftHandlers, machineKey } from './drafts';
 
 export type BackendSource =
   | { kind: 'local' }
@@ -55,6 +56,8 @@ export interface BackendOptions {
    * (`-o ProxyCommand=…` runs a command). Without it the user's own ssh setup is used.
    */
   ssh?: SshHostOptions;
+  /** Where layout drafts are kept (tests give a temporary directory); XDG state by default. */
+  draftsDir?: string;
 }
 
 export function createBackend(initial: BackendSource, options: BackendOptions = {}): Backend {
@@ -222,6 +225,11 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
       const { planId, mode } = parseRequest('apply:recover', request);
       return runs.recover(await target(), planId, mode);
     },
+    // The machine shown when the call comes; its inventory is needed for its pools' GUIDs.
+    ...draftHandlers(createDraftStore(options.draftsDir), async () => {
+      const shown = source;
+      return machineKey(shown, await handlers['machine:inventory']({}));
+    }),
   };
   return {
     handlers,

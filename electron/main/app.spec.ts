@@ -63,6 +63,7 @@ const electron = await vi.hoisted(async () => {
       dialog: {
         showErrorBox: vi.fn(),
         showMessageBox: vi.fn(() => Promise.resolve({ response: 0, checkboxChecked: false })),
+        showMessageBoxSync: vi.fn(() => 0),
       },
       ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
       protocol: { registerSchemesAsPrivileged: vi.fn() },
@@ -254,5 +255,27 @@ describe('quitting the app', () => {
     other?.close();
     expect(other?.closed).toBe(1);
     expect(ask).toHaveBeenCalledTimes(2);
+  });
+
+  it('asks before leaving a page that holds a layout change not yet kept', async () => {
+    startCohabit(options);
+    await settle();
+    await settle();
+    const [window] = electron.FakeWindow.created;
+    if (window === undefined) throw new Error('no window');
+    const ask = electron.module.dialog.showMessageBoxSync;
+    let left = 0;
+    const unload = { preventDefault: () => left++ };
+
+    window.webContents.emit('will-prevent-unload', unload);
+    expect(ask).toHaveBeenCalledWith(
+      window,
+      expect.objectContaining({ buttons: ['Stay', 'Leave and lose it'], cancelId: 0 }),
+    );
+    expect(left).toBe(0);
+
+    ask.mockReturnValueOnce(1);
+    window.webContents.emit('will-prevent-unload', unload);
+    expect(left).toBe(1);
   });
 });

@@ -7,6 +7,7 @@ import { errorMessage } from '../../shared/model/errors';
 import { createBackend } from '../backend/backend';
 import { parseAppArgs } from './app-args';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, isAppUrl, serveAppRequest } from './app-protocol';
+import { confirmLeaveWithUnkeptChange } from './confirm-leave';
 import { forwardEvents, isTrustedSender, registerIpcHandlers } from './ipc';
 import { createMainWindow, focusWindow } from './main-window';
 import { secureApp, secureSession } from './security/index';
@@ -80,6 +81,7 @@ export function startCohabit(options: StartOptions): boolean {
       window = created;
       const stopEvents = forwardEvents(backend, created.webContents);
       confirmCloseWhileApplying(created, () => backend.applying());
+      confirmLeaveWithUnkeptChange(created);
       created.on('closed', () => {
         stopEvents();
         window = null;

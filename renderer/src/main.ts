@@ -2,6 +2,9 @@
 import { mount } from 'svelte';
 import './styles/theme.css';
 import App from './App.svelte';
+import { theme } from './lib/theme-choice.svelte';
+
+theme.load();
 
 const target = document.getElementById('app');
 if (target === null) throw new Error('index.html has no #app element');

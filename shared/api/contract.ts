@@ -4,6 +4,7 @@
 import * as v from 'valibot';
 import { InventorySchema } from '../model/inventory';
 import { LayoutSchema } from '../model/layout';
+import { DraftLayoutSchema } from '../model/layout-draft';
 import { PlanSchema } from '../model/plan';
 import {
   ApplyProgressSchema,
@@ -109,6 +110,21 @@ export const calls = {
   'apply:recover': {
     request: v.strictObject({ planId: PlanId, mode: v.picklist(['rollback', 'resume']) }),
     response: v.strictObject({ applyId: ApplyId }),
+  },
+  /**
+   * The layout being drawn for the machine shown, as the backend last kept it (reload, restart,
+   * crash), or null. Password hashes are never kept, so they come back empty.
+   */
+  'draft:load': {
+    request: Empty,
+    response: v.strictObject({
+      draft: v.nullable(v.strictObject({ layout: DraftLayoutSchema, savedAt: v.string() })),
+    }),
+  },
+  /** Keeps the layout being drawn for the machine shown; null forgets it (discard). */
+  'draft:save': {
+    request: v.strictObject({ layout: v.nullable(DraftLayoutSchema) }),
+    response: v.strictObject({ savedAt: v.nullable(v.string()) }),
   },
 } as const;
 

@@ -14,7 +14,7 @@ import {
 import { vfioModuleBody, type VfioModuleInput } from '../emit/vfio-module';
 import type { Inventory } from '../model/inventory';
 import type { Layout, NixosSystem } from '../model/layout';
-import { fakeEfiPartition, secretCopies, systemName } from './planner-paths';
+import { fakeEfiPartition, grubEntryId, secretCopies } from './planner-paths';
 
 const HEADER =
   'Written by Cohabit. Changes here are overwritten when Cohabit applies a new plan; put your own settings in configuration.nix.';
@@ -156,7 +156,7 @@ export function chainEntries(layout: Layout, poolGuid: string): string {
         poolGuid,
         // The new system's /boot is a directory of its own dataset (nothing else is offered).
         configPath: zfsGrubPath(s.dataset, '/boot/grub/grub.cfg'),
-        id: `cohabit-${systemName(s)}`,
+        id: grubEntryId(s),
       }),
     )
     .join('\n');

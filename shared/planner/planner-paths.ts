@@ -13,6 +13,7 @@ export const IMPORT_LINE = './cohabit.nix';
 export const fakeEfiDataset = (dataset: string): string => `${dataset}/fake-efi`;
 export const fakeEfiDevice = (dataset: string): string => `/dev/zvol/${dataset}/fake-efi`;
 export const fakeEfiPartition = (dataset: string): string => `/dev/zvol/${dataset}/fake-efi-part1`;
+/** The `--id` of a new system's entry in the main system's GRUB menu. */
 export const vmXmlPath = (name: string): string => `${VM_XML_DIR}/${name}.xml`;
 export const systemMountPoint = (mountRoot: string, name: string): string => `${mountRoot}/${name}`;
 
@@ -23,6 +24,16 @@ export const systemMountPoint = (mountRoot: string, name: string): string => `${
  */
 export const systemName = (system: Pick<NixosSystem, 'dataset'>): string =>
   system.dataset.slice(system.dataset.lastIndexOf('/') + 1);
+
+/**
+ * The GRUB entry's `--id` (for `default=` and grub-reboot): `cohabit-` and the system's name,
+ * lowercased, with anything but a-z, 0-9 and `-` made a `-` (a dataset may hold `A-Z`, `_` and
+ * `.`; the emitter allows only what needs no care in GRUB's `default` and grub-reboot).
+ */
+export const grubEntryId = (system: Pick<NixosSystem, 'dataset'>): string =>
+  `cohabit-${systemName(system)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')}`;
 
 /** The main system's configuration.nix: what NixOS evaluated, when it is a plain safe path. */
 export function mainConfigurationPath(inventory: Inventory): string {

@@ -81,4 +81,19 @@ describe('system names', () => {
     expect(d?.subject).toBe('systems[1].dataset');
     expect(d?.message).toContain('/mnt/cohabit/nixos');
   });
+
+  it('makes a GRUB id of a name GRUB ids cannot hold, and refuses two names that give one id', () => {
+    const p = plan(demo, renamed('zroot/NixOS_B.2'), context);
+    expect(p.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const text = JSON.stringify(p.steps);
+    expect(text).toContain("--id 'cohabit-nixos-b-2'");
+    expect(text).toContain('cohabit:system=NixOS_B.2');
+    const l = renamed('zroot/NixOS_B');
+    const first = l.systems[0];
+    if (first === undefined) throw new Error('one system');
+    l.systems.push({ ...first, id: 'second', dataset: 'zroot/nixos-b', label: 'Second' });
+    const d = validate(demo, l).find((x) => x.code === 'system.name-duplicate');
+    expect(d?.subject).toBe('systems[1].dataset');
+    expect(d?.message).toContain('cohabit-nixos-b');
+  });
 });

@@ -12,6 +12,7 @@ import {
   inheritedFrom,
   isManaged,
   parentDataset,
+  grubEntryId,
   systemName,
 } from './planner-paths';
 import { grubUnreadableFeatures, raidzVdevsOf, zvolReservationBytes } from './zfs-facts';
@@ -128,6 +129,21 @@ function checkIds(layout: Layout, add: Add): void {
         `Two systems' datasets end in "${name}": both would be mounted at /mnt/cohabit/${name} while installing and both GRUB entries would have the id cohabit-${name}.`,
         'Give the datasets different last names (zroot/nixos-a and zroot/nixos-b, for example).',
       );
+  }
+  // Different names can still make one GRUB id (`NixOS_B` and `nixos-b` both give cohabit-nixos-b).
+  const byName = new Set(
+    [...duplicates(layout.systems, systemName).values()].flatMap((at) => at.slice(1)),
+  );
+  for (const [id, at] of duplicates(layout.systems, grubEntryId)) {
+    for (const i of at.slice(1))
+      if (!byName.has(i))
+        add(
+          'system.name-duplicate',
+          'error',
+          `systems[${i}].dataset`,
+          `Two systems' datasets would both give the GRUB entry id ${id} (the id keeps only a-z, 0-9 and -), so the menu could not tell them apart.`,
+          'Give the datasets last names that differ in more than case, _ and .',
+        );
   }
   for (const [name, at] of duplicates(layout.vms, (vm) => vm.name)) {
     for (const i of at.slice(1))
@@ -503,7 +519,16 @@ function checkVms(inventory: Inventory, layout: Layout, add: Add): void {
         `Put your OpenCore image at /var/lib/cohabit/vms/${vm.name}-opencore.img or set openCoreImage.`,
       );
     const memory = inventory.memory?.totalBytes ?? null;
-    if (memory !== null && vm.memoryMiB * 2 ** 20 > memory * 0.9)
+    // More than the host has in all cannot start (hugepages or not), so it is an error, not a taste.
+    if (memory !== null && vm.memoryMiB * 2 ** 20 > memory)
+      add(
+        'vm.memory-over-host',
+        'error',
+        `vms[${i}].memoryMiB`,
+        `${vm.name} asks for ${vm.memoryMiB} MiB of memory, more than the host's ${Math.floor(memory / 2 ** 20)} MiB in all.`,
+        `Give it at most ${Math.floor((memory * 0.9) / 2 ** 20)} MiB, which leaves the host a tenth.`,
+      );
+    else if (memory !== null && vm.memoryMiB * 2 ** 20 > memory * 0.9)
       add(
         'vm.memory',
         'warning',

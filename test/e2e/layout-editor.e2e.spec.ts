@@ -14,6 +14,7 @@ import { validate } from '../../shared/planner/validate';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
 import { SCREENSHOT_DIR, launchChromium } from './browser';
+import { DARK, LIGHT, inViewport, pageColours } from './screen-checks';
 
 let server: RunningServer;
 let browser: Browser;
@@ -136,8 +137,19 @@ describe('Layout editor on the demo machine (browser mode)', () => {
       page.getByRole('meter', { name: 'Pool zroot' }).getAttribute('aria-valuetext'),
     ).resolves.not.toBe(before);
     const hash = card.getByLabel('Password hash');
-    await expect(hash.getAttribute('aria-invalid')).resolves.toBe('true');
+    const user = card.getByLabel('User name');
+    // Nothing is red before the user had a chance: the empty fields wait until touched.
+    await expect(hash.getAttribute('aria-invalid')).resolves.toBe('false');
+    await expect(user.getAttribute('aria-invalid')).resolves.toBe('false');
+    await expect(card.locator('.problem.error').count()).resolves.toBe(0);
     await expect(card.getByText('mkpasswd -m yescrypt').isVisible()).resolves.toBe(true);
+    // Left empty: now it says so, naming the field as it reads on screen.
+    await user.focus();
+    await user.blur();
+    await expect(user.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(
+      card.getByText(/^User name of the system New System: a user name is/).isVisible(),
+    ).resolves.toBe(true);
     // A typed password is not a hash: refused on the spot.
     await hash.fill('hunter2');
     await expect(
@@ -153,6 +165,14 @@ describe('Layout editor on the demo machine (browser mode)', () => {
       true,
     );
     await card.getByLabel('hostId', { exact: true }).selectOption('reuse');
+    // What the plan will make for it besides its dataset: the fake ESP and the GRUB entry.
+    const adds = card.getByRole('definition');
+    await expect(adds.nth(0).innerText()).resolves.toMatch(
+      /^zroot\/new-system\/fake-efi: a 50 MiB FAT/,
+    );
+    await expect(adds.nth(1).innerText()).resolves.toBe(
+      "menuentry 'New System' --id 'cohabit-new-system' in the main system's menu, loading /new-system/@/boot/grub/grub.cfg",
+    );
   });
 
   it('adds the macOS volume and VM', async () => {
@@ -194,7 +214,7 @@ describe('Layout editor on the demo machine (browser mode)', () => {
   });
 
   it('gives the spare USB controller by keyboard through "Assign to…"', async () => {
-    const button = page.getByRole('button', { name: `Assign ${ASMEDIA} to…` });
+    const button = page.getByRole('button', { name: `Assign to… (${ASMEDIA})` });
     await button.focus();
     await page.keyboard.press('Enter');
     const item = page.getByRole('menuitem', { name: 'macos' });
@@ -311,11 +331,35 @@ describe('Layout editor on the demo machine (browser mode)', () => {
     await expect(vmDevices().getByText(NVIDIA).isVisible()).resolves.toBe(true);
   });
 
-  it('takes the light and dark screenshots of the built layout', async () => {
+  it('takes the light and dark screenshots of the built layout, showing what they must', async () => {
     await page.evaluate(() => window.scrollTo(0, 0));
+    // The first screen: the view, the pool bar, the toolbar, the system and the device list.
+    for (const shown of [
+      page.getByRole('heading', { level: 1, name: 'Layout' }),
+      page.getByRole('meter', { name: 'Pool zroot' }),
+      page.getByRole('button', { name: 'Save layout.json' }),
+      systemCard().getByRole('heading', { name: 'New System' }),
+      page.getByRole('heading', { level: 2, name: 'GPUs and USB controllers' }),
+    ])
+      await expect(inViewport(page, shown)).resolves.toBe(true);
+    // The whole page: the three items, the devices given to the VM, the boot menu, no error.
+    await expect(page.getByRole('article').count()).resolves.toBeGreaterThanOrEqual(3);
+    await expect(vmDevices().getByText(NVIDIA).isVisible()).resolves.toBe(true);
+    await expect(vmDevices().getByText(ASMEDIA).isVisible()).resolves.toBe(true);
+    await expect(
+      page.getByRole('list', { name: 'GRUB menu entries' }).getByText('New System').count(),
+    ).resolves.toBeGreaterThan(0);
+    await expect(
+      page
+        .getByRole('heading', { name: /^Checks/ })
+        .getByRole('status')
+        .textContent(),
+    ).resolves.toMatch(/^(nothing to fix|0 errors, \d+ warnings?)$/);
+    await expect(pageColours(page)).resolves.toEqual(LIGHT);
     await page.screenshot({ path: shot('layout-light-1280x800') });
     await page.screenshot({ path: shot('layout-light-full'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
+    await expect(pageColours(page)).resolves.toEqual(DARK);
     await page.screenshot({ path: shot('layout-dark-1280x800') });
     await page.screenshot({ path: shot('layout-dark-full'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });

@@ -8,6 +8,7 @@ import type { Inventory } from '../../shared/model/inventory';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
 import { SCREENSHOT_DIR, launchChromium } from './browser';
+import { DARK, LIGHT, inViewport, pageColours } from './screen-checks';
 
 let server: RunningServer;
 let browser: Browser;
@@ -70,6 +71,45 @@ describe('Machine view on the demo machine (browser mode)', () => {
       0,
     );
     await expect(page.getByRole('button', { name: 'Refresh' }).isEnabled()).resolves.toBe(true);
+  });
+
+  it('answers first: each pool and each GPU and USB controller in one line, above the fold at 1024x700', async () => {
+    const p = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    watch(p);
+    await p.goto(server.url);
+    const answers = p.getByRole('region', { name: 'At a glance' });
+    await answers.waitFor();
+    const lines = answers.getByRole('listitem');
+    await expect(lines.count()).resolves.toBe(
+      inventory.zfs.pools.length + inventory.gpus.length + inventory.usb.length,
+    );
+    await expect(lines.filter({ hasText: 'Pool zroot (root)' }).innerText()).resolves.toMatch(
+      /ONLINE[\s\S]*GiB free of/,
+    );
+    const rtx = lines.filter({ hasText: 'GPU 01:00.0' });
+    await expect(rtx.innerText()).resolves.toMatch(/^Can go to a VM[\s\S]*Goes with 01:00\.1/);
+    await expect(lines.filter({ hasText: 'GPU 04:00.0' }).innerText()).resolves.toMatch(
+      /^Cannot go to a VM[\s\S]*SATA controller/,
+    );
+    for (const line of await lines.all()) await expect(inViewport(p, line)).resolves.toBe(true);
+    await p.screenshot({ path: shot('machine-answers-light-1024x700') });
+    await p.close();
+  });
+
+  it('colours the IOMMU map by whether a device can go to a VM', async () => {
+    const map = page.getByRole('figure', { name: 'IOMMU group map' });
+    const rtx = map.getByRole('listitem', { name: /\(01:00\.0\)/ });
+    await expect(rtx.getAttribute('aria-label')).resolves.toMatch(/: Other GPU$/);
+    await page.getByLabel('Can it go to a VM').check();
+    await expect(rtx.getAttribute('aria-label')).resolves.toMatch(/: Can go to a VM$/);
+    await expect(
+      map.getByRole('listitem', { name: /\(04:00\.0\)/ }).getAttribute('aria-label'),
+    ).resolves.toMatch(/: Cannot go to a VM$/);
+    await page.getByRole('region', { name: 'IOMMU groups' }).screenshot({
+      path: shot('section-iommu-by-passability-light'),
+    });
+    await page.getByLabel('Role for the host').check();
+    await expect(rtx.getAttribute('aria-label')).resolves.toMatch(/: Other GPU$/);
   });
 
   it('shows the zroot pool with its usage', async () => {
@@ -309,7 +349,16 @@ describe('Machine view on the demo machine (browser mode)', () => {
     await p.close();
   });
 
-  it('takes the light screenshots of the Machine view', async () => {
+  it('takes the light screenshots of the Machine view, showing what they must', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    // The first screen names the machine and starts with its pool.
+    for (const shown of [
+      page.getByRole('heading', { level: 1, name: 'The demo machine' }),
+      page.getByRole('navigation', { name: 'Views' }),
+      page.getByRole('region', { name: 'ZFS pools' }),
+    ])
+      await expect(inViewport(page, shown)).resolves.toBe(true);
+    await expect(pageColours(page)).resolves.toEqual(LIGHT);
     await page.screenshot({ path: shot('machine-light-1280x800') });
     // The sidebar is sticky: a full-page capture taken while scrolled would draw it mid-page.
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -321,10 +370,18 @@ describe('Machine view on the demo machine (browser mode)', () => {
       'Datasets and volumes',
       'Disks',
       'System',
-    ])
-      await page
-        .getByRole('region', { name })
-        .screenshot({ path: shot(`section-${name.toLowerCase().replace(/ /g, '-')}-light`) });
+    ]) {
+      const section = page.getByRole('region', { name });
+      // Each section has its heading and content, not an empty frame or an error.
+      await expect(
+        section.getByRole('heading', { name, exact: true }).first().isVisible(),
+      ).resolves.toBe(true);
+      await expect(section.getByRole('alert').count()).resolves.toBe(0);
+      await expect(section.innerText()).resolves.toMatch(/\w[\s\S]{40,}/);
+      await section.screenshot({
+        path: shot(`section-${name.toLowerCase().replace(/ /g, '-')}-light`),
+      });
+    }
   });
 
   it('follows a dark OS theme', async () => {
@@ -332,6 +389,7 @@ describe('Machine view on the demo machine (browser mode)', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     const darkBg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(darkBg).not.toBe(lightBg);
+    await expect(pageColours(page)).resolves.toEqual(DARK);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: shot('machine-dark-1280x800') });
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -252,6 +252,36 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
     await page.getByLabel('Main system:').selectOption('edit');
   });
 
+  it('refuses to apply or dry-run a plan made from an earlier layout until it is made again', async () => {
+    await page.getByRole('link', { name: 'Layout' }).click();
+    await page.getByLabel(/Host runs headless/).check();
+    await page.getByRole('link', { name: 'Apply' }).click();
+    const outdated = page.getByRole('status').filter({
+      hasText: 'The layout changed since this plan was made.',
+    });
+    await outdated.waitFor();
+    await expect(outdated.getByText(/cannot be applied or dry-run/).isVisible()).resolves.toBe(
+      true,
+    );
+    await expect(page.getByRole('button', { name: 'Dry run' }).isDisabled()).resolves.toBe(true);
+    await expect(
+      page.getByRole('button', { name: /^Apply \d+ steps$/ }).isDisabled(),
+    ).resolves.toBe(true);
+    await page.screenshot({ path: shot('apply-outdated-light-1280x800') });
+
+    // The Plan view says the same, and making the plan again lifts it in both views.
+    await outdated.getByRole('link', { name: 'Plan view' }).click();
+    await page.getByText('The layout changed since this plan was made.').waitFor();
+    await page.getByRole('button', { name: 'Make the plan again' }).click();
+    await expect
+      .poll(() => page.getByText('The layout changed since this plan was made.').count())
+      .toBe(0);
+    await page.getByRole('link', { name: 'Review and apply…' }).click();
+    await page.getByRole('region', { name: 'What will change' }).waitFor();
+    await expect(outdated.count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'Dry run' }).isEnabled()).resolves.toBe(true);
+  });
+
   it('left no console errors or CSP violations', () => {
     expect(problems).toEqual([]);
   });

@@ -182,6 +182,20 @@ describe('layout files', () => {
     const bad = { ...good, systems: [{ ...good.systems[0], dataset: 'zroot/has space' }] };
     const r = importLayout(JSON.stringify(bad), 'zroot');
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.message).toContain('systems[0].dataset');
+    if (!r.ok) {
+      expect(r.message).toContain('Dataset of the system New System: dataset name');
+      expect(r.message).not.toContain('systems[0]');
+    }
+  });
+
+  it("says in words which field a file lacks, not the schema library's phrase", () => {
+    const { host: _host, ...noHost } = good;
+    const r = importLayout(JSON.stringify({ ...noHost, extra: 1 }), 'zroot');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.message).toContain('The host section is missing');
+      expect(r.message).toContain('extra is not a field Cohabit knows here');
+      expect(r.message).not.toMatch(/Invalid key|Expected/);
+    }
   });
 });

@@ -10,6 +10,7 @@ import type {
 } from '../../../shared/model/layout';
 import { LAYOUT_FORMAT, LayoutSchema, emptyLayout, issuePath } from '../../../shared/model/layout';
 import { PASSWORD_HASH_RE } from '../../../shared/model/names';
+import { plainProblem } from './field-names';
 
 /** Enough to walk back through a long session; each state is a small JSON object. */
 export const HISTORY_LIMIT = 100;
@@ -232,7 +233,7 @@ export function importLayout(text: string, pool: string): ImportResult {
   if (!parsed.success) {
     const problems = parsed.issues
       .slice(0, 3)
-      .map((issue) => `${issuePath(issue) || 'layout'}: ${issue.message}`);
+      .map((issue) => plainProblem(json, issuePath(issue) || 'layout', issue).replace(/\.$/, ''));
     const more = parsed.issues.length > 3 ? ` (and ${parsed.issues.length - 3} more)` : '';
     return {
       ok: false,

@@ -6,7 +6,10 @@ import type { Diagnostic } from '../../../shared/model/diagnostic';
 import { diagnostic } from '../../../shared/model/diagnostic';
 import type { Inventory } from '../../../shared/model/inventory';
 import type { Layout } from '../../../shared/model/layout';
-import { parseLayout, validate } from '../../../shared/planner/validate';
+import * as v from 'valibot';
+import { LayoutSchema, issuePath } from '../../../shared/model/layout';
+import { validate } from '../../../shared/planner/validate';
+import { plainProblem } from './field-names';
 
 /** The drag data type of a device card: a PCI address. */
 export const DEVICE_DRAG_TYPE = 'application/x-cohabit-pci-address';
@@ -18,13 +21,21 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
  * planner's. The only place the editor calls the planner.
  */
 export function validateLayout(inventory: Inventory, layout: Layout): Diagnostic[] {
-  const parsed = parseLayout(layout);
-  const out: Diagnostic[] = parsed.ok ? [] : parsed.diagnostics;
+  const parsed = v.safeParse(LayoutSchema, layout);
+  // The schema's findings in the editor's words: the field as labelled, and whose it is.
+  const out: Diagnostic[] = parsed.success
+    ? []
+    : parsed.issues.map((issue) => {
+        const subject = issuePath(issue) || 'layout';
+        return diagnostic('layout.invalid', 'error', plainProblem(layout, subject, issue), {
+          subject,
+        });
+      });
   try {
     out.push(...validate(inventory, layout));
   } catch (e) {
     // A layout that fails the schema may trip a planner check; the schema's message already says why.
-    if (parsed.ok)
+    if (parsed.success)
       out.push(
         diagnostic(
           'layout.check-failed',
