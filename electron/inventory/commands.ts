@@ -86,6 +86,10 @@ in {
   canTouchEfiVariables = try c.boot.loader.efi.canTouchEfiVariables;
   forceImportRoot = try c.boot.zfs.forceImportRoot;
   fileSystems = try (builtins.mapAttrs (n: f: { device = try f.device; fsType = try f.fsType; }) c.fileSystems);
+  release = try c.system.nixos.release;
+  initrdSystemd = try c.boot.initrd.systemd.enable;
+  kernelParams = try c.boot.kernelParams;
+  initrdKernelModules = try c.boot.initrd.kernelModules;
 }`;
 
 /** Evaluates /etc/nixos/configuration.nix (channels) through <nixpkgs/nixos>. */

@@ -9,6 +9,7 @@ import { parseOsRelease } from '../../shared/parse/os-release';
 import { NIXOS_EVAL_CHANNELS_ARGV, NIXOS_EVAL_TIMEOUT_MS, nixosEvalFlakeArgv } from './commands';
 import { originFactsDiagnostics, readNixosOrigin } from './nixos-origin';
 import type { ReadContext } from './read-context';
+import { runningStage1 } from './running-stage1';
 
 const HOSTNAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
 
@@ -47,6 +48,10 @@ const NixosFactsSchema = v.object({
   fileSystems: nullable(
     v.record(v.string(), v.object({ device: nullable(v.string()), fsType: nullable(v.string()) })),
   ),
+  release: nullable(v.string()),
+  initrdSystemd: nullable(v.boolean()),
+  kernelParams: nullable(v.array(v.string())),
+  initrdKernelModules: nullable(v.array(v.string())),
 });
 
 function factsToNixos(
@@ -90,6 +95,10 @@ function factsToNixos(
     fileSystems: Object.entries(facts.fileSystems ?? {})
       .map(([mountPoint, f]) => ({ mountPoint, device: f.device ?? '', fsType: f.fsType }))
       .sort((a, b) => a.mountPoint.localeCompare(b.mountPoint)),
+    release: facts.release,
+    initrdSystemd: facts.initrdSystemd,
+    kernelParams: facts.kernelParams,
+    initrdKernelModules: facts.initrdKernelModules,
   };
 }
 
@@ -114,6 +123,7 @@ async function readNixos(
   hostname: string | null,
   hostId: string | null,
   inv: Pick<Inventory, 'disks' | 'mounts' | 'boot'>,
+  releaseId: string | null,
 ): Promise<Nixos> {
   const [version, hasFlake, hasConfiguration] = await Promise.all([
     ctx.attr('/run/current-system/nixos-version', { optional: true, code: 'os.nixos' }),
@@ -147,6 +157,10 @@ async function readNixos(
       if (parsed.success) {
         const nixos = factsToNixos(parsed.output, hasFlake, configurationPath);
         if (nixos.version === null) nixos.version = version;
+        const running = runningStage1(inv.boot, releaseId);
+        nixos.release ??= running.release;
+        nixos.initrdSystemd ??= running.initrdSystemd;
+        nixos.kernelParams ??= running.kernelParams;
         return nixos;
       }
       ctx.report(
@@ -207,6 +221,8 @@ async function readNixos(
       device: m.source,
       fsType: m.fstype,
     })),
+    ...runningStage1(inv.boot, releaseId),
+    initrdKernelModules: null,
   };
 }
 
@@ -241,7 +257,10 @@ export async function readOs(
   const hostname = hostnameText === '' ? null : hostnameText;
   // The two evaluations are independent: run them side by side.
   const [nixos, nixosOrigin] = isNixos
-    ? await Promise.all([readNixos(ctx, hostname, hostId, inv), readNixosOrigin(ctx, hostname)])
+    ? await Promise.all([
+        readNixos(ctx, hostname, hostId, inv, release.VERSION_ID ?? null),
+        readNixosOrigin(ctx, hostname),
+      ])
     : [null, null];
   if (nixosOrigin !== null)
     for (const d of originFactsDiagnostics(nixosOrigin, nixos)) ctx.report(d);

@@ -25,12 +25,16 @@ export class NixRaw {
   constructor(readonly expr: string) {}
 }
 
-/** `lib.mkForce`, `lib.mkDefault`, `lib.mkOverride <priority>` around a value (the module needs `lib`). */
+/**
+ * `lib.mkForce`, `lib.mkDefault`, `lib.mkOverride <priority>` or `lib.mkIf (<condition>)` around a
+ * value (the module needs `lib`). A condition is trusted code of ours, like NixRaw.
+ */
 export class NixWrapped {
   constructor(
-    readonly fn: 'mkForce' | 'mkDefault' | 'mkOverride',
+    readonly fn: 'mkForce' | 'mkDefault' | 'mkOverride' | 'mkIf',
     readonly value: NixValue,
     readonly priority?: number,
+    readonly condition?: NixRaw,
   ) {}
 }
 
@@ -93,6 +97,11 @@ export function mkOverride(priority: number, value: NixValue): NixWrapped {
     throw new NixEmitError(`mkOverride needs an integer priority, got ${priority}`, '');
   }
   return new NixWrapped('mkOverride', value, priority);
+}
+
+/** `lib.mkIf (condition) value`: the definition exists only where the condition holds. */
+export function mkIf(condition: NixRaw, value: NixValue): NixWrapped {
+  return new NixWrapped('mkIf', value, undefined, condition);
 }
 
 export function multiline(text: string): NixMultiline {
@@ -363,6 +372,11 @@ class Printer {
 
   private wrapped(value: NixWrapped, level: number, at: string): string {
     const arg = this.atom(value.value, level, at);
+    if (value.fn === 'mkIf') {
+      if (value.condition === undefined || value.condition.expr.trim() === '')
+        throw new NixEmitError('mkIf needs a condition', at);
+      return `lib.mkIf (${value.condition.expr}) ${arg}`;
+    }
     if (value.fn !== 'mkOverride') return `lib.${value.fn} ${arg}`;
     if (value.priority === undefined || !Number.isSafeInteger(value.priority)) {
       throw new NixEmitError('mkOverride needs an integer priority', at);

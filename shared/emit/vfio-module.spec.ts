@@ -47,7 +47,10 @@ async function evalModule(moduleText: string, systemdInitrd = false): Promise<un
   writeFileSync(moduleFile, moduleText);
   const caller = `(import ${moduleFile}) {
     config = { boot.initrd.systemd.enable = ${systemdInitrd ? 'true' : 'false'}; };
-    lib = { mkForce = content: { _type = "override"; priority = 50; inherit content; }; };
+    lib = {
+      mkForce = content: { _type = "override"; priority = 50; inherit content; };
+      mkIf = condition: content: { _type = "if"; inherit condition content; };
+    };
     pkgs = { };
   }`;
   return JSON.parse(
@@ -96,6 +99,14 @@ const RX6700XT = fromListing('intel-alderlake-rx6700xt-split.txt', {
   '0000:03:00.1': 'snd_hda_intel',
 });
 
+/** What the stub's lib.mkIf returns, as the real one does: the condition and the definition. */
+interface Guarded<T> {
+  _type: 'if';
+  condition: boolean;
+  content: T;
+}
+type Units = Record<string, Guarded<Record<string, unknown> & { script: string }> | undefined>;
+
 const FORBIDDEN = ['vfio_virqfd', 'qemu.ovmf', 'ovmf', 'extraInitrd'];
 
 function expectNoForbidden(text: string): void {
@@ -143,9 +154,7 @@ describe('emitVfioModule by vendor:device ID', () => {
       },
       virtualisation: { libvirtd: { enable: true, qemu: { swtpm: { enable: true } } } },
       programs: { 'virt-manager': { enable: true } },
-      users: {
-        users: { alice: { extraGroups: ['libvirtd'] }, bob: { extraGroups: ['libvirtd'] } },
-      },
+      users: { groups: { libvirtd: { members: ['alice', 'bob'] } } },
     });
     // Every option line carries a `# why` comment on the line above it.
     const lines = text.split('\n');
@@ -157,8 +166,8 @@ describe('emitVfioModule by vendor:device ID', () => {
         checked++;
       }
     });
-    // 3 kernel params, 3 modules, modprobe config, sysctl, libvirtd, swtpm, virt-manager, 2 users.
-    expect(checked).toBe(13);
+    // 3 kernel params, 3 modules, modprobe config, sysctl, libvirtd, swtpm, virt-manager, members.
+    expect(checked).toBe(12);
   });
 
   it('leaves intel_iommu out on AMD (the AMD IOMMU is on by default)', async () => {
@@ -227,33 +236,50 @@ describe('emitVfioModule by PCI address', () => {
     const value = (await evalModule(text)) as {
       boot: {
         kernelParams: string[];
-        initrd: { preDeviceCommands: string };
+        initrd: { preDeviceCommands: Guarded<string>; systemd: { services: Units } };
         extraModprobeConfig: string;
       };
-      assertions: { assertion: boolean; message: string }[];
+      assertions?: unknown;
     };
     expect(value.boot.kernelParams).toEqual(['intel_iommu=on', 'iommu=pt']);
     expect(value.boot.extraModprobeConfig).not.toContain('options vfio-pci');
     expect(value.boot.extraModprobeConfig).toContain('softdep nvidia pre: vfio-pci');
-    const script = value.boot.initrd.preDeviceCommands;
+    // The scripted initrd runs the script; the systemd unit is defined away.
+    expect(value.boot.initrd.preDeviceCommands.condition).toBe(true);
+    const unit = value.boot.initrd.systemd.services['cohabit-vfio-bind'];
+    expect(unit?.condition).toBe(false);
+    const script = value.boot.initrd.preDeviceCommands.content;
     await run('sh', ['-n'], script);
     expect(script).toContain('for dev in 0000:02:00.0 0000:02:00.1; do');
     expect(script).toContain('echo vfio-pci > "/sys/bus/pci/devices/$dev/driver_override"');
+    expect(script).toContain('echo "$dev" > /sys/bus/pci/drivers_probe');
     expect(script).not.toContain('0000:01:00');
-    expect(value.assertions).toEqual([
-      { assertion: true, message: expect.stringContaining('systemd initrd') as unknown },
-    ]);
+    expect(unit?.content.script).toBe(script);
+    expect(value.assertions).toBeUndefined();
   });
 
-  it('fails evaluation with its own message on a systemd initrd, which does not run preDeviceCommands', async () => {
+  it('binds by address under systemd stage 1 with a unit before udev coldplug, and defines no preDeviceCommands', async () => {
     const text = emitVfioModule({
       cpuVendor: 'amd',
       devices: X570_USB,
       bindByAddress: true,
       libvirt: false,
     });
-    const value = (await evalModule(text, true)) as { assertions: { assertion: boolean }[] };
-    expect(value.assertions[0]?.assertion).toBe(false);
+    const value = (await evalModule(text, true)) as {
+      boot: { initrd: { preDeviceCommands: Guarded<string>; systemd: { services: Units } } };
+    };
+    expect(value.boot.initrd.preDeviceCommands.condition).toBe(false);
+    const unit = value.boot.initrd.systemd.services['cohabit-vfio-bind'];
+    expect(unit?.condition).toBe(true);
+    expect(unit?.content).toMatchObject({
+      wantedBy: ['sysinit.target'],
+      after: ['systemd-modules-load.service'],
+      before: ['systemd-udev-trigger.service', 'sysinit.target'],
+      unitConfig: { DefaultDependencies: false },
+      serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
+    });
+    await run('sh', ['-n'], unit?.content.script ?? '');
+    expect(unit?.content.script).toContain('for dev in 0000:0e:00.3; do');
   });
 
   it('keeps the X570 chipset USB controllers that share 1022:149c: only 0e:00.3 is in the script', async () => {
@@ -264,9 +290,9 @@ describe('emitVfioModule by PCI address', () => {
       libvirt: false,
     });
     const value = (await evalModule(text)) as {
-      boot: { initrd: { preDeviceCommands: string }; extraModprobeConfig: string };
+      boot: { initrd: { preDeviceCommands: Guarded<string> }; extraModprobeConfig: string };
     };
-    const script = value.boot.initrd.preDeviceCommands;
+    const script = value.boot.initrd.preDeviceCommands.content;
     await run('sh', ['-n'], script);
     const addresses = script.match(/[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g);
     expect(addresses).toEqual(['0000:0e:00.3']);
@@ -297,9 +323,9 @@ describe('emitVfioModule by PCI address', () => {
             libvirt: false,
           });
           const value = (await evalModule(text)) as {
-            boot: { initrd: { preDeviceCommands: string } };
+            boot: { initrd: { preDeviceCommands: Guarded<string> } };
           };
-          const script = value.boot.initrd.preDeviceCommands;
+          const script = value.boot.initrd.preDeviceCommands.content;
           await run('sh', ['-n'], script);
           expect(script.match(/[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g)).toEqual(addresses);
         },

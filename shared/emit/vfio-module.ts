@@ -2,7 +2,16 @@
 // (issue "Passthrough", item 4). Every option it sets carries a comment saying why.
 import { PCI_ADDRESS_RE } from '../model/inventory';
 import { AUDIO_DEVICE_CLASS, GPU_CLASSES, USB_CONTROLLER_CLASS } from '../model/pci-classes';
-import { emitNixModule, multiline, nixRaw, withComment, type NixAttrs, type NixValue } from './nix';
+import {
+  emitNixModule,
+  mkIf,
+  multiline,
+  NixCommented,
+  nixRaw,
+  withComment,
+  type NixAttrs,
+  type NixValue,
+} from './nix';
 
 /** The input cannot be turned into a safe module (a malformed ID, address, driver or user name). */
 export class VfioModuleError extends Error {
@@ -35,13 +44,20 @@ export interface VfioModuleInput {
   hugepages?: { sizeKiB: 2048 | 1048576; count: number } | null;
   /** Enable virtualisation.libvirtd. */
   libvirt: boolean;
-  /** Added to the libvirtd group. */
+  /** Added to the libvirtd group (as its members: the users themselves are the user's to declare). */
   users?: string[];
   /** An emulated TPM for guests (virtualisation.libvirtd.qemu.swtpm.enable). */
   swtpm?: boolean;
   /** Install virt-manager (programs.virt-manager.enable). */
   virtManager?: boolean;
+  /** Kernel parameters the configuration already has: not written again. */
+  existingKernelParams?: readonly string[];
+  /** boot.initrd.kernelModules the configuration already has: not written again. */
+  existingInitrdModules?: readonly string[];
 }
+
+/** The name of the stage-1 unit that binds by address under systemd stage 1. */
+export const VFIO_BIND_UNIT = 'cohabit-vfio-bind';
 
 const HEX4_RE = /^[0-9a-f]{4}$/;
 // Kernel module and sysfs driver names: letters, digits, `_` and `-`. Anything else could break out
@@ -127,14 +143,16 @@ function softdepModules(devices: readonly VfioDevice[]): string[] {
 }
 
 /**
- * Stage-1 shell text that sets driver_override for each address. It runs in NixOS's scripted
- * initrd after boot.initrd.kernelModules are loaded (so vfio_pci is already there) and before udev
- * loads the drivers of the devices (stage-1-init.sh: the modprobe loop, then preDeviceCommands,
- * then systemd-udevd). Writing to drivers_probe makes the already loaded vfio-pci take the device.
- * A device that a driver already holds (one listed in boot.initrd.kernelModules) is left alone:
- * unbinding a GPU from its driver can hang the machine.
+ * Stage-1 shell text that sets driver_override for each address, then asks the PCI core to probe
+ * the device again so that vfio-pci (already loaded from boot.initrd.kernelModules) takes it.
+ * It runs before udev's coldplug: in the scripted initrd as boot.initrd.preDeviceCommands
+ * (stage-1-init.sh: the modprobe loop, then preDeviceCommands, then systemd-udevd), and under
+ * systemd stage 1 as a unit ordered after systemd-modules-load.service and before
+ * systemd-udev-trigger.service. Once driver_override is set, no other driver matches the device,
+ * whatever udev loads later. A device that a driver already holds (one listed in
+ * boot.initrd.kernelModules) is left alone: unbinding a GPU from its driver can hang the machine.
  * Built only from addresses that matched PCI_ADDRESS_RE, so every word is [0-9a-f:.] and the text
- * holds no quote, `$(`, `@` (stage-1 substitutes `@name@` placeholders in this text) or newline.
+ * holds no quote, `$(`, `${`, `@` (stage-1 substitutes `@name@` placeholders) or newline.
  */
 function driverOverrideScript(addresses: readonly string[]): string {
   for (const address of addresses) {
@@ -159,6 +177,14 @@ function driverOverrideScript(addresses: readonly string[]): string {
   ].join('\n');
 }
 
+/** The items whose string value `present` says the configuration already has. */
+function without(items: readonly NixValue[], present: (value: string) => boolean): NixValue[] {
+  return items.filter((item) => {
+    const inner = item instanceof NixCommented ? item.value : item;
+    return !(typeof inner === 'string' && present(inner));
+  });
+}
+
 function modprobeConfig(ids: readonly string[] | null, softdeps: readonly string[]): string {
   const lines: string[] = [];
   if (ids !== null) {
@@ -174,16 +200,26 @@ function modprobeConfig(ids: readonly string[] | null, softdeps: readonly string
   return `${lines.join('\n')}\n`;
 }
 
-/** The attribute set of the module, for the planner to merge into /etc/nixos/cohabit.nix. */
-export function vfioModuleBody(input: VfioModuleInput): NixAttrs {
-  const devices = checkDevices(input.devices);
-  const users = input.users ?? [];
+function checkUsers(users: readonly string[]): string[] {
   users.forEach((user, i) => {
     if (!USER_RE.test(user))
       throw new VfioModuleError(`users[${i}]`, `"${user}" is not a user name`);
   });
   if (new Set(users).size !== users.length)
     throw new VfioModuleError('users', 'a user is listed twice');
+  return [...users];
+}
+
+/**
+ * What binds the devices to vfio-pci at boot (kernel parameters, initrd modules, modprobe
+ * configuration, the stage-1 binding by address, huge pages): the part the planner puts in a
+ * specialisation by default, for the planner to merge into /etc/nixos/cohabit.nix. Parameters and
+ * modules the configuration already has are left out (NixOS would list them twice). Over 80
+ * lines because each option carries the comment that explains it to the reader of the diff.
+ */
+export function vfioBindingBody(input: VfioModuleInput): NixAttrs {
+  const devices = checkDevices(input.devices);
+  checkUsers(input.users ?? []);
   const hugepages = input.hugepages ?? null;
   if (hugepages !== null) {
     if (hugepages.sizeKiB !== 2048 && hugepages.sizeKiB !== 1048576) {
@@ -243,10 +279,15 @@ export function vfioModuleBody(input: VfioModuleInput): NixAttrs {
     );
   }
 
-  const boot: NixAttrs = {
-    kernelParams,
-    initrd: {
-      kernelModules: [
+  const existingModules = new Set(
+    (input.existingInitrdModules ?? []).map((m) => m.replace(/-/g, '_')),
+  );
+  const boot: NixAttrs = {};
+  const newParams = without(kernelParams, (p) => (input.existingKernelParams ?? []).includes(p));
+  if (newParams.length > 0) boot.kernelParams = newParams;
+  const initrd: NixAttrs = {
+    kernelModules: without(
+      [
         withComment(
           'The VFIO driver for PCI devices, loaded in the initrd before udev loads any GPU driver.',
           'vfio_pci',
@@ -257,17 +298,37 @@ export function vfioModuleBody(input: VfioModuleInput): NixAttrs {
         ),
         withComment('The IOMMU backend VFIO uses on x86.', 'vfio_iommu_type1'),
       ],
-    },
-    extraModprobeConfig: withComment(
-      'NixOS sorts module lists, so order alone cannot make vfio-pci win: softdep does.',
-      multiline(modprobeConfig(ids, softdepModules(devices))),
+      (m) => existingModules.has(m),
     ),
   };
+  boot.initrd = initrd;
+  boot.extraModprobeConfig = withComment(
+    'NixOS sorts module lists, so order alone cannot make vfio-pci win: softdep does.',
+    multiline(modprobeConfig(ids, softdepModules(devices))),
+  );
   if (input.bindByAddress) {
-    (boot.initrd as NixAttrs).preDeviceCommands = withComment(
-      'A device the host keeps has the same ID, so bind by PCI address (driver_override) instead of by ID.',
-      multiline(driverOverrideScript(devices.map((d) => d.address))),
+    const script = driverOverrideScript(devices.map((d) => d.address));
+    // nixRaw: trusted code of ours, no data in it.
+    initrd.preDeviceCommands = withComment(
+      'A device the host keeps has the same ID, so bind by PCI address (driver_override) instead of by ID. The scripted initrd runs this before udev; systemd stage 1 rejects preDeviceCommands, so it is defined only without it.',
+      mkIf(nixRaw('!config.boot.initrd.systemd.enable'), multiline(script)),
     );
+    initrd.systemd = {
+      services: {
+        [VFIO_BIND_UNIT]: withComment(
+          'The same binding under systemd stage 1 (the default since NixOS 26.05): after the initrd modules are loaded, before udev coldplugs the devices.',
+          mkIf(nixRaw('config.boot.initrd.systemd.enable'), {
+            description: 'Bind the passed-through PCI devices to vfio-pci by address (Cohabit)',
+            wantedBy: ['sysinit.target'],
+            after: ['systemd-modules-load.service'],
+            before: ['systemd-udev-trigger.service', 'sysinit.target'],
+            unitConfig: { DefaultDependencies: false },
+            serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
+            script: multiline(script),
+          }),
+        ),
+      },
+    };
   }
   if (hugepages !== null && hugepages.sizeKiB === 2048) {
     boot.kernel = {
@@ -280,17 +341,13 @@ export function vfioModuleBody(input: VfioModuleInput): NixAttrs {
     };
   }
 
-  const body: NixAttrs = { boot };
-  if (input.bindByAddress) {
-    body.assertions = [
-      {
-        // nixRaw: trusted code of ours, no data in it.
-        assertion: nixRaw('!config.boot.initrd.systemd.enable'),
-        message:
-          'Cohabit binds the passed-through devices by PCI address with boot.initrd.preDeviceCommands, which the systemd initrd (boot.initrd.systemd.enable) does not run. Turn the systemd initrd off, or bind the devices another way.',
-      },
-    ];
-  }
+  return { boot };
+}
+
+/** libvirt, virt-manager and the libvirtd group: what runs the VM, in the default boot entry. */
+export function libvirtBody(input: VfioModuleInput): NixAttrs {
+  const users = checkUsers(input.users ?? []);
+  const body: NixAttrs = {};
   if (input.libvirt) {
     const qemu: NixAttrs = {};
     if (input.swtpm === true) {
@@ -309,15 +366,23 @@ export function vfioModuleBody(input: VfioModuleInput): NixAttrs {
     }
   }
   if (users.length > 0) {
-    const userSets: NixAttrs = {};
-    for (const user of users) {
-      userSets[user] = {
-        extraGroups: withComment('Members of libvirtd manage VMs without root.', ['libvirtd']),
-      };
-    }
-    body.users = { users: userSets };
+    body.users = {
+      groups: {
+        libvirtd: {
+          members: withComment(
+            'Members of libvirtd manage VMs without root. Listed as group members, so a user declared elsewhere (or not by NixOS at all) is not redeclared.',
+            users,
+          ),
+        },
+      },
+    };
   }
   return body;
+}
+
+/** The whole module: the binding and libvirt together (one boot entry). */
+export function vfioModuleBody(input: VfioModuleInput): NixAttrs {
+  return { ...vfioBindingBody(input), ...libvirtBody(input) };
 }
 
 /** A complete module file for /etc/nixos (or a flake's modules list). */

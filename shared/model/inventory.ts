@@ -362,6 +362,17 @@ export const NixosSchema = v.object({
   canTouchEfiVariables: nullable(v.boolean()),
   forceImportRoot: nullable(v.boolean()),
   fileSystems: v.array(FileSystemEntrySchema),
+  /**
+   * The NixOS release (`26.11`): system.nixos.release, else os-release's VERSION_ID. Optional, as
+   * are the fields below, so that inventories recorded before they were read still parse.
+   */
+  release: v.optional(nullable(v.string())),
+  /** Stage 1 is systemd (boot.initrd.systemd.enable, else `root=fstab` on the command line). */
+  initrdSystemd: v.optional(nullable(v.boolean())),
+  /** boot.kernelParams as evaluated, else the running command line's (null = unknown). */
+  kernelParams: v.optional(nullable(v.array(v.string()))),
+  /** boot.initrd.kernelModules as evaluated (null = unknown). */
+  initrdKernelModules: v.optional(nullable(v.array(v.string()))),
 });
 export type Nixos = v.InferOutput<typeof NixosSchema>;
 

@@ -139,12 +139,23 @@ export const LayoutSchema = v.strictObject({
      * the line to add, editing nothing else and rebuilding nothing (issue 18).
      */
     mainConfiguration: v.optional(v.picklist(MAIN_CONFIGURATION_MODES)),
+    /**
+     * Where the VFIO binding goes: a NixOS specialisation, a boot entry of its own (the default,
+     * also when absent: layouts written before this field keep their meaning), or the default
+     * entry itself.
+     */
+    vfioEntry: v.optional(v.picklist(['specialisation', 'default'])),
   }),
   systems: v.array(NixosSystemSchema),
   volumes: v.array(VmVolumeSchema),
   vms: v.array(VmSchema),
 });
 export type Layout = v.InferOutput<typeof LayoutSchema>;
+
+/** Where the layout puts the VFIO binding; absent means a specialisation. */
+export function vfioEntryOf(layout: Layout): 'specialisation' | 'default' {
+  return layout.host.vfioEntry ?? 'specialisation';
+}
 
 export function emptyLayout(pool: string): Layout {
   return {

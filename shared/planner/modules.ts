@@ -4,6 +4,7 @@
 import { emitGrubChainEntry, zfsGrubPath } from '../emit/grub';
 import {
   emitNixModule,
+  mkDefault,
   mkForce,
   multiline,
   nixPath,
@@ -11,10 +12,14 @@ import {
   type NixAttrs,
   type NixValue,
 } from '../emit/nix';
-import { vfioModuleBody, type VfioModuleInput } from '../emit/vfio-module';
+import { libvirtBody, vfioBindingBody, type VfioModuleInput } from '../emit/vfio-module';
 import type { Inventory } from '../model/inventory';
-import type { Layout, NixosSystem } from '../model/layout';
+import { vfioEntryOf, type Layout, type NixosSystem } from '../model/layout';
+import { mainInitrdSystemd, newSystemStateVersion } from './nixos-target';
 import { fakeEfiPartition, grubEntryId, secretCopies } from './planner-paths';
+
+/** The specialisation that holds the VFIO binding; GRUB lists it as an entry of its own. */
+export const VFIO_SPECIALISATION = 'vfio';
 
 const HEADER =
   'Written by Cohabit. Changes here are overwritten when Cohabit applies a new plan; put your own settings in configuration.nix.';
@@ -51,7 +56,9 @@ export function newSystemModule(inventory: Inventory, system: NixosSystem): stri
     for (const d of nixos.luksDevices) {
       const dev: NixAttrs = { device: d.device };
       if (d.keyFile !== null) dev.keyFile = d.keyFile;
-      if (d.preLvm !== null) dev.preLVM = d.preLvm;
+      // preLVM defaults to true and systemd stage 1 fails an assertion on false (luksroot.nix):
+      // written only when it is false and the new system's stage 1 is the scripted one.
+      if (d.preLvm === false && mainInitrdSystemd(inventory) === false) dev.preLVM = false;
       devices[d.name] = dev;
     }
     const copies = secretCopies(inventory);
@@ -101,20 +108,18 @@ export function newSystemModule(inventory: Inventory, system: NixosSystem): stri
     },
   };
   if (system.copyFromMain.zfs) boot.supportedFilesystems = ['zfs'];
-  if (system.hostId.policy === 'new' && system.hostId.value !== mainHostId) {
-    boot.zfs = {
-      forceImportRoot: withComment(
-        'This system has its own hostId, so the root pool always looks imported by another host; from stateVersion 26.11 NixOS would refuse it.',
-        true,
-      ),
-    };
-  } else if (
-    system.copyFromMain.zfs &&
-    nixos?.forceImportRoot !== null &&
-    nixos?.forceImportRoot !== undefined
-  ) {
-    boot.zfs = { forceImportRoot: withComment('As on the main system.', nixos.forceImportRoot) };
-  }
+  boot.zfs = {
+    forceImportRoot:
+      system.hostId.policy === 'new' && system.hostId.value !== mainHostId
+        ? withComment(
+            'This system has its own hostId, so the root pool always looks imported by another host: import it by force.',
+            true,
+          )
+        : withComment(
+            'Set explicitly (NixOS 26.05 warns while it is left at its default, and 26.11 changes the default with stateVersion): the same hostId as the main system, so as the main system has it.',
+            nixos?.forceImportRoot ?? true,
+          ),
+  };
   const user: NixAttrs = {
     isNormalUser: true,
     hashedPassword: system.user.passwordHash,
@@ -141,7 +146,12 @@ export function newSystemModule(inventory: Inventory, system: NixosSystem): stri
         },
       },
       users: { users: { [system.user.name]: user } },
-      system: { stateVersion: system.stateVersion ?? nixos?.stateVersion ?? '25.11' },
+      system: {
+        stateVersion: withComment(
+          "A fresh install of the main system's release: its defaults are this release's.",
+          newSystemStateVersion(inventory, system.stateVersion),
+        ),
+      },
     },
     { header: HEADER },
   );
@@ -187,9 +197,16 @@ export interface MainModuleInput {
   /** The layout pool's GUID (decimal, from the inventory): the chain entries search for it. */
   poolGuid: string;
   vfio: VfioModuleInput | null;
+  /** Another system in the pool has its own hostId: the main system must import by force. */
   forceImportRoot: boolean;
+  /** boot.zfs.forceImportRoot as the main system has it now (null: unknown). */
+  currentForceImportRoot: boolean | null;
 }
 
+/**
+ * The main system's cohabit.nix: GRUB chain entries, forceImportRoot, libvirt, sanoid, and the
+ * VFIO binding, in a specialisation by default (the plain entry keeps the host as it was).
+ */
 export function mainModule(input: MainModuleInput): string {
   const { layout } = input;
   const body: NixAttrs = {};
@@ -207,20 +224,35 @@ export function mainModule(input: MainModuleInput): string {
       },
     });
   }
-  if (input.forceImportRoot) {
-    merge(body, {
-      boot: {
-        zfs: {
-          forceImportRoot: withComment(
-            'Another system in this pool has its own hostId, so the pool may look imported by another host at boot.',
-            true,
+  merge(body, {
+    boot: {
+      zfs: {
+        forceImportRoot: input.forceImportRoot
+          ? withComment(
+              'Another system in this pool has its own hostId, so the pool may look imported by another host at boot.',
+              true,
+            )
+          : withComment(
+              'Explicit, so NixOS 26.05 and later do not warn about the default; mkDefault keeps a value your own configuration sets.',
+              mkDefault(input.currentForceImportRoot ?? true),
+            ),
+      },
+    },
+  });
+  if (input.vfio !== null && input.vfio.devices.length > 0) {
+    const binding = vfioBindingBody(input.vfio);
+    if (vfioEntryOf(layout) === 'specialisation')
+      merge(body, {
+        specialisation: {
+          [VFIO_SPECIALISATION]: withComment(
+            'The VFIO binding gets a boot entry of its own; the default entry keeps the host as it was, so a binding that goes wrong is one menu choice away from undone.',
+            { configuration: binding },
           ),
         },
-      },
-    });
-  }
-  if (input.vfio !== null && input.vfio.devices.length > 0) merge(body, vfioModuleBody(input.vfio));
-  else if (input.vfio !== null)
+      });
+    else merge(body, binding);
+    merge(body, libvirtBody(input.vfio));
+  } else if (input.vfio !== null)
     // VMs without passed devices need libvirt but nothing of VFIO.
     merge(body, {
       virtualisation: {

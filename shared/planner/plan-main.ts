@@ -42,7 +42,13 @@ export function planMain(
   if (layout.systems.length === 0 && vfio === null && !sanoid && !forceImportRoot) return;
   // validate() refused a layout whose pool this machine does not have, so the pool is there.
   const poolGuid = inventory.zfs.pools.find((p) => p.name === layout.pool)?.guid ?? '';
-  const content = mainModule({ layout, poolGuid, vfio, forceImportRoot });
+  const content = mainModule({
+    layout,
+    poolGuid,
+    vfio,
+    forceImportRoot,
+    currentForceImportRoot: inventory.os.nixos?.forceImportRoot ?? null,
+  });
   const mode = mainSystemMode(inventory, layout);
   const modulePath = mode.modulePath;
   const configPath = mainConfigurationPath(inventory);

@@ -13,6 +13,13 @@ import type { Layout, NixosSystem } from '../model/layout';
 import { PLAN_FORMAT, type Plan } from '../model/plan';
 import { mainSystemMode } from './main-origin';
 import { newSystemConfiguration, newSystemModule } from './modules';
+import {
+  existingInitrdModules,
+  existingKernelParams,
+  mainRelease,
+  ovmfPaths,
+  staleFirmware,
+} from './nixos-target';
 import { planMain } from './plan-main';
 import {
   DEFAULT_MOUNT_ROOT,
@@ -190,6 +197,7 @@ export function plan(inventory: Inventory, layout: Layout, context: PlanContext)
     nextSteps,
   });
 
+  const ovmf = ovmfPaths(mainRelease(inventory));
   layout.vms.forEach((vm, i) => {
     const volume = layout.volumes.find((vol) => vol.id === vm.volume);
     if (volume === undefined) return;
@@ -215,15 +223,15 @@ export function plan(inventory: Inventory, layout: Layout, context: PlanContext)
       hugepages: vm.hugepages,
       systemDisk: `/dev/zvol/${volume.dataset}`,
       openCoreImage: vm.openCoreImage ?? `${VM_XML_DIR}/${vm.name}-opencore.img`,
-      // NixOS's libvirtd links QEMU's own edk2 images here (qemu.ovmf is gone since 25.11).
-      ovmfCode: '/run/libvirt/nix-ovmf/edk2-x86_64-code.fd',
-      ovmfVars: '/run/libvirt/nix-ovmf/edk2-i386-vars.fd',
+      ovmfCode: ovmf.code,
+      ovmfVars: ovmf.vars,
       hostdevs,
       macOS: vm.kind === 'macos',
     });
     const path = vmXmlPath(vm.name);
     const previous = context.files[path] ?? null;
     if (previous === xml) return;
+    diagnostics.push(...staleFirmware(path, previous, `vms[${i}]`));
     mkdirs(VM_XML_DIR, `vms[${i}]`);
     list.write(path, xml, previous, `Write the libvirt definition of ${vm.name}`, {
       element: `vms[${i}]`,
@@ -493,5 +501,7 @@ function vfioInput(inventory: Inventory, layout: Layout): VfioModuleInput | null
     bindByAddress,
     hugepages: hugepagesMiB > 0 ? { sizeKiB: 2048, count: Math.ceil(hugepagesMiB / 2) } : null,
     libvirt: true,
+    existingKernelParams: existingKernelParams(inventory),
+    existingInitrdModules: existingInitrdModules(inventory),
   };
 }

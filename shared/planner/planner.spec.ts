@@ -46,7 +46,11 @@ async function evalModule(text: string): Promise<Record<string, unknown>> {
   writeFileSync(moduleFile, text);
   const caller = `(import ${moduleFile}) {
     config = { boot.initrd.systemd.enable = false; };
-    lib = { mkForce = content: { _type = "override"; priority = 50; inherit content; }; };
+    lib = {
+      mkForce = content: { _type = "override"; priority = 50; inherit content; };
+      mkDefault = content: { _type = "override"; priority = 1000; inherit content; };
+      mkIf = condition: content: { _type = "if"; inherit condition content; };
+    };
     pkgs = { };
   }`;
   return JSON.parse(
@@ -513,9 +517,12 @@ describe('the seed plan on the demo machine', () => {
       `menuentry 'New System' --id 'cohabit-new-system' {\n  search --no-floppy --set=drive1 --fs-uuid '${uuid}'\n  configfile ($drive1)'/new-system/@/boot/grub/grub.cfg'\n}\n`,
     );
     expect(entries).not.toContain('--label');
-    expect(get(config, 'boot', 'kernelParams')).toContain(
+    // The binding is in its own boot entry; the main configuration's intel_iommu=on and
+    // iommu=pt are not written again.
+    expect(get(config, 'boot', 'kernelParams')).toBeUndefined();
+    expect(get(config, 'specialisation', 'vfio', 'configuration', 'boot', 'kernelParams')).toEqual([
       'vfio-pci.ids=10de:1e87,10de:10f8,10de:1ad8,10de:1ad9,1b21:2142',
-    );
+    ]);
     expect(get(config, 'virtualisation', 'libvirtd', 'enable')).toBe(true);
     expect(get(config, 'services', 'sanoid', 'datasets', 'zroot/vm/macos')).toEqual({
       autosnap: true,
@@ -524,7 +531,12 @@ describe('the seed plan on the demo machine', () => {
       daily: 7,
       monthly: 0,
     });
-    expect(get(config, 'boot', 'zfs')).toBeUndefined();
+    // Explicit, as the main system has it, and below any value of the user's own.
+    expect(get(config, 'boot', 'zfs', 'forceImportRoot')).toEqual({
+      _type: 'override',
+      priority: 1000,
+      content: true,
+    });
   });
 
   it('sets forceImportRoot on both systems for a new hostId', async () => {
@@ -576,7 +588,7 @@ describe('the seed plan on the demo machine', () => {
     ]);
     expect(
       Object.keys(await evalModule(fileContent(volumesOnly, '/etc/nixos/cohabit.nix'))),
-    ).toEqual(['services']);
+    ).toEqual(['boot', 'services']);
   });
 
   it('plans nothing for an empty layout', () => {
