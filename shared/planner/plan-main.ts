@@ -4,7 +4,7 @@
 import type { VfioModuleInput } from '../emit/vfio-module';
 import { diagnostic, type Diagnostic } from '../model/diagnostic';
 import type { Inventory } from '../model/inventory';
-import type { Layout } from '../model/layout';
+import { vfioEntryOf, type Layout } from '../model/layout';
 import {
   mainSystemMode,
   moduleOnlyDiagnostic,
@@ -79,7 +79,10 @@ export function planMain(
       mkdirs(modulePath.slice(0, modulePath.lastIndexOf('/')), 'host');
     list.write(modulePath, content, previousModule, `Write ${modulePath}`, {
       ...why,
-      text: "GRUB entries for the new systems, VFIO for the passed devices, libvirt and snapshots, in a file of Cohabit's own.",
+      text:
+        vfio !== null && vfio.devices.length > 0 && vfioEntryOf(layout) === 'specialisation'
+          ? "GRUB entries for the new systems, libvirt and snapshots, in a file of Cohabit's own; the VFIO binding in a boot entry of its own (specialisation vfio), so the default entry keeps the host as it was."
+          : "GRUB entries for the new systems, VFIO for the passed devices, libvirt and snapshots, in a file of Cohabit's own.",
     });
     changed = true;
   }

@@ -9,7 +9,7 @@ import { ParseError } from '../model/errors';
 import { parseProcMounts, type MountEntry } from '../parse/mounts';
 import type { Inventory } from '../model/inventory';
 import { USB_CONTROLLER_CLASS, isDisplayClass } from '../model/pci-classes';
-import type { Layout, NixosSystem } from '../model/layout';
+import { vfioEntryOf, type Layout, type NixosSystem } from '../model/layout';
 import { PLAN_FORMAT, type Plan } from '../model/plan';
 import { mainSystemMode } from './main-origin';
 import { newSystemConfiguration, newSystemModule } from './modules';
@@ -247,7 +247,9 @@ export function plan(inventory: Inventory, layout: Layout, context: PlanContext)
       },
     );
     nextSteps.push(
-      `After the reboot, start the VM with: virsh --connect qemu:///system start ${vm.name}`,
+      vm.devices.length > 0 && vfioEntryOf(layout) === 'specialisation'
+        ? `Reboot into the "vfio" entry of the GRUB menu (the default entry is the host as it was, without the binding), then start the VM with: virsh --connect qemu:///system start ${vm.name}`
+        : `After the reboot, start the VM with: virsh --connect qemu:///system start ${vm.name}`,
     );
   });
 

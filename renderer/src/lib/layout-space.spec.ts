@@ -65,9 +65,23 @@ describe('bootMenuPreview', () => {
     const layout = addSystem(seedLayout(demo));
     expect(bootMenuPreview(demo, layout).map((e) => e.title)).toEqual([
       'NixOS - Default',
+      'NixOS - (vfio) with the VFIO binding',
       'New System',
       'New System 2',
       'NixOS - All configurations',
     ]);
+  });
+
+  it('shows no VFIO entry when the layout binds in the default entry or passes nothing', () => {
+    const inDefault = seedLayout(demo);
+    inDefault.host.vfioEntry = 'default';
+    const nothingPassed = seedLayout(demo);
+    for (const vm of nothingPassed.vms) vm.devices = [];
+    for (const layout of [inDefault, nothingPassed])
+      expect(bootMenuPreview(demo, layout).map((e) => e.kind)).toEqual([
+        'main',
+        'new-system',
+        'submenu',
+      ]);
   });
 });

@@ -167,6 +167,14 @@ export function setMainConfiguration(layout: Layout, mode: MainConfigurationMode
   return { ...layout, host: mode === 'edit' ? host : { ...host, mainConfiguration: mode } };
 }
 
+/** Binds the VFIO devices in the default boot entry (true) or in an entry of their own (false). */
+export function setVfioInDefaultEntry(layout: Layout, inDefault: boolean): Layout {
+  return {
+    ...layout,
+    host: { ...layout.host, vfioEntry: inDefault ? 'default' : 'specialisation' },
+  };
+}
+
 /** Gives a PCI device to a VM (once; it leaves any other VM that had it). */
 export function assignDevice(layout: Layout, vmIndex: number, address: string): Layout {
   if (vmIndex < 0 || vmIndex >= layout.vms.length) return layout;
