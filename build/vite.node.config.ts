@@ -2,19 +2,33 @@
 // and the sandboxed preload as CommonJS in dist/electron/, the CLI as ESM in dist/cli.mjs for
 // installed packages, and the root helper in dist/helper/cohabit-helper. Single-entry builds, so
 // each output is one file without shared chunks.
+import { existsSync } from 'node:fs';
 import { chmod, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import type { EnvironmentOptions, Plugin, UserConfig } from 'vite';
 import { cliOutputs } from './cli-outputs-plugin.ts';
+import { DEMO_MACHINES } from '../electron/host/demo-machines.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * electron/host/select-host.ts reads the demo machine at `./demo/demo-machine.snapshot.json`
- * relative to its module, which in a bundle is the bundle file: a copy goes next to each.
+ * relative to its module, which in a bundle is the bundle file: a copy goes next to each, with the
+ * other demo machines' snapshots (electron/host/demo-machines.ts) beside it.
  */
 export const DEMO_SNAPSHOT = `${root}electron/host/demo/demo-machine.snapshot.json`;
+
+/**
+ * The other demo machines' snapshots (`--demo NAME`), beside the default one: all of them for a
+ * build from the checkout, those that exist for a build given another default (the spec's).
+ */
+function demoSiblings(path: string): Array<{ name: string; file: string; path: string }> {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  return DEMO_MACHINES.filter((m) => m.file !== 'demo-machine.snapshot.json')
+    .map((m) => ({ name: m.name, file: m.file, path: `${dir}/${m.file}` }))
+    .filter((m) => path === DEMO_SNAPSHOT || existsSync(m.path));
+}
 
 function shipDemoSnapshot(path: string): Plugin {
   return {
@@ -28,6 +42,17 @@ function shipDemoSnapshot(path: string): Plugin {
         this.error(`${path} is missing: \`--demo\` would fail in this build.`);
       }
       this.emitFile({ type: 'asset', fileName: 'demo/demo-machine.snapshot.json', source });
+      for (const sibling of demoSiblings(path)) {
+        let text: string;
+        try {
+          text = await readFile(sibling.path, 'utf8');
+        } catch {
+          this.error(
+            `${sibling.path} is missing: \`--demo ${sibling.name}\` would fail in this build.`,
+          );
+        }
+        this.emitFile({ type: 'asset', fileName: `demo/${sibling.file}`, source: text });
+      }
     },
   };
 }
@@ -91,7 +116,11 @@ export function nodeBuildConfig(
   return {
     root,
     logLevel: 'warn',
-    plugins: [shipDemoSnapshot(demoSnapshot), executableHelper(), cliOutputs(root, [demoSnapshot])],
+    plugins: [
+      shipDemoSnapshot(demoSnapshot),
+      executableHelper(),
+      cliOutputs(root, [demoSnapshot, ...demoSiblings(demoSnapshot).map((d) => d.path)]),
+    ],
     environments: {
       main: nodeBundle({
         entry: 'electron/main/main.ts',

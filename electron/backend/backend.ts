@@ -11,6 +11,7 @@ import { ContractError, parseRequest } from '../../shared/api/contract';
 import type { Inventory } from '../../shared/model/inventory';
 import type { Host } from '../host/host';
 import { LocalHost } from '../host/local-host';
+import { DEFAULT_DEMO, DEMO_MACHINES } from '../host/demo-machines';
 import { loadDemoHost } from '../host/select-host';
 import { SnapshotHost } from '../host/snapshot-host';
 import { SshError, SshHost, SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
@@ -26,7 +27,7 @@ import { createDraftStore, draftHandlers, machineKey } from './drafts';
 
 export type BackendSource =
   | { kind: 'local' }
-  | { kind: 'demo' }
+  | { kind: 'demo'; name?: string }
   | { kind: 'snapshot'; path: string }
   | { kind: 'ssh'; target: SshTarget };
 
@@ -73,7 +74,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
     s.kind === 'local'
       ? Promise.resolve(new LocalHost())
       : s.kind === 'demo'
-        ? loadDemoHost()
+        ? loadDemoHost(s.name)
         : s.kind === 'ssh'
           ? SshHost.connect(s.target, sshOptions)
           : SnapshotHost.load(s.path);
@@ -88,12 +89,18 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
     source: source.kind,
     description:
       source.kind === 'demo'
-        ? 'the demo machine'
+        ? source.name === undefined || source.name === DEFAULT_DEMO
+          ? 'the demo machine'
+          : `the demo machine "${source.name}"`
         : // Named without connecting, so the app can say which machine it is trying to reach.
           source.kind === 'ssh'
           ? formatSshUrl(source.target)
           : (await currentHost()).description,
     localAvailable: allowLocal,
+    // Named only for a demo other than the default, so the answer is as it always was otherwise.
+    ...(source.kind === 'demo' && source.name !== undefined && source.name !== DEFAULT_DEMO
+      ? { demo: source.name }
+      : {}),
   });
   const emit: Listener = (channel, payload) => {
     for (const l of listeners) l(channel, payload);
@@ -139,7 +146,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
       });
     },
     'machine:select': async (request) => {
-      const { source: wanted } = parseRequest('machine:select', request);
+      const { source: wanted, demo: demoName } = parseRequest('machine:select', request);
       if (runs.busy())
         throw new BackendError(
           'apply-busy',
@@ -150,7 +157,12 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
           'forbidden',
           'This session shows a recorded machine only; start Cohabit without --demo to see this machine.',
         );
-      source = { kind: wanted };
+      if (demoName !== undefined && !DEMO_MACHINES.some((d) => d.name === demoName))
+        throw new BackendError('unknown-demo', `There is no demo machine "${demoName}".`);
+      source =
+        wanted === 'demo' && demoName !== undefined
+          ? { kind: 'demo', name: demoName }
+          : { kind: wanted };
       release(host);
       host = null;
       inventory = null;

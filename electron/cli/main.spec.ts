@@ -30,6 +30,25 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('cohabit inventory', () => {
+  it('names the demo machines with --demo list, and reads one by name', async () => {
+    const list = await cli('inventory', '--demo', 'list');
+    expect(list.code).toBe(0);
+    expect(list.out.split('\n').map((l) => l.split(' ')[0])).toEqual([
+      'workstation',
+      'twin-gpu',
+      'workstation-2511',
+      '',
+    ]);
+    const twin = await cli('inventory', '--demo', 'twin-gpu', '--json');
+    expect(twin.code).toBe(0);
+    const inv = JSON.parse(twin.out) as { os: { versionId: string }; gpus: { name: string }[] };
+    expect(inv.os.versionId).toBe('26.05');
+    expect(inv.gpus.filter((g) => g.name.includes('RTX 2080'))).toHaveLength(2);
+    const unknown = await cli('inventory', '--demo', 'nope');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toContain('There is no demo machine "nope"');
+  });
+
   it('prints the demo machine: pools with a usage bar, groups, GPUs and the keyboard controller', async () => {
     const { code, out } = await cli('inventory', '--demo');
     expect(code).toBe(0);

@@ -11,6 +11,7 @@ import { HostError } from '../host/host';
 import { LocalHost } from '../host/local-host';
 import { RecordingHost } from '../host/recording-host';
 import { redactSnapshot } from '../host/redact';
+import { DEFAULT_DEMO, DEMO_MACHINES, demoMachine, formatDemoList } from '../host/demo-machines';
 import { releaseHost, selectHost } from '../host/select-host';
 import type { HostChoice } from '../host/select-host';
 import { SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
@@ -48,7 +49,19 @@ export class UserError extends Error {
 function hostOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--demo', 'use the demo machine shipped with Cohabit').conflicts('hostSnapshot'),
+      new Option(
+        '--demo [name]',
+        `use a demo machine shipped with Cohabit (default ${DEFAULT_DEMO}; \`inventory --demo list\` names them)`,
+      )
+        .conflicts('hostSnapshot')
+        .argParser((value) => {
+          if (value === 'list') return value;
+          try {
+            return demoMachine(value).name;
+          } catch (error) {
+            throw new InvalidArgumentError(errorMessage(error));
+          }
+        }),
     )
     .addOption(
       new Option(
@@ -73,6 +86,8 @@ function sshHostOption(): Option {
 }
 
 async function readChosenInventory(choice: HostChoice) {
+  if (choice.demo === 'list')
+    throw new UserError('`--demo list` names the demo machines with `cohabit inventory`.');
   const host = await selectHost(choice);
   try {
     return await readInventory(host);
@@ -101,6 +116,18 @@ export function buildProgram(io: CliIo = processIo): Command {
       .option('--json', 'print the inventory as JSON (format cohabit-inventory/1)')
       .addOption(sshHostOption()),
   ).action(async (opts: HostChoice & { json?: boolean }) => {
+    if (opts.demo === 'list') {
+      io.stdout(
+        opts.json
+          ? `${JSON.stringify(
+              DEMO_MACHINES.map(({ name, description }) => ({ name, description })),
+              null,
+              2,
+            )}\n`
+          : formatDemoList(),
+      );
+      return;
+    }
     const inventory = await readChosenInventory(opts);
     if (opts.json) io.stdout(JSON.stringify(inventory, null, 2) + '\n');
     else io.stdout(formatInventory(inventory, io.isTty ? ansiStyle : plainStyle));
@@ -215,7 +242,7 @@ export function buildProgram(io: CliIo = processIo): Command {
           : createBackend({ kind: 'ssh', target: remote }, { allowLocal: false }),
     });
     const shown = opts.demo
-      ? 'the demo machine'
+      ? `the demo machine${typeof opts.demo === 'string' ? ` "${opts.demo}"` : ''}`
       : opts.hostSnapshot !== undefined
         ? `snapshot ${opts.hostSnapshot}`
         : remote !== undefined

@@ -15,6 +15,20 @@ describe('parseAppArgs', () => {
     expect(parseAppArgs(['dist/electron/main.cjs', '--demo'], '/home/u')).toEqual({ kind: 'demo' });
   });
 
+  it('opens a named demo machine with --demo NAME or --demo=NAME, and refuses an unknown one', () => {
+    expect(parseAppArgs(['--demo', 'twin-gpu', '--no-sandbox'], '/home/u')).toEqual({
+      kind: 'demo',
+      name: 'twin-gpu',
+    });
+    expect(parseAppArgs(['--demo=workstation-2511'], '/home/u')).toEqual({
+      kind: 'demo',
+      name: 'workstation-2511',
+    });
+    // Not a demo name: an argument of someone else's, left alone.
+    expect(parseAppArgs(['--demo', 'main.cjs'], '/home/u')).toEqual({ kind: 'demo' });
+    expect(() => parseAppArgs(['--demo=nope'], '/home/u')).toThrow(AppArgsError);
+  });
+
   it('replays a snapshot, resolved against the directory the app was started from', () => {
     expect(parseAppArgs(['--host-snapshot', 'host.json'], '/home/u')).toEqual({
       kind: 'snapshot',

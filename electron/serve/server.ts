@@ -20,7 +20,8 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 25_000;
 
 export interface ServeOptions {
-  demo?: boolean;
+  /** true: the default demo machine; a string: the demo machine of that name. */
+  demo?: boolean | string;
   hostSnapshot?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -49,6 +50,7 @@ export function backendSourceFor(
 ): BackendSource {
   if (options.demo && options.hostSnapshot !== undefined)
     throw new Error('Choose either --demo or --host-snapshot, not both.');
+  if (typeof options.demo === 'string') return { kind: 'demo', name: options.demo };
   if (options.demo) return { kind: 'demo' };
   if (options.hostSnapshot !== undefined) return { kind: 'snapshot', path: options.hostSnapshot };
   return { kind: 'local' };

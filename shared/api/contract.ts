@@ -20,6 +20,8 @@ export const MachineInfoSchema = v.object({
   description: v.string(),
   /** True when the backend can switch to this machine's own inventory (not in `serve --demo`). */
   localAvailable: v.boolean(),
+  /** The demo machine shown, by name (shared/api/demo-machines.ts), when it is not the default. */
+  demo: v.optional(v.string()),
 });
 export type MachineInfo = v.InferOutput<typeof MachineInfoSchema>;
 
@@ -62,7 +64,11 @@ export const calls = {
     response: InventorySchema,
   },
   'machine:select': {
-    request: v.strictObject({ source: v.picklist(['local', 'demo']) }),
+    request: v.strictObject({
+      source: v.picklist(['local', 'demo']),
+      /** Which demo machine (default: the default one). */
+      demo: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,40}$/, 'a demo machine name'))),
+    }),
     response: MachineInfoSchema,
   },
   /**

@@ -228,10 +228,15 @@ export function mainModule(input: MainModuleInput): string {
     boot: {
       zfs: {
         forceImportRoot: input.forceImportRoot
-          ? withComment(
-              'Another system in this pool has its own hostId, so the pool may look imported by another host at boot.',
-              true,
-            )
+          ? input.currentForceImportRoot === false
+            ? withComment(
+                'Another system in this pool has its own hostId, so the pool may look imported by another host at boot. Your configuration sets false: this overrides it, or the main system would no longer boot after the other one ran.',
+                mkForce(true),
+              )
+            : withComment(
+                'Another system in this pool has its own hostId, so the pool may look imported by another host at boot.',
+                true,
+              )
           : withComment(
               'Explicit, so NixOS 26.05 and later do not warn about the default; mkDefault keeps a value your own configuration sets.',
               mkDefault(input.currentForceImportRoot ?? true),

@@ -67,7 +67,7 @@ function get(value: unknown, ...path: string[]): unknown {
 let demo: Inventory;
 let demoConfig: string;
 beforeAll(async () => {
-  demo = await readInventory(await loadDemoHost());
+  demo = await readInventory(await loadDemoHost('workstation-2511'));
   demoConfig = new TextDecoder().decode(
     await buildDemoMachine().readFile('/etc/nixos/configuration.nix'),
   );

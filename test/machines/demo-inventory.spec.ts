@@ -10,7 +10,7 @@ import { DEMO_EXPECTATION as E } from './demo-expectation';
 let inv: Inventory;
 let byName: Map<string, BlockDevice>;
 beforeAll(async () => {
-  inv = await readInventory(await loadDemoHost());
+  inv = await readInventory(await loadDemoHost('workstation-2511'));
   byName = new Map(flattenBlockDevices(inv.disks).map((d) => [d.name, d]));
 });
 

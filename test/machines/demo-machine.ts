@@ -33,6 +33,70 @@ import {
 
 export const DEMO_KERNEL = '6.12.58';
 export const DEMO_NIXOS_VERSION = '25.11.4207.3c2c4d8a1b9e';
+
+/**
+ * What differs between the demo machines built on this board: the NixOS release and its kernel,
+ * stage 1, the configuration's stateVersion and forceImportRoot, and the second GPU.
+ */
+export interface DemoVariant {
+  release: '25.11' | '26.05' | '26.11';
+  kernel: string;
+  nixosVersion: string;
+  /** os-release's VERSION_CODENAME and SUPPORT_END for the release. */
+  codename: string;
+  supportEnd: string;
+  hostname: string;
+  /** boot.initrd.systemd.enable (the default from 26.05 on). */
+  systemdInitrd: boolean;
+  stateVersion: string;
+  /** boot.zfs.forceImportRoot as the machine's own configuration sets it; null = left unset. */
+  forceImportRoot: boolean | null;
+  /** A second RTX 2080 (the same IDs) in the chipset slot instead of the RX 560. */
+  twinGpus: boolean;
+}
+
+/** The first demo machine: 25.11, scripted initrd, an RX 560 beside the RTX 2080. */
+export const WORKSTATION_2511: DemoVariant = {
+  release: '25.11',
+  kernel: DEMO_KERNEL,
+  nixosVersion: DEMO_NIXOS_VERSION,
+  codename: 'xantusia',
+  supportEnd: '2026-06-30',
+  hostname: 'atlas',
+  systemdInitrd: false,
+  stateVersion: '25.11',
+  forceImportRoot: null,
+  twinGpus: false,
+};
+
+/** The same workstation upgraded to 26.11: systemd stage 1, forceImportRoot set as 26.05 advised. */
+export const WORKSTATION_2611: DemoVariant = {
+  release: '26.11',
+  kernel: '6.18.54',
+  nixosVersion: '26.11.1380.0bb7ec5d9e41',
+  codename: 'zokor',
+  supportEnd: '2027-06-30',
+  hostname: 'atlas',
+  systemdInitrd: true,
+  stateVersion: '25.11',
+  forceImportRoot: false,
+  twinGpus: false,
+};
+
+/** Installed on 26.05 with two identical RTX 2080s: the VM's must be bound by address. */
+export const TWIN_GPU_2605: DemoVariant = {
+  release: '26.05',
+  kernel: '6.18.21',
+  nixosVersion: '26.05.2264.8b1c0e7f5a2d',
+  codename: 'yarara',
+  supportEnd: '2026-12-31',
+  // The same host name as the other demos: its recorded system paths (demo-origin.ts) name it.
+  hostname: 'atlas',
+  systemdInitrd: true,
+  stateVersion: '26.05',
+  forceImportRoot: null,
+  twinGpus: true,
+};
 export const DEMO_HOSTID = '8425e349';
 export const DEMO_POOL_GUID = '12765237394712983047';
 
@@ -43,7 +107,7 @@ const MSI = {
 const INTEL = 'Intel Corporation';
 
 /** The chipset and CPU functions, bridges first so children can name them. */
-function pciDevices(): PciSpec[] {
+function pciDevices(v: DemoVariant): PciSpec[] {
   const ms = (device: string): Partial<PciSpec> => ({
     ...MSI,
     subsystemDevice: device,
@@ -337,83 +401,7 @@ function pciDevices(): PciSpec[] {
       ...ms('7b17'),
     },
     // The RTX 2080: all four functions of slot 01:00, alone in group 13.
-    {
-      address: '0000:01:00.0',
-      parent: '0000:00:01.0',
-      classCode: 0x030000,
-      vendor: '10de',
-      device: '1e87',
-      revision: 'a1',
-      driver: 'nvidia',
-      module: 'nvidia',
-      iommuGroup: 13,
-      bootVga: false,
-      resetMethods: ['bus'],
-      className: 'VGA compatible controller',
-      vendorName: 'NVIDIA Corporation',
-      deviceName: 'TU104 [GeForce RTX 2080 Rev. A]',
-      subsystemVendor: '1043',
-      subsystemVendorName: 'ASUSTeK Computer Inc.',
-      subsystemDevice: '8660',
-      subsystemDeviceName: 'TU104 [GeForce RTX 2080 Rev. A]',
-    },
-    {
-      address: '0000:01:00.1',
-      parent: '0000:00:01.0',
-      classCode: 0x040300,
-      vendor: '10de',
-      device: '10f8',
-      revision: 'a1',
-      driver: 'snd_hda_intel',
-      module: 'snd_hda_intel',
-      iommuGroup: 13,
-      resetMethods: ['bus'],
-      className: 'Audio device',
-      vendorName: 'NVIDIA Corporation',
-      deviceName: 'TU104 HD Audio Controller',
-      subsystemVendor: '1043',
-      subsystemVendorName: 'ASUSTeK Computer Inc.',
-      subsystemDevice: '8660',
-      subsystemDeviceName: 'TU104 HD Audio Controller',
-    },
-    {
-      address: '0000:01:00.2',
-      parent: '0000:00:01.0',
-      classCode: 0x0c0330,
-      vendor: '10de',
-      device: '1ad8',
-      revision: 'a1',
-      driver: 'xhci_hcd',
-      module: 'xhci_pci',
-      iommuGroup: 13,
-      resetMethods: ['bus'],
-      className: 'USB controller',
-      vendorName: 'NVIDIA Corporation',
-      deviceName: 'TU104 USB 3.1 Host Controller',
-      subsystemVendor: '1043',
-      subsystemVendorName: 'ASUSTeK Computer Inc.',
-      subsystemDevice: '8660',
-      subsystemDeviceName: 'TU104 USB 3.1 Host Controller',
-    },
-    {
-      address: '0000:01:00.3',
-      parent: '0000:00:01.0',
-      classCode: 0x0c8000,
-      vendor: '10de',
-      device: '1ad9',
-      revision: 'a1',
-      driver: 'nvidia-gpu',
-      module: 'i2c_nvidia_gpu',
-      iommuGroup: 13,
-      resetMethods: ['bus'],
-      className: 'Serial bus controller',
-      vendorName: 'NVIDIA Corporation',
-      deviceName: 'TU104 USB Type-C UCSI Controller',
-      subsystemVendor: '1043',
-      subsystemVendorName: 'ASUSTeK Computer Inc.',
-      subsystemDevice: '8660',
-      subsystemDeviceName: 'TU104 USB Type-C UCSI Controller',
-    },
+    ...rtx2080('01', '0000:00:01.0', 13),
     {
       address: '0000:02:00.0',
       parent: '0000:00:1b.0',
@@ -450,6 +438,115 @@ function pciDevices(): PciSpec[] {
       deviceName: 'ASM2142/ASM3142 USB 3.1 Host Controller',
       ...ms('7b17'),
     },
+    ...(v.twinGpus ? secondRtx2080() : rx560()),
+    {
+      address: '0000:05:00.0',
+      parent: '0000:00:1d.0',
+      classCode: 0x010802,
+      vendor: '144d',
+      device: 'a808',
+      revision: '00',
+      driver: 'nvme',
+      module: 'nvme',
+      iommuGroup: 16,
+      resetMethods: ['flr', 'bus'],
+      className: 'Non-Volatile memory controller',
+      vendorName: 'Samsung Electronics Co Ltd',
+      deviceName: 'NVMe SSD Controller SM981/PM981/PM983',
+      subsystemVendor: '144d',
+      subsystemVendorName: 'Samsung Electronics Co Ltd',
+      subsystemDevice: 'a801',
+      subsystemDeviceName: 'SSD 970 EVO Plus 1TB',
+    },
+  ] as PciSpec[];
+}
+
+/** The four functions of an ASUS RTX 2080 (10de:1e87 and its audio, USB and UCSI functions). */
+function rtx2080(bus: string, parent: string, group: number): PciSpec[] {
+  return [
+    {
+      address: `0000:${bus}:00.0`,
+      parent,
+      classCode: 0x030000,
+      vendor: '10de',
+      device: '1e87',
+      revision: 'a1',
+      driver: 'nvidia',
+      module: 'nvidia',
+      iommuGroup: group,
+      bootVga: false,
+      resetMethods: ['bus'],
+      className: 'VGA compatible controller',
+      vendorName: 'NVIDIA Corporation',
+      deviceName: 'TU104 [GeForce RTX 2080 Rev. A]',
+      subsystemVendor: '1043',
+      subsystemVendorName: 'ASUSTeK Computer Inc.',
+      subsystemDevice: '8660',
+      subsystemDeviceName: 'TU104 [GeForce RTX 2080 Rev. A]',
+    },
+    {
+      address: `0000:${bus}:00.1`,
+      parent,
+      classCode: 0x040300,
+      vendor: '10de',
+      device: '10f8',
+      revision: 'a1',
+      driver: 'snd_hda_intel',
+      module: 'snd_hda_intel',
+      iommuGroup: group,
+      resetMethods: ['bus'],
+      className: 'Audio device',
+      vendorName: 'NVIDIA Corporation',
+      deviceName: 'TU104 HD Audio Controller',
+      subsystemVendor: '1043',
+      subsystemVendorName: 'ASUSTeK Computer Inc.',
+      subsystemDevice: '8660',
+      subsystemDeviceName: 'TU104 HD Audio Controller',
+    },
+    {
+      address: `0000:${bus}:00.2`,
+      parent,
+      classCode: 0x0c0330,
+      vendor: '10de',
+      device: '1ad8',
+      revision: 'a1',
+      driver: 'xhci_hcd',
+      module: 'xhci_pci',
+      iommuGroup: group,
+      resetMethods: ['bus'],
+      className: 'USB controller',
+      vendorName: 'NVIDIA Corporation',
+      deviceName: 'TU104 USB 3.1 Host Controller',
+      subsystemVendor: '1043',
+      subsystemVendorName: 'ASUSTeK Computer Inc.',
+      subsystemDevice: '8660',
+      subsystemDeviceName: 'TU104 USB 3.1 Host Controller',
+    },
+    {
+      address: `0000:${bus}:00.3`,
+      parent,
+      classCode: 0x0c8000,
+      vendor: '10de',
+      device: '1ad9',
+      revision: 'a1',
+      driver: 'nvidia-gpu',
+      module: 'i2c_nvidia_gpu',
+      iommuGroup: group,
+      resetMethods: ['bus'],
+      className: 'Serial bus controller',
+      vendorName: 'NVIDIA Corporation',
+      deviceName: 'TU104 USB Type-C UCSI Controller',
+      subsystemVendor: '1043',
+      subsystemVendorName: 'ASUSTeK Computer Inc.',
+      subsystemDevice: '8660',
+      subsystemDeviceName: 'TU104 USB Type-C UCSI Controller',
+    },
+  ];
+}
+
+/** The RX 560 in the chipset slot 1c.4, which shares group 8 with the SATA controller. */
+function rx560(): PciSpec[] {
+  return [
     {
       address: '0000:04:00.0',
       parent: '0000:00:1c.4',
@@ -489,26 +586,17 @@ function pciDevices(): PciSpec[] {
       subsystemDevice: 'aae0',
       subsystemDeviceName: 'Device',
     },
-    {
-      address: '0000:05:00.0',
-      parent: '0000:00:1d.0',
-      classCode: 0x010802,
-      vendor: '144d',
-      device: 'a808',
-      revision: '00',
-      driver: 'nvme',
-      module: 'nvme',
-      iommuGroup: 16,
-      resetMethods: ['flr', 'bus'],
-      className: 'Non-Volatile memory controller',
-      vendorName: 'Samsung Electronics Co Ltd',
-      deviceName: 'NVMe SSD Controller SM981/PM981/PM983',
-      subsystemVendor: '144d',
-      subsystemVendorName: 'Samsung Electronics Co Ltd',
-      subsystemDevice: 'a801',
-      subsystemDeviceName: 'SSD 970 EVO Plus 1TB',
-    },
-  ] as PciSpec[];
+  ];
+}
+
+/**
+ * The twin-GPU machine's second card: the same RTX 2080 in the chipset slot 1c.4, in group 8 with
+ * the SATA controller, so it stays with the host, and its IDs are the VM's card's IDs.
+ */
+function secondRtx2080(): PciSpec[] {
+  return rtx2080('04', '0000:00:1c.4', 8).map((d) =>
+    d.classCode === 0x030000 ? { ...d, driver: 'nvidia', module: 'nvidia' } : d,
+  );
 }
 
 /** The pool was created with `-o compatibility=grub2` so GRUB can read /boot inside zroot/root. */
@@ -680,12 +768,12 @@ const HID_KBD_BITS = [
   'LED=7',
 ];
 
-export function buildDemoMachine(): VirtualHost {
+export function buildDemoMachine(v: DemoVariant = WORKSTATION_2511): VirtualHost {
   const b = new MachineBuilder({
-    description: 'demo machine (NixOS 25.11 workstation, Z390)',
-    kernelRelease: DEMO_KERNEL,
+    description: `demo machine (NixOS ${v.release} workstation, Z390${v.twinGpus ? ', two RTX 2080' : ''})`,
+    kernelRelease: v.kernel,
   });
-  for (const d of pciDevices()) b.pci(d);
+  for (const d of pciDevices(v)) b.pci(d);
 
   // VT-d: dmar0 is the graphics unit in front of the iGPU, dmar1 covers everything else.
   b.iommu('DMAR', ['dmar0', 'dmar1'], (a) => (a === '0000:00:02.0' ? 'dmar0' : 'dmar1'));
@@ -741,11 +829,19 @@ export function buildDemoMachine(): VirtualHost {
     card: 2,
     render: 130,
     device: '0000:04:00.0',
-    connectors: [
-      { name: 'DP-1', connected: false },
-      { name: 'HDMI-A-1', connected: false },
-      { name: 'DVI-D-1', connected: false },
-    ],
+    connectors: v.twinGpus
+      ? [
+          { name: 'DP-1', connected: false },
+          { name: 'DP-2', connected: false },
+          { name: 'DP-3', connected: false },
+          { name: 'HDMI-A-1', connected: false },
+          { name: 'DP-4', connected: false },
+        ]
+      : [
+          { name: 'DP-1', connected: false },
+          { name: 'HDMI-A-1', connected: false },
+          { name: 'DVI-D-1', connected: false },
+        ],
   });
 
   // Buses are numbered in PCI probe order: chipset xHCI, then the GPU's, then the ASMedia card.
@@ -755,6 +851,10 @@ export function buildDemoMachine(): VirtualHost {
   b.usbBus({ bus: 4, controller: '0000:01:00.2', usbVersion: '3.10', ports: 1 });
   b.usbBus({ bus: 5, controller: '0000:03:00.0', usbVersion: '2.00', ports: 2 });
   b.usbBus({ bus: 6, controller: '0000:03:00.0', usbVersion: '3.10', ports: 2 });
+  if (v.twinGpus) {
+    b.usbBus({ bus: 7, controller: '0000:04:00.2', usbVersion: '2.00', ports: 2 });
+    b.usbBus({ bus: 8, controller: '0000:04:00.2', usbVersion: '3.10', ports: 1 });
+  }
   b.platformInput({
     id: '0019:0000:0001:0000',
     name: 'Power Button',
@@ -1206,11 +1306,24 @@ export function buildDemoMachine(): VirtualHost {
   b.interrupt(`   9: ${zero.replace(/^ {9}0/, '         4')}  IR-IO-APIC    9-fasteoi   acpi`);
   b.interrupt(`  16: ${zero}  IR-IO-APIC   16-fasteoi   i801_smbus`);
   b.build();
-  writeSystem(b);
+  writeSystem(b, v);
   return b.host;
 }
 
-function writeSystem(b: MachineBuilder): void {
+/** The kernel command line the machine booted with, as GRUB passed NixOS's boot.kernelParams. */
+function kernelParams(v: DemoVariant): string[] {
+  return [
+    ...(v.systemdInitrd ? ['root=fstab'] : []),
+    'intel_iommu=on',
+    'iommu=pt',
+    'loglevel=4',
+    'lsm=landlock,yama,bpf',
+  ];
+}
+
+// Over 80 lines: it writes every /proc, /sys and /etc file of the machine in one place, in the
+// order a reader would look for them.
+function writeSystem(b: MachineBuilder, v: DemoVariant): void {
   const h = b.host;
   h.file('/proc/cpuinfo', renderCpuinfo(I9_9900K), 0o444);
   h.file('/proc/meminfo', renderMeminfo(65_772_548), 0o444);
@@ -1226,10 +1339,10 @@ function writeSystem(b: MachineBuilder): void {
       h.file(`${dir}/${f}`, '0\n');
     h.file(`${dir}/nr_hugepages_mempolicy`, '0\n');
   }
-  h.file('/proc/sys/kernel/osrelease', `${DEMO_KERNEL}\n`, 0o444);
+  h.file('/proc/sys/kernel/osrelease', `${v.kernel}\n`, 0o444);
   h.file(
     '/proc/cmdline',
-    `BOOT_IMAGE=(cryptouuid/3f1c9b7e5d2a4c8e9b0a1d2e3f4a5b6c)/root@/nix/store/${DEMO_KERNEL_HASH}-linux-${DEMO_KERNEL}/bzImage init=${demoSystemPath(DEMO_NIXOS_VERSION)}/init intel_iommu=on iommu=pt loglevel=4 lsm=landlock,yama,bpf\n`,
+    `BOOT_IMAGE=(cryptouuid/3f1c9b7e5d2a4c8e9b0a1d2e3f4a5b6c)/root@/nix/store/${DEMO_KERNEL_HASH}-linux-${v.kernel}/bzImage init=${demoSystemPath(v.nixosVersion)}/init ${kernelParams(v).join(' ')}\n`,
     0o444,
   );
 
@@ -1287,11 +1400,19 @@ function writeSystem(b: MachineBuilder): void {
         refcount: 41,
         taint: 'POE',
       },
-      { name: 'amdgpu', size: 14761984, users: [], refcount: 1 },
-      { name: 'i915', size: 4546560, users: [], refcount: 12 },
-      { name: 'drm_ttm_helper', size: 16384, users: ['amdgpu'] },
-      { name: 'ttm', size: 110592, users: ['amdgpu', 'drm_ttm_helper', 'i915'] },
-      { name: 'drm_display_helper', size: 253952, users: ['amdgpu', 'i915'] },
+      ...(v.twinGpus
+        ? [
+            { name: 'i915', size: 4546560, users: [], refcount: 12 },
+            { name: 'ttm', size: 110592, users: ['i915'] },
+            { name: 'drm_display_helper', size: 253952, users: ['i915'] },
+          ]
+        : [
+            { name: 'amdgpu', size: 14761984, users: [], refcount: 1 },
+            { name: 'i915', size: 4546560, users: [], refcount: 12 },
+            { name: 'drm_ttm_helper', size: 16384, users: ['amdgpu'] },
+            { name: 'ttm', size: 110592, users: ['amdgpu', 'drm_ttm_helper', 'i915'] },
+            { name: 'drm_display_helper', size: 253952, users: ['amdgpu', 'i915'] },
+          ]),
       { name: 'kvm_intel', size: 425984, users: [] },
       { name: 'kvm', size: 1396736, users: ['kvm_intel'] },
       { name: 'zfs', size: 6647808, users: [], refcount: 7, taint: 'POE' },
@@ -1364,25 +1485,31 @@ function writeSystem(b: MachineBuilder): void {
   h.file(
     '/etc/os-release',
     renderNixosOsRelease({
-      release: '25.11',
-      codename: 'xantusia',
-      buildId: DEMO_NIXOS_VERSION,
-      supportEnd: '2026-06-30',
+      release: v.release,
+      codename: v.codename,
+      buildId: v.nixosVersion,
+      supportEnd: v.supportEnd,
     }),
     0o444,
   );
-  h.file('/etc/hostname', 'atlas\n', 0o444);
+  h.file('/etc/hostname', `${v.hostname}\n`, 0o444);
   h.file('/etc/hostid', hostIdBytes(DEMO_HOSTID), 0o444);
-  writeNixosOrigin(h, demoOrigin(DEMO_NIXOS_VERSION));
-  h.file('/etc/nixos/configuration.nix', DEMO_CONFIGURATION_NIX);
+  writeNixosOrigin(h, demoOrigin(v.nixosVersion));
+  h.file('/etc/nixos/configuration.nix', demoConfigurationNix(v));
   // NixOS creates /mnt; the key file boot.initrd.secrets reads, readable by root only.
   h.mkdirp('/mnt');
   h.file('/etc/secrets/initrd/cryptroot.key', new Uint8Array(64).fill(0x5a), 0o400);
   h.file('/etc/nixos/hardware-configuration.nix', DEMO_HARDWARE_CONFIGURATION_NIX);
 
   b.nixosFacts({
-    version: DEMO_NIXOS_VERSION,
-    stateVersion: '25.11',
+    version: v.nixosVersion,
+    release: v.release,
+    initrdSystemd: v.systemdInitrd,
+    // NixOS adds root=fstab for systemd stage 1; the configuration's own come after it.
+    kernelParams: kernelParams(v),
+    // hardware-configuration.nix's dm-snapshot, and zfs.nix's zfs and spl for the root pool.
+    initrdKernelModules: ['dm-snapshot', 'zfs', 'spl'],
+    stateVersion: v.stateVersion,
     hostId: DEMO_HOSTID,
     luks: {
       cryptroot1: {
@@ -1409,7 +1536,7 @@ function writeSystem(b: MachineBuilder): void {
     systemdBoot: false,
     efiSysMountPoint: '/boot/efi',
     canTouchEfiVariables: true,
-    forceImportRoot: true,
+    forceImportRoot: v.forceImportRoot ?? !(v.release === '26.11' && v.stateVersion >= '26.11'),
     fileSystems: {
       '/': { device: 'zroot/root', fsType: 'zfs' },
       '/nix': { device: 'zroot/nix', fsType: 'zfs' },
@@ -1474,7 +1601,8 @@ const DEMO_HARDWARE_CONFIGURATION_NIX = `# Do not modify this file!  It was gene
 }
 `;
 
-export const DEMO_CONFIGURATION_NIX = `{ config, pkgs, ... }:
+/** The machine's own configuration.nix, as its owner wrote it. */
+export const demoConfigurationNix = (v: DemoVariant): string => `{ config, pkgs, ... }:
 
 {
   imports = [ ./hardware-configuration.nix ];
@@ -1496,12 +1624,21 @@ export const DEMO_CONFIGURATION_NIX = `{ config, pkgs, ... }:
     cryptroot2 = { device = "/dev/disk/by-uuid/4a2d0c8f-6e3b-4d9f-8c1b-2e3f4a5b6c7d"; keyFile = "/cryptroot.key"; };
   };
 
-  networking.hostName = "atlas";
+  networking.hostName = "${v.hostname}";
   networking.hostId = "${DEMO_HOSTID}";
-  services.zfs.autoScrub.enable = true;
+  services.zfs.autoScrub.enable = true;${
+    v.forceImportRoot === null
+      ? ''
+      : `
+  # As NixOS 26.05's warning advises: the pool is imported by force only when asked at boot.
+  boot.zfs.forceImportRoot = ${String(v.forceImportRoot)};`
+  }
   hardware.nvidia.open = false;
   services.xserver.videoDrivers = [ "modesetting" "nvidia" ];
 
-  system.stateVersion = "25.11";
+  system.stateVersion = "${v.stateVersion}";
 }
 `;
+
+/** The first demo's configuration.nix (the drifted demo edits it). */
+export const DEMO_CONFIGURATION_NIX = demoConfigurationNix(WORKSTATION_2511);

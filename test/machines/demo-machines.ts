@@ -1,18 +1,33 @@
-// The demo machines Cohabit ships, by name: each is built as a faithful sysfs tree and recorded
-// into a snapshot under electron/host/demo/ (npm run demo:record).
+// The demo machines Cohabit ships (electron/host/demo-machines.ts names them), each with the
+// variant of the Z390 workstation it is built from: a faithful sysfs tree, recorded into the
+// snapshot the app ships (npm run demo:record).
 import type { VirtualHost } from '../../electron/host/virtual-host';
-import { buildDemoMachine } from './demo-machine';
+import { DEMO_MACHINES as SHIPPED } from '../../electron/host/demo-machines';
+import {
+  TWIN_GPU_2605,
+  WORKSTATION_2511,
+  WORKSTATION_2611,
+  buildDemoMachine,
+  type DemoVariant,
+} from './demo-machine';
 
 export interface DemoMachine {
   name: string;
   description: string;
+  /** The snapshot's file name under electron/host/demo/. */
+  file: string;
+  variant: DemoVariant;
   build(): VirtualHost;
 }
 
-export const DEMO_MACHINES: readonly DemoMachine[] = [
-  {
-    name: 'workstation-2511',
-    description: 'NixOS 25.11 workstation with ZFS on LUKS and two GPUs',
-    build: buildDemoMachine,
-  },
-];
+const VARIANTS: Readonly<Record<string, DemoVariant>> = {
+  workstation: WORKSTATION_2611,
+  'twin-gpu': TWIN_GPU_2605,
+  'workstation-2511': WORKSTATION_2511,
+};
+
+export const DEMO_MACHINES: readonly DemoMachine[] = SHIPPED.map((m) => {
+  const variant = VARIANTS[m.name];
+  if (variant === undefined) throw new Error(`no variant builds the demo machine ${m.name}`);
+  return { ...m, variant, build: () => buildDemoMachine(variant) };
+});
