@@ -134,6 +134,22 @@ for (const machine of DEMO_MACHINES) {
             expect(main.initrdKernelModules).not.toContain('vfio_pci');
             expect(vfio?.initrdKernelModules).toContain('vfio_pci');
           }
+          // Two identical GPUs: the binding is by address, by the stage 1 the release runs.
+          const bound = layout.host.vfioEntry === 'default' ? main : vfio;
+          const initrd = (bound?.config.boot as { initrd: Record<string, unknown> }).initrd;
+          const unit = (initrd.systemd as { services: Record<string, { script: string }> })
+            .services['cohabit-vfio-bind'];
+          if (!machine.variant.twinGpus)
+            expect([unit, initrd.preDeviceCommands]).toEqual([undefined, '']);
+          else if (release === '25.11') {
+            expect(initrd.preDeviceCommands).toContain('/sys/bus/pci/drivers_probe');
+            expect(unit).toBeUndefined();
+          } else {
+            expect(initrd.preDeviceCommands).toBe('');
+            expect(unit?.script).toContain(
+              'for dev in 0000:01:00.0 0000:01:00.1 0000:01:00.2 0000:01:00.3 0000:03:00.0; do',
+            );
+          }
           expect({ what, system: 'main', ...problems(main) }).toEqual({
             what,
             system: 'main',
