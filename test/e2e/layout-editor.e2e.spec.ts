@@ -240,13 +240,26 @@ describe('Layout editor on the demo machine (browser mode)', () => {
     await alert.getByRole('button', { name: 'Dismiss' }).click();
   });
 
-  it('shows the new system in the boot menu preview between NixOS - Default and the generations', async () => {
+  it('shows the vfio entry and the new system in the boot menu preview between NixOS - Default and the generations', async () => {
     const entries = page.getByRole('list', { name: 'GRUB menu entries' }).getByRole('listitem');
+    await expect(entries.allTextContents()).resolves.toEqual([
+      '*NixOS - Default',
+      ' NixOS - (vfio) with the VFIO binding',
+      ' New System',
+      ' NixOS - All configurations>',
+    ]);
+    // Binding in the default entry leaves no entry of its own; unticking brings it back.
+    const inDefault = page.getByLabel('Bind passed devices in the default boot entry', {
+      exact: false,
+    });
+    await inDefault.check();
     await expect(entries.allTextContents()).resolves.toEqual([
       '*NixOS - Default',
       ' New System',
       ' NixOS - All configurations>',
     ]);
+    await inDefault.uncheck();
+    await expect(entries.count()).resolves.toBe(4);
   });
 
   it('undoes and redoes an edit with the keys and the buttons', async () => {

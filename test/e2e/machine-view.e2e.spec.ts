@@ -417,6 +417,20 @@ describe('Machine view on the demo machine (browser mode)', () => {
     await p.close();
   });
 
+  it('switches between the demo machines, and back to the default one', async () => {
+    const pick = page.getByLabel('Demo machine');
+    await expect(pick.inputValue()).resolves.toBe('workstation');
+    await pick.selectOption('twin-gpu');
+    await expect
+      .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+      .toBe('The demo machine “twin-gpu”');
+    await expect.poll(() => page.getByRole('article', { name: /GPU NVIDIA/ }).count()).toBe(2);
+    await pick.selectOption('workstation');
+    await expect
+      .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+      .toBe('The demo machine');
+  });
+
   it('met no console error and no Content-Security-Policy violation', () => {
     expect(problems).toEqual([]);
   });

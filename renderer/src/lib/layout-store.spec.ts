@@ -16,6 +16,7 @@ import {
   removeItem,
   setHeadless,
   setMainConfiguration,
+  setVfioInDefaultEntry,
   startHistory,
   unassignDevice,
   undo,
@@ -197,5 +198,14 @@ describe('layout files', () => {
       expect(r.message).toContain('extra is not a field Cohabit knows here');
       expect(r.message).not.toMatch(/Invalid key|Expected/);
     }
+  });
+});
+
+describe('setVfioInDefaultEntry', () => {
+  it('writes vfioEntry only when the binding goes into the default entry', () => {
+    const base = emptyLayout('zroot');
+    const inDefault = setVfioInDefaultEntry(base, true);
+    expect(inDefault.host).toEqual({ headless: false, vfioEntry: 'default' });
+    expect(setVfioInDefaultEntry(inDefault, false).host).toEqual(base.host);
   });
 });

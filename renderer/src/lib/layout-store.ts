@@ -167,12 +167,13 @@ export function setMainConfiguration(layout: Layout, mode: MainConfigurationMode
   return { ...layout, host: mode === 'edit' ? host : { ...host, mainConfiguration: mode } };
 }
 
-/** Binds the VFIO devices in the default boot entry (true) or in an entry of their own (false). */
+/**
+ * Binds the VFIO devices in the default boot entry (true) or in an entry of their own (false,
+ * written as the field's absence, so such a layout is the same file as before the field existed).
+ */
 export function setVfioInDefaultEntry(layout: Layout, inDefault: boolean): Layout {
-  return {
-    ...layout,
-    host: { ...layout.host, vfioEntry: inDefault ? 'default' : 'specialisation' },
-  };
+  const { vfioEntry: _previous, ...host } = layout.host;
+  return { ...layout, host: inDefault ? { ...host, vfioEntry: 'default' } : host };
 }
 
 /** Gives a PCI device to a VM (once; it leaves any other VM that had it). */
