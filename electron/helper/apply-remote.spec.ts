@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lockRealRootDirs } from '../../test/helper/real-root-lock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientOptions, sshdPrerequisites, startSshd, type Sshd } from '../../test/lab/local-sshd';
 import { planOf } from '../../test/helper/seed-plan';
@@ -80,19 +81,23 @@ describe.skipIf(missing.length > 0)('apply over a real sshd on 127.0.0.1', () =>
   let remote: RemoteOptions;
   let madeMountRoot = false;
   // The remote side is this machine: what the test makes in its /var/lib/cohabit goes afterwards.
-  const hadJournalDir = existsSync(DEFAULT_JOURNAL_DIR);
+  let hadJournalDir = true;
+  let unlock = () => {};
   const created: string[] = [];
   const ids: string[] = [];
   const target = () => ({ user: 'root', host: '127.0.0.1', port: sshd.port });
 
   beforeAll(async () => {
+    // This machine's real /mnt/cohabit and /var/lib/cohabit: one such spec at a time.
+    unlock = await lockRealRootDirs();
+    hadJournalDir = existsSync(DEFAULT_JOURNAL_DIR);
     sshd = await startSshd();
     remote = { ssh: clientOptions(sshd) };
     if (!existsSync('/mnt/cohabit')) {
       mkdirSync('/mnt/cohabit', { recursive: true });
       madeMountRoot = true;
     }
-  });
+  }, 180_000);
   afterAll(() => {
     sshd?.process.kill();
     for (const d of created) rmSync(d, { recursive: true, force: true });
@@ -102,6 +107,7 @@ describe.skipIf(missing.length > 0)('apply over a real sshd on 127.0.0.1', () =>
     }
     if (madeMountRoot) rmSync('/mnt/cohabit', { recursive: true, force: true });
     if (!hadJournalDir) rmSync(DEFAULT_JOURNAL_DIR, { recursive: true, force: true });
+    unlock();
   });
 
   it('dry-runs a plan on the remote machine: preconditions checked there, nothing made', async () => {
@@ -144,6 +150,8 @@ describe.skipIf(missing.length > 0)('apply over a real sshd on 127.0.0.1', () =>
     expect(t.out.join('')).toContain('/srv/outside is outside the mount root /mnt/cohabit');
   });
 
+  // About 18 s on an idle 2-core machine (a real sshd, two applies and a rollback): the default
+  // 20 s left no room for a busy one.
   it('applies for real with --yes, rolls back a failed step, and keeps the journal remotely', async () => {
     const dir = newDir();
     created.push(dir);
@@ -182,7 +190,7 @@ describe.skipIf(missing.length > 0)('apply over a real sshd on 127.0.0.1', () =>
     const list = io();
     expect(await recoverCommand(undefined, { host: target() }, list.io, remote)).toBe(0);
     expect(list.out.join('')).toContain('No unfinished plan');
-  });
+  }, 90_000);
 
   it('the app: a dry run on an ssh machine goes through the executor there, not a walk-through', async () => {
     const dir = newDir();

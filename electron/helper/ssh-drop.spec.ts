@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { lockRealRootDirs } from '../../test/helper/real-root-lock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   sshdPrerequisites,
@@ -69,7 +70,8 @@ describe.skipIf(missing.length > 0)('a connection that drops mid-step', () => {
   const made: string[] = [];
   const ids: string[] = [];
   let madeMountRoot = false;
-  const hadJournalDir = existsSync(DEFAULT_JOURNAL_DIR);
+  let hadJournalDir = true;
+  let unlock = () => {};
 
   const connect = async () => {
     const ssh = await SshHost.connect(
@@ -89,13 +91,16 @@ describe.skipIf(missing.length > 0)('a connection that drops mid-step', () => {
   };
 
   beforeAll(async () => {
+    // This machine's real /mnt/cohabit and /var/lib/cohabit: one such spec at a time.
+    unlock = await lockRealRootDirs();
+    hadJournalDir = existsSync(DEFAULT_JOURNAL_DIR);
     sshd = await startSshd();
     relay = await startRelay(sshd.port, { bytesPerSecond: RATE });
     if (!existsSync('/mnt/cohabit')) {
       mkdirSync('/mnt/cohabit', { recursive: true });
       madeMountRoot = true;
     }
-  });
+  }, 180_000);
   afterEach(async () => {
     relay.up();
     for (const ssh of opened.splice(0)) await ssh.close();
@@ -107,6 +112,7 @@ describe.skipIf(missing.length > 0)('a connection that drops mid-step', () => {
     for (const id of ids) rmSync(journalPath(DEFAULT_JOURNAL_DIR, id), { force: true });
     if (madeMountRoot) rmSync('/mnt/cohabit', { recursive: true, force: true });
     if (!hadJournalDir) rmSync(DEFAULT_JOURNAL_DIR, { recursive: true, force: true });
+    unlock();
   });
 
   it('stops the command the dropped connection left running, before anything else happens', async () => {
@@ -248,7 +254,11 @@ describe.skipIf(missing.length > 0)('a connection that drops mid-step', () => {
 
     relay.up();
     const again = new SshExecHost(await connect());
-    expect(await findUnfinished(again, DEFAULT_JOURNAL_DIR)).toEqual([
+    // This machine's real /var/lib/cohabit: only this plan's marker is this test's to judge
+    // (another spec's plan may be running beside it).
+    const ours = async () =>
+      (await findUnfinished(again, DEFAULT_JOURNAL_DIR)).filter((u) => u.planId === id);
+    expect(await ours()).toEqual([
       expect.objectContaining({ planId: id, doneSteps: 3, inFlight: 's04' }),
     ]);
     const recovered = await recover(id, 'rollback', {
@@ -257,6 +267,6 @@ describe.skipIf(missing.length > 0)('a connection that drops mid-step', () => {
     });
     expect(recovered.status, recovered.message).toBe('rolled-back');
     expect(existsSync(dir)).toBe(false);
-    expect(await findUnfinished(again, DEFAULT_JOURNAL_DIR)).toEqual([]);
+    expect(await ours()).toEqual([]);
   }, 90_000);
 });
