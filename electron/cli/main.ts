@@ -20,7 +20,7 @@ import { openInBrowser } from '../serve/open-browser';
 import { startServer } from '../serve/server';
 import { addPlanCommand } from '../planner/plan-command';
 import { ansiStyle, formatInventory, plainStyle } from './format-inventory';
-import { addApplyCommands } from '../helper/apply-cli';
+import { addApplyCommands } from './apply-command';
 import { VERSION, formatAbout } from './about';
 
 // The build writes cohabit(1) from the bundle with this (build/cli-outputs-plugin.ts); the
@@ -249,7 +249,7 @@ export function buildProgram(io: CliIo = processIo): Command {
 
   addPlanCommand(program, io, (command) => hostOptions(command).addOption(sshHostOption()));
 
-  addApplyCommands(program, io, (code) => applyExitCodes.set(program, code));
+  addApplyCommands(program, io, (code) => applyExitCodes.set(program, code), hostOptions);
 
   return program;
 }

@@ -1,14 +1,11 @@
 // The executor: applies a Plan on an ExecHost step by step, journaling each step's undo before it
 // runs, and rolls back in reverse order on failure or cancel. Host-agnostic: root helper, in-process.
-import * as v from 'valibot';
-import { PlanSchema } from '../../shared/model/plan';
 import type { Plan, Step } from '../../shared/model/plan';
 import { errorMessage } from '../../shared/model/errors';
 import { specOf } from '../../shared/ops/verbs';
 import type { Verb } from '../../shared/ops/verbs';
-import { HostError, describeArgv } from '../host/host';
+import { HostError, describeArgv, isUnreachable } from '../host/host';
 import type { RunResult, StatResult } from '../host/host';
-import { isUnreachable } from '../host/ssh-host';
 import type { ExecHost } from './exec-host';
 import { ForwardingExecHost, tempNameFor } from './exec-host';
 import {
@@ -19,7 +16,8 @@ import {
   rollbackIncomplete,
 } from './journal';
 import type { JournalRecord, Undo } from './journal';
-import { PlanEffects, sha256Hex, stepProblem } from './preconditions';
+import { PlanEffects, stepProblem } from './preconditions';
+import { backupPathFor, planSha256 } from '../../shared/ops/plan-identity';
 import { removeMarker } from './unfinished-markers';
 import type { ApplyEvent, ApplyResult } from '../../shared/ops/helper-protocol';
 
@@ -44,23 +42,6 @@ const VERB_TIMEOUTS: Partial<Record<Verb, number>> = {
 };
 const UNDO_TIMEOUT_MS = 30 * 60_000;
 
-/** JSON with sorted keys: the same plan always hashes the same, whatever built it. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** The hash the app shows with a plan and the helper checks: it covers id, pool and every step. */
-export function planSha256(plan: Pick<Plan, 'id' | 'pool' | 'steps'>): string {
-  return sha256Hex(canonicalJson({ id: plan.id, pool: plan.pool, steps: plan.steps }));
-}
-
 const emptyResult = (planId: string | null): ApplyResult => ({
   status: 'refused',
   planId,
@@ -82,18 +63,14 @@ function refused(planId: string | null, problems: string[]): ApplyResult {
 
 class StepFailure extends Error {}
 
-export async function applyPlan(input: unknown, options: ApplyOptions): Promise<ApplyResult> {
+/**
+ * Applies a plan that was parsed at the boundary it crossed (the helper's request, or the backend's
+ * plan store); the hash the user approved is checked against this very plan.
+ */
+export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const emit = options.onEvent ?? (() => undefined);
-  const parsed = v.safeParse(PlanSchema, input);
-  if (!parsed.success) {
-    const problems = parsed.issues.slice(0, 20).map((i) => {
-      const where = v.getDotPath(i);
-      return `${where === null ? 'plan' : `plan.${where}`}: ${i.message}`;
-    });
-    return finish(refused(null, problems), emit);
-  }
-  const plan = parsed.output;
-  if (options.expectedSha256 !== undefined && planSha256(plan) !== options.expectedSha256)
+  const sha256 = await planSha256(plan);
+  if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256)
     return finish(
       refused(plan.id, [
         'The plan differs from the one you were shown (its hash does not match): review it again.',
@@ -143,7 +120,7 @@ export async function applyPlan(input: unknown, options: ApplyOptions): Promise<
   // The marker goes first: a crash between the two leaves a marker without a journal (the next
   // helper run removes it), never an unfinished journal that the unprivileged app cannot see.
   await journal.mark({ startedAt, totalSteps: plan.steps.length, doneSteps: 0, inFlight: null });
-  await journal.append({ t: 'plan', plan, sha256: planSha256(plan), at: startedAt });
+  await journal.append({ t: 'plan', plan, sha256, at: startedAt });
   return runFrom(
     plan,
     0,
@@ -326,10 +303,6 @@ async function runFrom(
   );
 }
 
-function backupPath(journalDir: string, planId: string, path: string): string {
-  return `${journalDir}/backups/${planId}/${sha256Hex(path).slice(0, 32)}`;
-}
-
 /**
  * An undo that a later undo of this plan also does: a directory made inside the mount of a dataset
  * this plan created (later steps, nixos-generate-config and nixos-install, fill it, so its rmdir
@@ -373,7 +346,7 @@ async function prepareUndo(
     });
     if (existing === null)
       return { kind: 'remove-file', path, temp, text: `Remove ${path} (it did not exist before).` };
-    const backup = backupPath(journalDir, plan.id, path);
+    const backup = await backupPathFor(plan.id, path, journalDir);
     await host.mkdir(`${journalDir}/backups/${plan.id}`, 0o700, { recursive: true });
     await host.copyFile(path, backup);
     return {

@@ -18,7 +18,7 @@ import type { WriteOptions } from './exec-host';
 import { applyPlan, recover } from './executor';
 import { DEFAULT_JOURNAL_DIR, findUnfinished, journalPath, readPlanJournal } from './journal';
 import { LocalExecHost } from './exec-host';
-import { SshExecHost } from './ssh-exec-host';
+import { SshExecHost } from '../host/ssh-exec-host';
 
 const missing = sshdPrerequisites('the dropped-connection tests');
 

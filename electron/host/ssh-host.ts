@@ -76,6 +76,15 @@ export function formatSshUrl(target: SshTarget): string {
   return `ssh://${target.user !== undefined ? `${target.user}@` : ''}${host}${target.port !== undefined ? `:${target.port}` : ''}`;
 }
 
+/** Failures that mean the machine could not be reached (rather than that a command failed there). */
+const UNREACHABLE: ReadonlySet<string> = new Set([
+  'dropped',
+  'refused',
+  'timeout',
+  'unresolved',
+  'closed',
+]);
+
 export type SshFailure =
   | 'host-key'
   | 'auth'
@@ -95,7 +104,11 @@ export class SshError extends HostError {
     message: string,
     readonly stderr: string,
   ) {
-    super(failure === 'sudo' ? 'EACCES' : 'SPAWN', target, message);
+    super(
+      failure === 'sudo' ? 'EACCES' : UNREACHABLE.has(failure) ? 'UNREACHABLE' : 'SPAWN',
+      target,
+      message,
+    );
   }
 }
 
@@ -236,20 +249,6 @@ type SpawnOutcome =
 
 const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 const STARTED_LINE = new RegExp(`^${STARTED} (\\d+) (\\d*)\n`, 'm');
-
-/** Failures that mean the machine could not be reached (rather than that a command failed there). */
-const UNREACHABLE: ReadonlySet<SshFailure> = new Set([
-  'dropped',
-  'refused',
-  'timeout',
-  'unresolved',
-  'closed',
-]);
-
-/** Whether an error says the remote machine could not be reached: retrying now would fail too. */
-export function isUnreachable(error: unknown): boolean {
-  return error instanceof SshError && UNREACHABLE.has(error.failure);
-}
 
 /**
  * The answers of a batch: each is the read's bytes followed by `\n<nonce> <CODE>\n`. The nonce is

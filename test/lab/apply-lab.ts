@@ -26,7 +26,7 @@ import { applyPlan, recover } from '../../electron/helper/executor';
 import type { ExecHost, StreamOptions, WriteOptions } from '../../electron/helper/exec-host';
 import { ForwardingExecHost } from '../../electron/helper/exec-host';
 import { findUnfinished, journalPath } from '../../electron/helper/journal';
-import { SshExecHost } from '../../electron/helper/ssh-exec-host';
+import { SshExecHost } from '../../electron/host/ssh-exec-host';
 import type { SshError } from '../../electron/host/ssh-host';
 import { bootLab, buildLabImage, labPrerequisites, createLabPool } from './boot';
 import type { LabMachine } from './boot';

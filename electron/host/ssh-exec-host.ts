@@ -1,10 +1,10 @@
 // SshExecHost: the executor's ExecHost on a remote machine over SshHost (the lab, and remote apply).
 // Each write is a fixed POSIX sh script run as argv with every path a positional parameter.
-import { HostError } from '../host/host';
-import type { HostErrorCode, RunOptions, RunResult, StatResult } from '../host/host';
-import type { SshHost } from '../host/ssh-host';
-import type { ExecHost, StreamOptions, WriteOptions } from './exec-host';
-import { KILL_GRACE_MS, tempNameFor } from './exec-host';
+import { HostError } from './host';
+import type { HostErrorCode, RunOptions, RunResult, StatResult } from './host';
+import type { SshHost } from './ssh-host';
+import type { ExecHost, StreamOptions, WriteOptions } from '../helper/exec-host';
+import { KILL_GRACE_MS, tempNameFor } from '../helper/exec-host';
 
 // The scripts below never see a path as text, only as "$1", "$2"...: a name holding quotes,
 // spaces or $(...) stays one argument. `sync FILE...` fsyncs exactly those files (coreutils >=
@@ -99,6 +99,10 @@ export class SshExecHost implements ExecHost {
 
   readLink(path: string): Promise<string> {
     return this.ssh.readLink(path);
+  }
+
+  close(): Promise<void> {
+    return this.ssh.close();
   }
 
   stat(path: string): Promise<StatResult> {
