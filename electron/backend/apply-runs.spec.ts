@@ -148,7 +148,7 @@ describe('apply on the demo machine', () => {
     const { plan } = await demoPlan(backend);
     const empty = await plans.keep(
       { ...plan, steps: [] },
-      { origin: { kind: 'made' }, machine: 'demo:the demo machine', inventory: null },
+      { origin: { kind: 'made' }, machine: 'demo|the demo machine', inventory: null },
     );
     await expect(
       backend.handlers['apply:start']({
@@ -185,7 +185,7 @@ describe('plans by reference', () => {
     const plans = new PlanStore();
     const backend = createBackend({ kind: 'demo' }, { plans });
     const kept = await demoPlan(backend);
-    const stored = plans.take(kept.plan.id, kept.sha256, 'demo:the demo machine');
+    const stored = plans.take(kept.plan.id, kept.sha256, 'demo|the demo machine');
     expect(() => {
       (stored.plan.steps as unknown as unknown[]).pop();
     }).toThrow(TypeError);
@@ -198,7 +198,7 @@ describe('plans by reference', () => {
     // As if the app had made it on a recording of another machine.
     const other = await plans.keep(structuredClone<Plan>(kept.plan), {
       origin: { kind: 'made' },
-      machine: 'snapshot:snapshot other.json',
+      machine: 'snapshot|snapshot other.json',
       inventory: null,
     });
     await expect(
@@ -242,7 +242,7 @@ describe('plans by reference', () => {
     expect(await open(JSON.stringify({ ...made.plan, pool: 'tank' }))).toMatchObject({
       code: 'plan.other-machine',
       message:
-        'p.json is a plan for the pool tank, which this machine does not have (it has zroot).',
+        'p.json is a plan for the pool tank, which the demo machine does not have (it has zroot).',
     });
     const lying = structuredClone<Plan>(made.plan);
     const first = lying.steps[0] as Plan['steps'][number];
@@ -298,7 +298,7 @@ function localBackend(
 async function keptHere(plans: PlanStore, plan: Plan, dryRun: boolean) {
   const stored = await plans.keep(plan, {
     origin: { kind: 'made' },
-    machine: 'local:this machine',
+    machine: 'local|this machine',
     inventory: null,
   });
   return { planId: stored.plan.id, sha256: stored.sha256, dryRun };

@@ -101,7 +101,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
     localAvailable: allowLocal,
   });
   /** Names the machine a plan is made for: a plan runs only on the machine it was made for. */
-  const machineKey = async () => `${source.kind}:${(await info()).description}`;
+  const machineKey = async () => `${source.kind}|${(await info()).description}`;
   const kept = (stored: StoredPlan) => ({
     plan: stored.plan,
     sha256: stored.sha256,

@@ -15,7 +15,7 @@ export interface StoredPlan {
   readonly plan: Plan;
   readonly sha256: string;
   readonly origin: PlanOrigin;
-  /** The machine it was made for, as the backend names it (`demo:the demo machine`). */
+  /** The machine it was made for, as the backend names it (`demo|the demo machine`). */
   readonly machine: string;
   /** The inventory it was made against (null for a file: the plan does not carry one). */
   readonly inventory: Inventory | null;
@@ -23,6 +23,9 @@ export interface StoredPlan {
 
 /** Plans made long ago are forgotten first; each can hold whole files, so they are not kept forever. */
 const DEFAULT_LIMIT = 32;
+
+/** The machine's name in a message: the key without the backend's `kind|` prefix. */
+const machineName = (key: string) => key.replace(/^[a-z]+\|/, '');
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -99,7 +102,7 @@ export class PlanStore {
     if (pools !== null && plan.steps.length > 0 && !pools.includes(plan.pool))
       throw new BackendError(
         'plan.other-machine',
-        `${name} is a plan for the pool ${plan.pool}, which this machine does not have${pools.length > 0 ? ` (it has ${pools.join(', ')})` : ''}.`,
+        `${name} is a plan for the pool ${plan.pool}, which ${machineName(context.machine)} does not have${pools.length > 0 ? ` (it has ${pools.join(', ')})` : ''}.`,
       );
     return this.keep(plan, { origin: { kind: 'file', name }, ...context });
   }
@@ -120,7 +123,7 @@ export class PlanStore {
     if (stored.machine !== machine)
       throw new BackendError(
         'plan.other-machine',
-        `Plan ${planId} was made for ${stored.machine.replace(/^[a-z]+:/, '')}, not for the machine shown now (${machine.replace(/^[a-z]+:/, '')}): make the plan again here.`,
+        `Plan ${planId} was made for ${machineName(stored.machine)}, not for the machine shown now (${machineName(machine)}): make the plan again here.`,
       );
     return stored;
   }

@@ -19,6 +19,7 @@ import type { JournalRecord, Undo } from './journal';
 import { PlanEffects, stepProblem } from './preconditions';
 import { backupPathFor, planSha256 } from '../../shared/ops/plan-identity';
 import { removeMarker } from './unfinished-markers';
+import { missingCommand, missingCommandSentence, uncheckedSentence } from './missing-facility';
 import type { ApplyEvent, ApplyResult } from '../../shared/ops/helper-protocol';
 
 export interface ApplyOptions {
@@ -183,16 +184,32 @@ class ReadOnce extends ForwardingExecHost {
   }
 }
 
-/** Every step's preconditions in order, assuming the steps before it did what they say. */
+/**
+ * Every step's preconditions in order, assuming the steps before it did what they say. A check that
+ * cannot be made (a program this machine lacks, a file only root reads) is a problem in plain words,
+ * one per missing program however many steps need it, never an exception.
+ */
 async function checkAll(plan: Plan, machine: ExecHost): Promise<string[]> {
   const host = new ReadOnce(machine);
   const effects = new PlanEffects();
   const problems: string[] = [];
+  const missing = new Map<string, string[]>();
   for (const step of plan.steps) {
-    const problem = await stepProblem(step, { plan, host, effects, phase: 'initial' });
-    if (problem) problems.push(problem);
+    try {
+      const problem = await stepProblem(step, { plan, host, effects, phase: 'initial' });
+      if (problem) problems.push(problem);
+    } catch (error) {
+      const command = missingCommand(error);
+      if (command !== null) missing.set(command, [...(missing.get(command) ?? []), step.id]);
+      else
+        problems.push(
+          `Step ${step.id} (${step.title}): ${uncheckedSentence(error, machine.description)}`,
+        );
+    }
     effects.record(step);
   }
+  for (const [command, steps] of missing)
+    problems.push(missingCommandSentence(command, machine.description, steps));
   return problems;
 }
 
@@ -255,7 +272,12 @@ async function runFrom(
       emit({ type: 'step-finished', step: step.id, ok: true, error: null });
     } catch (error) {
       const cancelled = error instanceof HostError && error.code === 'ABORTED';
-      const message = cancelled ? 'Cancelled.' : errorMessage(error);
+      const command = missingCommand(error);
+      const message = cancelled
+        ? 'Cancelled.'
+        : command !== null
+          ? missingCommandSentence(command, host.description, [step.id])
+          : errorMessage(error);
       // From here on the journal may be out of reach (a dropped connection): what cannot be
       // recorded is said in the result, and the undos written before each step stay there.
       const record = tolerantRecorder(journal);
