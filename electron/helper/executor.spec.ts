@@ -22,7 +22,8 @@ import {
   seedCalls,
   seedPlan,
 } from '../../test/helper/seed-plan';
-import { applyPlan, recover } from './executor';
+import { applyPlan } from './executor';
+import { recover } from './recover';
 import { runRequest } from './elevate';
 import { planSha256 } from '../../shared/ops/plan-identity';
 import { parseRequestLine } from '../../shared/ops/helper-protocol';

@@ -6,7 +6,8 @@ import type { Verb } from '../../shared/ops/verbs';
 import { EXIT, exitCodeFor } from '../../shared/ops/helper-protocol';
 import type { HelperEvent, Request } from '../../shared/ops/helper-protocol';
 import type { ExecHost } from './exec-host';
-import { applyPlan, recover } from './executor';
+import { applyPlan } from './executor';
+import { recover } from './recover';
 import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journal';
 
 export interface HandleOptions {

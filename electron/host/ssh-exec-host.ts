@@ -11,7 +11,7 @@ import { KILL_GRACE_MS, tempNameFor } from '../helper/exec-host';
 // 8.24); a directory's fsync is best effort, as some filesystems refuse it. Input comes with its
 // byte count: a connection that drops mid-transfer ends stdin early, and a short file must never
 // be renamed into place nor a short record appended to the journal.
-const WRITE_ATOMIC = [
+export const WRITE_ATOMIC = [
   'set -e',
   'path=$1 temp=$2 mode=$3 uid=$4 gid=$5 size=$6',
   'umask 077',
@@ -35,7 +35,7 @@ const WRITE_ATOMIC = [
   'sync -- "${path%/*}/" 2>/dev/null || sync',
 ].join('\n');
 
-const COPY_FILE = [
+export const COPY_FILE = [
   'set -e',
   'umask 077',
   'dir=$(dirname -- "$2")',
@@ -47,7 +47,7 @@ const COPY_FILE = [
 
 // The record is read whole before anything is appended (records are JSON lines: no NUL); in the C
 // locale that the remote side sets, ${#rec} counts bytes.
-const APPEND_DURABLE = [
+export const APPEND_DURABLE = [
   'set -e',
   'umask 077',
   "trap 'exit 1' HUP INT TERM PIPE",

@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recover } from '../../electron/helper/executor';
+import { recover } from '../../electron/helper/recover';
 import { planSha256 } from '../../shared/ops/plan-identity';
 import { findUnfinished } from '../../electron/helper/journal';
 import { sha256Hex } from '../../electron/helper/preconditions';
