@@ -101,7 +101,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
     localAvailable: allowLocal,
   });
   /** Names the machine a plan is made for: a plan runs only on the machine it was made for. */
-  const machineKey = async () => `${source.kind}|${(await info()).description}`;
+  const planMachine = async () => `${source.kind}|${(await info()).description}`;
   const kept = (stored: StoredPlan) => ({
     plan: stored.plan,
     sha256: stored.sha256,
@@ -141,7 +141,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
     },
     'plan:make': async (request) => {
       const { layout } = parseRequest('plan:make', request);
-      const machine = await machineKey();
+      const machine = await planMachine();
       const [h, inv] = await Promise.all([currentHost(), handlers['machine:inventory']({})]);
       const files = await readPlanFiles(h, inv, layout);
       const made = plan(inv, layout, {
@@ -154,7 +154,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
     },
     'plan:open': async (request) => {
       const { name, text } = parseRequest('plan:open', request);
-      const machine = await machineKey();
+      const machine = await planMachine();
       const inventory = await handlers['machine:inventory']({});
       return kept(await plans.open(text, name, { machine, inventory }));
     },
@@ -231,7 +231,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
     },
     'apply:start': async (request) => {
       const { planId, sha256, dryRun } = parseRequest('apply:start', request);
-      const stored = plans.take(planId, sha256, await machineKey());
+      const stored = plans.take(planId, sha256, await planMachine());
       return runs.start(await target(), stored, dryRun);
     },
     'apply:cancel': (request) => {
