@@ -5,14 +5,14 @@
 # polkitd (the polkit DTD the policy is validated against), desktop-file-utils
 # (desktop-file-validate), groff-base (groff checks the man page), gdisk and dosfstools, pciutils
 # (lspci and pci.ids), chromium for the browser tests, openssh-server and openssh-client (SshHost
-# is tested against a real sshd on 127.0.0.1), and qemu-system-x86 and debootstrap for the lab
-# guest (test/lab). Needs root.
+# is tested against a real sshd on 127.0.0.1), qemu-system-x86 and debootstrap for the lab guest
+# (test/lab), and shellcheck for the remote shell scripts (npm run lint). Needs root.
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "test/setup-system.sh installs system packages: run it with sudo." >&2
   exit 1
 fi
-packages=(nix-bin grub-common libvirt-clients libxml2-utils polkitd desktop-file-utils groff-base gdisk dosfstools pciutils chromium openssh-server openssh-client qemu-system-x86 debootstrap)
+packages=(shellcheck nix-bin grub-common libvirt-clients libxml2-utils polkitd desktop-file-utils groff-base gdisk dosfstools pciutils chromium openssh-server openssh-client qemu-system-x86 debootstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

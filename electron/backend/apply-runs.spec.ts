@@ -8,16 +8,18 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventChannel, EventPayload } from '../../shared/api/contract';
 import { parseEvent } from '../../shared/api/contract';
+import type { KeptPlan } from '../../shared/api/contract';
 import type { Plan } from '../../shared/model/plan';
 import { seedLayout } from '../../shared/planner/examples';
 import { FakeMachine, makeTempDirs } from '../../test/helper/fake-machine';
 import { HOST_CONFIGURATION, seedPlan } from '../../test/helper/seed-plan';
 import { runRequest } from '../helper/elevate';
-import { planSha256 } from '../helper/executor';
+import { planSha256 } from '../../shared/ops/plan-identity';
 import type { Request } from '../../shared/ops/helper-protocol';
 import type { Backend } from './backend';
 import { createBackend } from './backend';
 import { JOURNAL_UNREADABLE_NOTE } from './apply-runs';
+import { PlanStore } from './plan-store';
 import type { LocalApplyEnvironment } from './apply-runs';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -46,18 +48,26 @@ function record(backend: Backend) {
   return { seen, done, progress };
 }
 
-async function demoPlan(backend: Backend): Promise<Plan> {
+async function demoPlan(backend: Backend): Promise<KeptPlan> {
   const inventory = await backend.handlers['machine:inventory']({});
   return backend.handlers['plan:make']({ layout: seedLayout(inventory) });
 }
 
+/** How the renderer names a kept plan in apply:start. */
+const ref = (kept: KeptPlan, dryRun: boolean) => ({
+  planId: kept.plan.id,
+  sha256: kept.sha256,
+  dryRun,
+});
+
 describe('apply on the demo machine', () => {
   it('dry-runs the seed plan step by step and says in every step and the result that nothing ran', async () => {
     const backend = createBackend({ kind: 'demo' }, { apply: { simulatedStepMs: 0 } });
-    const plan = await demoPlan(backend);
+    const kept = await demoPlan(backend);
+    const plan = kept.plan;
     const r = record(backend);
     const finished = r.done();
-    const { applyId } = await backend.handlers['apply:start']({ plan, dryRun: true });
+    const { applyId } = await backend.handlers['apply:start'](ref(kept, true));
     const done = await finished;
     expect(done.applyId).toBe(applyId);
     expect(done.outcome.kind).toBe('finished');
@@ -80,8 +90,9 @@ describe('apply on the demo machine', () => {
 
   it('refuses a real apply: a recording cannot be changed', async () => {
     const backend = createBackend({ kind: 'demo' });
-    const plan = await demoPlan(backend);
-    await expect(backend.handlers['apply:start']({ plan, dryRun: false })).rejects.toMatchObject({
+    const kept = await demoPlan(backend);
+    const plan = kept.plan;
+    await expect(backend.handlers['apply:start'](ref(kept, false))).rejects.toMatchObject({
       code: 'recorded-machine',
       message: expect.stringContaining('the demo machine is a recorded machine') as string,
     });
@@ -101,11 +112,12 @@ describe('apply on the demo machine', () => {
 
   it('cancels the walk-through, runs one thing at a time, and keeps the machine while it runs', async () => {
     const backend = createBackend({ kind: 'demo' }, { apply: { simulatedStepMs: 30 } });
-    const plan = await demoPlan(backend);
+    const kept = await demoPlan(backend);
+    const plan = kept.plan;
     const r = record(backend);
     const finished = r.done();
-    const { applyId } = await backend.handlers['apply:start']({ plan, dryRun: true });
-    await expect(backend.handlers['apply:start']({ plan, dryRun: true })).rejects.toMatchObject({
+    const { applyId } = await backend.handlers['apply:start'](ref(kept, true));
+    await expect(backend.handlers['apply:start'](ref(kept, true))).rejects.toMatchObject({
       code: 'apply-busy',
     });
     await expect(backend.handlers['machine:select']({ source: 'demo' })).rejects.toMatchObject({
@@ -126,16 +138,121 @@ describe('apply on the demo machine', () => {
     expect(started.length).toBeLessThan(plan.steps.length);
     // Ended: the next run is welcome.
     const again = r.done();
-    await backend.handlers['apply:start']({ plan, dryRun: true });
+    await backend.handlers['apply:start'](ref(kept, true));
     await again;
   });
 
   it('refuses a plan with no steps', async () => {
-    const backend = createBackend({ kind: 'demo' });
-    const plan = await demoPlan(backend);
+    const plans = new PlanStore();
+    const backend = createBackend({ kind: 'demo' }, { plans });
+    const { plan } = await demoPlan(backend);
+    const empty = await plans.keep(
+      { ...plan, steps: [] },
+      { origin: { kind: 'made' }, machine: 'demo|the demo machine', inventory: null },
+    );
     await expect(
-      backend.handlers['apply:start']({ plan: { ...plan, steps: [] }, dryRun: true }),
+      backend.handlers['apply:start']({
+        planId: empty.plan.id,
+        sha256: empty.sha256,
+        dryRun: true,
+      }),
     ).rejects.toMatchObject({ code: 'nothing-to-apply' });
+  });
+});
+
+describe('plans by reference', () => {
+  it('refuses a plan id it did not make, and a hash that is not the one it gave', async () => {
+    const backend = createBackend({ kind: 'demo' }, { apply: { simulatedStepMs: 0 } });
+    const kept = await demoPlan(backend);
+    await expect(
+      backend.handlers['apply:start']({ ...ref(kept, true), planId: 'ffffffffffffffff' }),
+    ).rejects.toMatchObject({
+      code: 'plan.unknown',
+      message: expect.stringMatching(/did not make plan ffffffffffffffff/) as string,
+    });
+    await expect(
+      backend.handlers['apply:start']({ ...ref(kept, true), sha256: 'f'.repeat(64) }),
+    ).rejects.toMatchObject({
+      code: 'plan.hash-mismatch',
+      message: expect.stringMatching(/not the plan you were shown/) as string,
+    });
+    // The hash given is the plan's own: a plan shown is the plan that runs.
+    expect(kept.sha256).toBe(await planSha256(kept.plan));
+    expect(kept.origin).toEqual({ kind: 'made' });
+  });
+
+  it('keeps what it gave frozen: changing the plan in hand changes nothing', async () => {
+    const plans = new PlanStore();
+    const backend = createBackend({ kind: 'demo' }, { plans });
+    const kept = await demoPlan(backend);
+    const stored = plans.take(kept.plan.id, kept.sha256, 'demo|the demo machine');
+    expect(() => {
+      (stored.plan.steps as unknown as unknown[]).pop();
+    }).toThrow(TypeError);
+  });
+
+  it('refuses a plan made for another machine once the machine shown changed', async () => {
+    const plans = new PlanStore();
+    const backend = createBackend({ kind: 'demo' }, { plans });
+    const kept = await demoPlan(backend);
+    // As if the app had made it on a recording of another machine.
+    const other = await plans.keep(structuredClone<Plan>(kept.plan), {
+      origin: { kind: 'made' },
+      machine: 'snapshot|snapshot other.json',
+      inventory: null,
+    });
+    await expect(
+      backend.handlers['apply:start']({
+        planId: other.plan.id,
+        sha256: other.sha256,
+        dryRun: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'plan.other-machine',
+      message: `Plan ${kept.plan.id} was made for snapshot other.json, not for the machine shown now (the demo machine): make the plan again here.`,
+    });
+  });
+
+  it('opens a plan file after the same checks, marks it as from the file, and dry-runs it', async () => {
+    const backend = createBackend({ kind: 'demo' }, { apply: { simulatedStepMs: 0 } });
+    const made = await demoPlan(backend);
+    const text = JSON.stringify(made.plan, null, 2);
+    const opened = await backend.handlers['plan:open']({ name: 'saved-plan.json', text });
+    expect(opened.origin).toEqual({ kind: 'file', name: 'saved-plan.json' });
+    expect(opened.sha256).toBe(await planSha256(opened.plan));
+    const r = record(backend);
+    const finished = r.done();
+    await backend.handlers['apply:start'](ref(opened, true));
+    expect((await finished).outcome.result?.planId).toBe(made.plan.id);
+  });
+
+  it('refuses a plan file that is not JSON, not a plan, for another pool, or shows one thing and does another', async () => {
+    const backend = createBackend({ kind: 'demo' });
+    const made = await demoPlan(backend);
+    const open = (text: string) =>
+      backend.handlers['plan:open']({ name: 'p.json', text }).catch((e: unknown) => e);
+    expect(await open('{')).toMatchObject({
+      code: 'plan.invalid',
+      message: 'p.json is not JSON, so it is not a Cohabit plan.',
+    });
+    expect(await open('{"format":"cohabit-plan/1"}')).toMatchObject({
+      code: 'plan.invalid',
+      message: expect.stringMatching(/^p\.json is not a Cohabit plan: id: /) as string,
+    });
+    expect(await open(JSON.stringify({ ...made.plan, pool: 'tank' }))).toMatchObject({
+      code: 'plan.other-machine',
+      message:
+        'p.json is a plan for the pool tank, which the demo machine does not have (it has zroot).',
+    });
+    const lying = structuredClone<Plan>(made.plan);
+    const first = lying.steps[0] as Plan['steps'][number];
+    first.preview = { kind: 'command', argv: ['true'], shell: 'true' };
+    expect(await open(JSON.stringify(lying))).toMatchObject({
+      code: 'plan.inconsistent',
+      message: expect.stringContaining(
+        `step ${first.id}: its preview is not the command`,
+      ) as string,
+    });
   });
 });
 
@@ -152,7 +269,7 @@ async function fakeMachine(): Promise<{ m: FakeMachine; base: string }> {
 function localBackend(
   m: FakeMachine,
   runElevated?: LocalApplyEnvironment['runElevated'],
-): { backend: Backend; requests: Request[] } {
+): { backend: Backend; requests: Request[]; plans: PlanStore } {
   const requests: Request[] = [];
   const env: LocalApplyEnvironment = {
     runElevated: (request, options) => {
@@ -169,19 +286,34 @@ function localBackend(
     dryRunHost: () => m,
     listUnfinished: () => Promise.resolve({ plans: [], checked: true, note: null }),
   };
-  return { backend: createBackend({ kind: 'local' }, { apply: { local: env } }), requests };
+  const plans = new PlanStore();
+  return {
+    backend: createBackend({ kind: 'local' }, { apply: { local: env }, plans }),
+    requests,
+    plans,
+  };
+}
+
+/** A plan kept as if this backend had made it for this machine. */
+async function keptHere(plans: PlanStore, plan: Plan, dryRun: boolean) {
+  const stored = await plans.keep(plan, {
+    origin: { kind: 'made' },
+    machine: 'local|this machine',
+    inventory: null,
+  });
+  return { planId: stored.plan.id, sha256: stored.sha256, dryRun };
 }
 
 describe('apply on this machine', () => {
   it('closing the backend mid-apply (the app quits, serve gets Ctrl+C) cancels it and waits for the rollback', async () => {
     const { m } = await fakeMachine();
     const before = await m.state();
-    const { backend } = localBackend(m);
+    const { backend, plans } = localBackend(m);
     const plan = seedPlan();
     m.hang = 'nixos-generate-config --root /mnt/cohabit/new';
     const r = record(backend);
     const finished = r.done();
-    await backend.handlers['apply:start']({ plan, dryRun: false });
+    await backend.handlers['apply:start'](await keptHere(plans, plan, false));
     while (!r.progress().some((e) => e.type === 'step-started' && e.step === 's10'))
       await new Promise((resolve) => setTimeout(resolve, 10));
     let doneFirst = false;
@@ -198,10 +330,10 @@ describe('apply on this machine', () => {
   it('dry-runs in-process: preconditions checked on the machine, nothing changed', async () => {
     const { m } = await fakeMachine();
     const before = await m.state();
-    const { backend, requests } = localBackend(m);
+    const { backend, requests, plans } = localBackend(m);
     const r = record(backend);
     const finished = r.done();
-    await backend.handlers['apply:start']({ plan: seedPlan(), dryRun: true });
+    await backend.handlers['apply:start'](await keptHere(plans, seedPlan(), true));
     const done = await finished;
     expect(done.outcome.result?.status).toBe('dry-run');
     expect(done.outcome.result?.message).toContain('every precondition holds');
@@ -211,13 +343,15 @@ describe('apply on this machine', () => {
 
   it('applies through the elevated side with the hash of the plan shown, streaming its events', async () => {
     const { m } = await fakeMachine();
-    const { backend, requests } = localBackend(m);
+    const { backend, requests, plans } = localBackend(m);
     const r = record(backend);
     const finished = r.done();
     const plan = seedPlan();
-    await backend.handlers['apply:start']({ plan, dryRun: false });
+    await backend.handlers['apply:start'](await keptHere(plans, plan, false));
     const done = await finished;
-    expect(requests).toEqual([{ type: 'apply', plan, sha256: planSha256(plan), dryRun: false }]);
+    expect(requests).toEqual([
+      { type: 'apply', plan, sha256: await planSha256(plan), dryRun: false },
+    ]);
     expect(done.outcome.kind).toBe('finished');
     expect(done.outcome.result?.status).toBe('applied');
     expect(r.progress().filter((e) => e.type === 'step-finished')).toHaveLength(plan.steps.length);
@@ -231,13 +365,13 @@ describe('apply on this machine', () => {
     writeFileSync(join(bin, 'pkexec'), '#!/bin/sh\nexit 126\n');
     chmodSync(join(bin, 'pkexec'), 0o755);
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
-    const { backend } = localBackend(m, (request, options) =>
+    const { backend, plans } = localBackend(m, (request, options) =>
       runRequest(request, { mode: 'pkexec', helperPath: '/nonexistent', env, ...options }),
     );
     const r = record(backend);
     const finished = r.done();
     const before = await m.state();
-    await backend.handlers['apply:start']({ plan: seedPlan(), dryRun: false });
+    await backend.handlers['apply:start'](await keptHere(plans, seedPlan(), false));
     const done = await finished;
     expect(done.outcome).toEqual({
       kind: 'dismissed',
@@ -294,7 +428,7 @@ describe('unfinished plans seen by a normal user', () => {
     let reached: (() => void) | null = null;
     const atStep = new Promise<void>((resolve) => (reached = resolve));
     void runRequest(
-      { type: 'apply', plan, sha256: planSha256(plan), dryRun: false },
+      { type: 'apply', plan, sha256: await planSha256(plan), dryRun: false },
       {
         mode: 'in-process',
         host: m,
@@ -351,7 +485,7 @@ describe('unfinished plans seen by a normal user', () => {
     chmodSync(base, 0o755);
     const plan = seedPlan();
     const outcome = await runRequest(
-      { type: 'apply', plan, sha256: planSha256(plan), dryRun: false },
+      { type: 'apply', plan, sha256: await planSha256(plan), dryRun: false },
       { mode: 'in-process', host: m, journalDir: '/var/lib/cohabit' },
     );
     expect(outcome.result?.status).toBe('applied');

@@ -23,7 +23,7 @@ describe('createBackend', () => {
   it('plans the seed layout on the demo machine without changing anything', async () => {
     const backend = createBackend({ kind: 'demo' });
     const inventory = await backend.handlers['machine:inventory']({});
-    const plan = await backend.handlers['plan:make']({ layout: seedLayout(inventory) });
+    const { plan } = await backend.handlers['plan:make']({ layout: seedLayout(inventory) });
     expect(plan.pool).toBe('zroot');
     expect(plan.steps.map((s) => s.title)).toContain('Create the dataset zroot/new-system');
     expect(plan.steps.find((s) => s.call.verb === 'nixos.install')?.preview).toMatchObject({

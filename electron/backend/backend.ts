@@ -15,6 +15,8 @@ import { DEFAULT_DEMO, DEMO_MACHINES } from '../host/demo-machines';
 import { loadDemoHost } from '../host/select-host';
 import { SnapshotHost } from '../host/snapshot-host';
 import { SshError, SshHost, SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
+import { PlanStore } from './plan-store';
+import type { StoredPlan } from './plan-store';
 import type { SshHostOptions, SshTarget } from '../host/ssh-host';
 import { readInventory } from '../inventory/read-inventory';
 import { randomBytes } from 'node:crypto';
@@ -59,6 +61,8 @@ export interface BackendOptions {
   ssh?: SshHostOptions;
   /** Where layout drafts are kept (tests give a temporary directory); XDG state by default. */
   draftsDir?: string;
+  /** The plans this backend keeps (tests put a plan there as if the backend had made it). */
+  plans?: PlanStore;
 }
 
 export function createBackend(initial: BackendSource, options: BackendOptions = {}): Backend {
@@ -80,7 +84,8 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
           : SnapshotHost.load(s.path);
   // A remote machine holds one SSH master connection: closed when the app shows another machine.
   const release = (h: Promise<Host> | null) =>
-    void h?.then((x) => (x instanceof SshHost ? x.close() : undefined)).catch(() => undefined);
+    void h?.then((x) => x.close()).catch(() => undefined);
+  const plans = options.plans ?? new PlanStore();
   const currentHost = () => {
     if (closed) return Promise.reject(closedError());
     return (host ??= hostFor(source));
@@ -101,6 +106,13 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
     ...(source.kind === 'demo' && source.name !== undefined && source.name !== DEFAULT_DEMO
       ? { demo: source.name }
       : {}),
+  });
+  /** Names the machine a plan is made for: a plan runs only on the machine it was made for. */
+  const planMachine = async () => `${source.kind}|${(await info()).description}`;
+  const kept = (stored: StoredPlan) => ({
+    plan: stored.plan,
+    sha256: stored.sha256,
+    origin: stored.origin,
   });
   const emit: Listener = (channel, payload) => {
     for (const l of listeners) l(channel, payload);
@@ -136,14 +148,22 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
     },
     'plan:make': async (request) => {
       const { layout } = parseRequest('plan:make', request);
+      const machine = await planMachine();
       const [h, inv] = await Promise.all([currentHost(), handlers['machine:inventory']({})]);
       const files = await readPlanFiles(h, inv, layout);
-      return plan(inv, layout, {
+      const made = plan(inv, layout, {
         id: randomBytes(8).toString('hex'),
         now: new Date().toISOString(),
         files: files.files,
         dirs: files.dirs,
       });
+      return kept(await plans.keep(made, { origin: { kind: 'made' }, machine, inventory: inv }));
+    },
+    'plan:open': async (request) => {
+      const { name, text } = parseRequest('plan:open', request);
+      const machine = await planMachine();
+      const inventory = await handlers['machine:inventory']({});
+      return kept(await plans.open(text, name, { machine, inventory }));
     },
     'machine:select': async (request) => {
       const { source: wanted, demo: demoName } = parseRequest('machine:select', request);
@@ -222,8 +242,9 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
       return next;
     },
     'apply:start': async (request) => {
-      const { plan: shown, dryRun } = parseRequest('apply:start', request);
-      return runs.start(await target(), shown, dryRun);
+      const { planId, sha256, dryRun } = parseRequest('apply:start', request);
+      const stored = plans.take(planId, sha256, await planMachine());
+      return runs.start(await target(), stored, dryRun);
     },
     'apply:cancel': (request) => {
       const { applyId } = parseRequest('apply:cancel', request);
@@ -256,9 +277,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
       const shown = host;
       host = null;
       inventory = null;
-      await shown
-        ?.then((h) => (h instanceof SshHost ? h.close() : undefined))
-        .catch(() => undefined);
+      await shown?.then((h) => h.close()).catch(() => undefined);
     },
   };
 }

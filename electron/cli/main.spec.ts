@@ -205,3 +205,47 @@ describe.skipIf(missing.length > 0)('cohabit serve --host, stopped with a signal
     60_000,
   );
 });
+
+describe('cohabit apply --dry-run --demo and serve with a bad snapshot', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cohabit-cli-demo-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('walks a plan made for the demo machine through its steps there, running nothing', async () => {
+    const layout = await cli('plan', '--example', 'seed', '--demo');
+    await writeFile(join(dir, 'layout.json'), layout.out);
+    const made = await cli('plan', join(dir, 'layout.json'), '--demo', '--json');
+    expect(made.code).toBe(0);
+    await writeFile(join(dir, 'plan.json'), made.out);
+    const walk = await cli('apply', join(dir, 'plan.json'), '--dry-run', '--demo');
+    expect(walk.code).toBe(0);
+    expect(walk.out).toMatch(/^Dry run of plan [0-9a-f]{16}: 29 steps\n/);
+    expect(walk.out).toContain('Nothing ran: the demo machine is a recorded machine');
+    expect(walk.out).toMatch(/Dry run on the demo machine: nothing ran/);
+    // Without --dry-run there is nothing to apply on a recording.
+    const real = await cli('apply', join(dir, 'plan.json'), '--demo', '--yes');
+    expect(real.code).toBe(1);
+    expect(real.err).toMatch(/the demo machine is a recorded machine: there is nothing to apply/);
+  });
+
+  it('refuses a plan file for a pool the demo machine does not have', async () => {
+    const made = await cli('plan', join(dir, 'layout.json'), '--demo', '--json');
+    const plan = JSON.parse(made.out) as { pool: string };
+    await writeFile(join(dir, 'tank.json'), JSON.stringify({ ...plan, pool: 'tank' }));
+    const r = await cli('apply', join(dir, 'tank.json'), '--dry-run', '--demo');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('is a plan for the pool tank, which the demo machine does not have');
+  });
+
+  it('serve refuses a snapshot that is not one before it listens, with exit 2', async () => {
+    await writeFile(join(dir, 'junk.json'), 'junk\n');
+    const r = await cli('serve', '--host-snapshot', join(dir, 'junk.json'), '--no-open');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/junk\.json is not JSON.*Nothing is served/s);
+  });
+});

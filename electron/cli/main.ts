@@ -10,6 +10,7 @@ import { parseIommuListing } from '../../shared/parse/iommu-listing';
 import { HostError } from '../host/host';
 import { LocalHost } from '../host/local-host';
 import { RecordingHost } from '../host/recording-host';
+import { SnapshotHost } from '../host/snapshot-host';
 import { redactSnapshot } from '../host/redact';
 import { DEFAULT_DEMO, DEMO_MACHINES, demoMachine, formatDemoList } from '../host/demo-machines';
 import { releaseHost, selectHost } from '../host/select-host';
@@ -21,7 +22,7 @@ import { openInBrowser } from '../serve/open-browser';
 import { startServer } from '../serve/server';
 import { addPlanCommand } from '../planner/plan-command';
 import { ansiStyle, formatInventory, plainStyle } from './format-inventory';
-import { addApplyCommands } from '../helper/apply-cli';
+import { addApplyCommands } from './apply-command';
 import { VERSION, formatAbout } from './about';
 
 // The build writes cohabit(1) from the bundle with this (build/cli-outputs-plugin.ts); the
@@ -45,6 +46,9 @@ const processIo: CliIo = {
 export class UserError extends Error {
   override readonly name = 'UserError';
 }
+
+/** Input that cannot start the command at all (a file that is not what it should be): exit 2. */
+export class BadInputError extends UserError {}
 
 function hostOptions(command: Command): Command {
   return command
@@ -230,6 +234,14 @@ export function buildProgram(io: CliIo = processIo): Command {
       .addOption(sshHostOption()),
   ).action(async (opts: HostChoice & { port: number; open: boolean }) => {
     const remote = opts.host;
+    // A server that starts and prints a URL for a machine it cannot show helps nobody: the
+    // snapshot is read now, and a bad one ends the command before it listens.
+    if (opts.hostSnapshot !== undefined)
+      await SnapshotHost.load(opts.hostSnapshot).catch((error: unknown) => {
+        throw new BadInputError(
+          `${errorMessage(error)}. Nothing is served; record a snapshot with \`cohabit snapshot --out FILE\`.`,
+        );
+      });
     const server = await startServer({
       demo: opts.demo,
       hostSnapshot: opts.hostSnapshot,
@@ -276,7 +288,7 @@ export function buildProgram(io: CliIo = processIo): Command {
 
   addPlanCommand(program, io, (command) => hostOptions(command).addOption(sshHostOption()));
 
-  addApplyCommands(program, io, (code) => applyExitCodes.set(program, code));
+  addApplyCommands(program, io, (code) => applyExitCodes.set(program, code), hostOptions);
 
   return program;
 }
@@ -309,6 +321,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     return applyExitCodes.get(program) ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof BadInputError) {
+      io.stderr(`cohabit: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof UserError || error instanceof HostError) {
       io.stderr(`cohabit: ${error.message}\n`);
       return 1;

@@ -5,10 +5,9 @@ import * as v from 'valibot';
 import { errorMessage } from '../../shared/model/errors';
 import { LocalExecHost } from './exec-host';
 import type { ExecHost } from './exec-host';
-import { applyPlan, recover } from './executor';
-import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journal';
-import { EventSchema } from '../../shared/ops/helper-protocol';
-import type { ApplyResult, HelperEvent, Request } from '../../shared/ops/helper-protocol';
+import { handleRequest } from './handle-request';
+import { EventSchema, parseHelperRequest } from '../../shared/ops/helper-protocol';
+import type { ApplyOutcome, HelperEvent, Request } from '../../shared/ops/helper-protocol';
 
 import { locateHelper } from './helper-location';
 
@@ -36,21 +35,8 @@ export function helperArgv(mode: 'pkexec' | 'sudo', helperPath: string): string[
     : ['sudo', '--', helperPath];
 }
 
-export type OutcomeKind =
-  | 'finished'
-  | 'refused-input'
-  | 'dismissed'
-  | 'not-authorised'
-  | 'stopped-mid-step'
-  | 'exited-early';
-
-export interface HelperOutcome {
-  kind: OutcomeKind;
-  /** What to tell the user, in one paragraph. */
-  message: string;
-  result: ApplyResult | null;
-  /** The plan to offer recovery for, when the helper stopped in the middle of it. */
-  recoverPlanId: string | null;
+/** The outcome the app and the CLI show, plus what only the CLI uses. */
+export interface HelperOutcome extends ApplyOutcome {
   exitCode: number | null;
   unfinished?: HelperEvent & { type: 'unfinished' };
 }
@@ -153,7 +139,7 @@ function classify(
   signal: NodeJS.Signals | null,
   stderr: string,
   protocolError: string | null,
-  mode: 'pkexec' | 'sudo',
+  mode: ElevationMode,
 ): HelperOutcome {
   const base = { exitCode: code, recoverPlanId: null, result: null } as const;
   const result = events.find((e): e is HelperEvent & { type: 'result' } => e.type === 'result');
@@ -164,10 +150,18 @@ function classify(
   );
   if (unfinished) return { ...base, kind: 'finished', message: '', unfinished };
   const error = events.find((e): e is HelperEvent & { type: 'error' } => e.type === 'error');
-  if (error) return { ...base, kind: 'refused-input', message: error.message };
   const started = events.find(
     (e): e is HelperEvent & { type: 'plan-started' } => e.type === 'plan-started',
   );
+  // The helper itself failed after the plan started: the journal holds what ran.
+  if (error?.code === 'internal' && started && !started.dryRun)
+    return {
+      ...base,
+      kind: 'stopped-mid-step',
+      recoverPlanId: started.planId,
+      message: error.message,
+    };
+  if (error) return { ...base, kind: 'refused-input', message: error.message };
   if (events.length === 0 && mode === 'pkexec' && code === 126)
     return {
       ...base,
@@ -210,40 +204,28 @@ function classify(
   };
 }
 
+/**
+ * Already root (or root over SSH): the same router as the helper binary, in this process. The
+ * request is parsed here as the binary parses its stdin: this is where it crosses into root.
+ */
 async function runInProcess(request: Request, options: ElevateOptions): Promise<HelperOutcome> {
-  const host = options.host ?? new LocalExecHost();
-  const emit = options.onEvent ?? (() => undefined);
-  const common = {
-    host,
+  const events: HelperEvent[] = [];
+  const emit = (event: HelperEvent) => {
+    events.push(event);
+    options.onEvent?.(event);
+  };
+  const parsed = parseHelperRequest(request);
+  if (!parsed.ok) {
+    emit({
+      type: 'error',
+      code: parsed.refusal.code,
+      message: `${parsed.refusal.message} Nothing was changed.`,
+    });
+    return classify(events, 2, null, '', null, 'in-process');
+  }
+  const code = await handleRequest(parsed.request, options.host ?? new LocalExecHost(), emit, {
     ...(options.journalDir ? { journalDir: options.journalDir } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    onEvent: emit,
-  };
-  const base = { exitCode: null, recoverPlanId: null } as const;
-  await cleanStaleMarkers(host, options.journalDir ?? DEFAULT_JOURNAL_DIR).catch(() => undefined);
-  try {
-    if (request.type === 'list-unfinished') {
-      const unfinished = {
-        type: 'unfinished' as const,
-        plans: await findUnfinished(host, options.journalDir),
-      };
-      return { ...base, kind: 'finished', message: '', result: null, unfinished };
-    }
-    const result =
-      request.type === 'apply'
-        ? await applyPlan(request.plan, {
-            ...common,
-            dryRun: request.dryRun,
-            expectedSha256: request.sha256,
-          })
-        : await recover(request.planId, request.mode, common);
-    return { ...base, kind: 'finished', message: result.message, result };
-  } catch (error) {
-    return {
-      ...base,
-      kind: 'stopped-mid-step',
-      message: `Applying failed: ${errorMessage(error)}. Check for an unfinished plan with \`cohabit recover\`.`,
-      result: null,
-    };
-  }
+  });
+  return classify(events, code, null, '', null, 'in-process');
 }

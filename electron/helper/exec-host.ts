@@ -93,6 +93,9 @@ export class ForwardingExecHost implements ExecHost {
   readLink(path: string): Promise<string> {
     return this.inner.readLink(path);
   }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
   stat(path: string): Promise<StatResult> {
     return this.inner.stat(path);
   }

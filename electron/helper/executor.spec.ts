@@ -22,7 +22,11 @@ import {
   seedCalls,
   seedPlan,
 } from '../../test/helper/seed-plan';
-import { applyPlan, planSha256, recover } from './executor';
+import { applyPlan } from './executor';
+import { recover } from './recover';
+import { runRequest } from './elevate';
+import { planSha256 } from '../../shared/ops/plan-identity';
+import { parseRequestLine } from '../../shared/ops/helper-protocol';
 import { findUnfinished } from './journal';
 import { findUnfinishedMarkers } from './unfinished-markers';
 import type { ApplyEvent } from '../../shared/ops/helper-protocol';
@@ -122,7 +126,7 @@ describe('fault injection: step k fails, the machine is back as it was', () => {
 
 describe('hostile plans are refused before anything runs', () => {
   async function refusedWith(
-    plan: unknown,
+    plan: Plan,
     text: string,
     prepare?: (m: FakeMachine) => void,
     sha?: string,
@@ -143,13 +147,20 @@ describe('hostile plans are refused before anything runs', () => {
     ).toEqual([]);
   }
 
-  it('an unknown verb', async () => {
+  it("an unknown verb, at the helper's one parse of its request", () => {
     const plan = seedPlan() as unknown as { steps: { call: unknown }[] };
     (plan.steps[2] as { call: unknown }).call = {
       verb: 'shell.run',
       args: { command: 'rm -rf /' },
     };
-    await refusedWith(plan, 'plan.steps.2.call');
+    const line = JSON.stringify({ type: 'apply', plan, sha256: '0'.repeat(64), dryRun: false });
+    expect(parseRequestLine(line)).toEqual({
+      ok: false,
+      refusal: {
+        code: 'bad-plan',
+        message: expect.stringContaining('plan.steps.2.call') as string,
+      },
+    });
   });
 
   it('a dataset in another pool', async () => {
@@ -158,12 +169,24 @@ describe('hostile plans are refused before anything runs', () => {
     await refusedWith(planOf(calls), 'tank/nixos/new is not inside the pool zroot');
   });
 
-  it('.. in a path', async () => {
+  it('.. in a path, at the parse of the request, whichever way it reaches root', async () => {
     const plan = seedPlan();
     const call = (plan.steps[15] as Plan['steps'][number]).call;
     if (call.verb !== 'file.write') throw new Error('seed changed');
     (call.args as { path: string }).path = '/etc/nixos/../shadow';
-    await refusedWith(plan, 'path "/etc/nixos/../shadow" must be an absolute path');
+    const request = { type: 'apply', plan, sha256: '0'.repeat(64), dryRun: false } as const;
+    const refusal = {
+      code: 'bad-plan',
+      message: expect.stringContaining(
+        'path "/etc/nixos/../shadow" must be an absolute path',
+      ) as string,
+    };
+    expect(parseRequestLine(JSON.stringify(request))).toEqual({ ok: false, refusal });
+    const m = await machine();
+    const before = await m.state();
+    const outcome = await runRequest(request, { mode: 'in-process', host: m, journalDir: JOURNAL });
+    expect(outcome).toMatchObject({ kind: 'refused-input', message: refusal.message });
+    expect(await m.state()).toEqual(before);
   });
 
   it('a target that is a symbolic link to /etc/shadow', async () => {
@@ -219,7 +242,7 @@ describe('hostile plans are refused before anything runs', () => {
 
   it('a plan edited after it was shown (hash mismatch)', async () => {
     const shown = seedPlan();
-    const sha = planSha256(shown);
+    const sha = await planSha256(shown);
     const edited = seedPlan();
     const call = (edited.steps[0] as Plan['steps'][number]).call;
     (call.args as { dataset: string }).dataset = 'zroot/nixos/other';

@@ -1,19 +1,11 @@
 // The root helper's main loop: one request line in on stdin, events out on stdout, one per line.
 // Anything malformed ends it with an error event, exit code 2 and no change to the machine.
-import * as v from 'valibot';
 import { errorMessage } from '../../shared/model/errors';
-import { PlanSchema } from '../../shared/model/plan';
 import type { ExecHost } from './exec-host';
 import { LocalExecHost } from './exec-host';
-import { applyPlan, recover } from './executor';
 import type { Verb } from '../../shared/ops/verbs';
-import { DEFAULT_JOURNAL_DIR, cleanStaleMarkers, findUnfinished } from './journal';
-import {
-  EXIT,
-  MAX_REQUEST_BYTES,
-  RequestSchema,
-  exitCodeFor,
-} from '../../shared/ops/helper-protocol';
+import { handleRequest } from './handle-request';
+import { EXIT, MAX_REQUEST_BYTES, parseRequestLine } from '../../shared/ops/helper-protocol';
 import type { HelperEvent } from '../../shared/ops/helper-protocol';
 
 export interface HelperOptions {
@@ -92,31 +84,9 @@ export async function runHelper(options: HelperOptions): Promise<number> {
     return refuse('bad-input', `The request could not be read: ${errorMessage(error)}.`);
   }
   if (firstLine === undefined) return refuse('no-request', 'No request arrived on standard input.');
-  let json: unknown;
-  try {
-    json = JSON.parse(firstLine);
-  } catch {
-    return refuse('not-json', 'The request is not JSON.');
-  }
-  const parsed = v.safeParse(RequestSchema, json);
-  if (!parsed.success) {
-    const where = v.getDotPath(parsed.issues[0]);
-    return refuse(
-      'bad-request',
-      `The request is not valid: ${where ?? 'request'}: ${parsed.issues[0].message}.`,
-    );
-  }
-  const request = parsed.output;
-  if (request.type === 'apply') {
-    const plan = v.safeParse(PlanSchema, request.plan);
-    if (!plan.success) {
-      const where = v.getDotPath(plan.issues[0]);
-      return refuse(
-        'bad-plan',
-        `The plan is not valid: plan.${where ?? ''}: ${plan.issues[0].message}.`,
-      );
-    }
-  }
+  const parsed = parseRequestLine(firstLine);
+  if (!parsed.ok) return refuse(parsed.refusal.code, parsed.refusal.message);
+  const request = parsed.request;
   // Later lines may only ask to cancel; reading them must not block the apply.
   void (async () => {
     try {
@@ -132,40 +102,11 @@ export async function runHelper(options: HelperOptions): Promise<number> {
     }
   })();
 
-  const common = {
-    host: options.host,
-    journalDir: options.journalDir ?? DEFAULT_JOURNAL_DIR,
+  return handleRequest(request, options.host, send, {
     signal: controller.signal,
-    onEvent: send,
+    ...(options.journalDir ? { journalDir: options.journalDir } : {}),
     ...(options.timeoutsMs ? { timeoutsMs: options.timeoutsMs } : {}),
-  };
-  // Markers of plans that ended while their helper could not remove them (killed right after the
-  // final record): a failure here must not stop the request.
-  await cleanStaleMarkers(options.host, common.journalDir).catch(() => undefined);
-  try {
-    if (request.type === 'list-unfinished') {
-      send({ type: 'unfinished', plans: await findUnfinished(options.host, common.journalDir) });
-      return EXIT.ok;
-    }
-    const result =
-      request.type === 'apply'
-        ? await applyPlan(request.plan, {
-            ...common,
-            dryRun: request.dryRun,
-            expectedSha256: request.sha256,
-          })
-        : await recover(request.planId, request.mode, common);
-    send({ type: 'result', result });
-    return exitCodeFor(result);
-  } catch (error) {
-    // Only the journal or the host itself failing gets here; the journal says what ran.
-    send({
-      type: 'error',
-      code: 'internal',
-      message: `The helper failed: ${errorMessage(error)}. Check for an unfinished plan with \`cohabit recover\`.`,
-    });
-    return EXIT.rollbackIncomplete;
-  }
+  });
 }
 
 /** The installed helper: root only, this machine, the system's PATH. */

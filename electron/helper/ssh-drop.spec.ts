@@ -16,10 +16,11 @@ import type { Relay, Sshd } from '../../test/lab/local-sshd';
 import { planOf } from '../../test/helper/seed-plan';
 import { SshError, SshHost } from '../host/ssh-host';
 import type { WriteOptions } from './exec-host';
-import { applyPlan, recover } from './executor';
+import { applyPlan } from './executor';
+import { recover } from './recover';
 import { DEFAULT_JOURNAL_DIR, findUnfinished, journalPath, readPlanJournal } from './journal';
 import { LocalExecHost } from './exec-host';
-import { SshExecHost } from './ssh-exec-host';
+import { SshExecHost } from '../host/ssh-exec-host';
 
 const missing = sshdPrerequisites('the dropped-connection tests');
 

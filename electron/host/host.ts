@@ -13,7 +13,9 @@ export type HostErrorCode =
   | 'TIMEOUT'
   | 'ABORTED'
   | 'NOT_RECORDED'
-  | 'SPAWN';
+  | 'SPAWN'
+  /** The machine could not be reached (a remote one whose connection dropped or was refused). */
+  | 'UNREACHABLE';
 
 /** A read or a command that could not be done. `target` is the path, or the argv joined for display. */
 export class HostError extends Error {
@@ -62,6 +64,13 @@ export interface Host {
   stat(path: string): Promise<StatResult>;
   /** Runs argv; resolves with the exit code whatever it is, fails only when it cannot run or times out. */
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Ends what the host holds (a remote machine's connection); later calls fail. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Whether an error says the machine could not be reached: retrying now would fail too. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof HostError && error.code === 'UNREACHABLE';
 }
 
 export function describeArgv(argv: readonly string[]): string {

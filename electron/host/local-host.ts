@@ -76,6 +76,9 @@ export class LocalHost implements Host {
     }
   }
 
+  /** Nothing is held open between calls. */
+  async close(): Promise<void> {}
+
   async readLink(path: string): Promise<string> {
     try {
       return await readlink(path);

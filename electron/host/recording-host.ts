@@ -53,6 +53,11 @@ export class RecordingHost implements Host {
     );
   }
 
+  /** Ends the recorded host's own connection, if it holds one. */
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
   readLink(path: string): Promise<string> {
     return this.record(
       () => this.inner.readLink(path),

@@ -49,5 +49,5 @@ export async function selectHost(choice: HostChoice): Promise<Host> {
 
 /** Ends what selectHost opened (the SSH master connection); other hosts hold nothing. */
 export async function releaseHost(host: Host): Promise<void> {
-  if (host instanceof SshHost) await host.close();
+  await host.close();
 }

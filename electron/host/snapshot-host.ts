@@ -82,6 +82,9 @@ export class SnapshotHost implements Host {
     return this.lookup(this.snapshot.dirs[path], 'directory listing', path, (e) => [...e.entries]);
   }
 
+  /** A recording holds nothing open. */
+  async close(): Promise<void> {}
+
   readLink(path: string): Promise<string> {
     return this.lookup(this.snapshot.links[path], 'link', path, (e) => e.target);
   }

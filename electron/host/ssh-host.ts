@@ -1,103 +1,41 @@
 // SshHost: a remote machine through the system `ssh` client (so ~/.ssh/config, agents and
-// known_hosts work as the user expects), over one multiplexed connection, never prompting.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+// known_hosts work as the user expects), over one multiplexed connection, never prompting. This
+// file is the connection (master, calls, stopping a remote command, a dropped link); the batching
+// reader, the remote scripts, one client process and the failure words live beside it.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { shellQuote } from '../../shared/emit/shell-quote';
 import { HostError, describeArgv } from './host';
-import type { Host, HostErrorCode, RunOptions, RunResult, StatResult } from './host';
+import type { Host, RunOptions, RunResult, StatResult } from './host';
+import { BatchingReader } from './ssh-batch';
+import type { RawResult, RemoteOp } from './ssh-batch';
+import { SshError, sshFailureOf } from './ssh-error';
+import {
+  ERROR_EXIT,
+  ERROR_PREFIX,
+  REMOTE_SCRIPT,
+  STARTED,
+  STARTED_LINE,
+  STOP_SCRIPT,
+} from './ssh-remote-script';
+import type { RemoteProcess } from './ssh-remote-script';
+import { Gate, spawnSsh } from './ssh-spawn';
+import { formatSshUrl } from './ssh-url';
+import type { SshTarget } from './ssh-url';
+
+export { SshUrlError, formatSshUrl, parseSshUrl } from './ssh-url';
+export type { SshTarget } from './ssh-url';
+export { SshError } from './ssh-error';
+export type { SshFailure } from './ssh-error';
+export { splitBatch } from './ssh-remote-script';
 
 const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_S = 10;
 // sshd's default MaxSessions is 10 per connection; stay under it so no session is refused.
 const DEFAULT_MAX_PARALLEL = 8;
-
-/** Where to connect: from `ssh://user@server:port`, or an alias of ~/.ssh/config. */
-export interface SshTarget {
-  user?: string;
-  host: string;
-  port?: number;
-}
-
-// User and host names from safe sets: nothing that ssh could read as an option or a shell could
-// read as syntax reaches the command line.
-const USER_RE = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
-const HOST_LABEL_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const IPV6_RE = /^[0-9A-Fa-f:.]{2,45}$/;
-
-export class SshUrlError extends Error {
-  override readonly name = 'SshUrlError';
-}
-
-/** Parses `ssh://[user@]host[:port]` strictly; anything else is an SshUrlError saying why. */
-export function parseSshUrl(text: string): SshTarget {
-  const m = /^ssh:\/\/(?:([^@/]*)@)?(\[[^\]]*\]|[^:/]*)(?::([^/]*))?\/?$/.exec(text);
-  if (!m)
-    throw new SshUrlError(
-      `"${text}" is not an ssh:// address: write ssh://user@server or ssh://user@server:port`,
-    );
-  const [, user, rawHost = '', rawPort] = m;
-  const target: SshTarget = { host: '' };
-  if (user !== undefined) {
-    if (!USER_RE.test(user))
-      throw new SshUrlError(
-        `"${user}" is not a user name Cohabit accepts (letters, digits, . _ -, not starting with - or a digit)`,
-      );
-    target.user = user;
-  }
-  if (rawHost.startsWith('[')) {
-    const inner = rawHost.slice(1, -1);
-    if (!IPV6_RE.test(inner) || !inner.includes(':'))
-      throw new SshUrlError(`"${rawHost}" is not an IPv6 address`);
-    target.host = inner;
-  } else {
-    const labels = rawHost.split('.');
-    if (rawHost.length === 0 || rawHost.length > 253 || !labels.every((l) => HOST_LABEL_RE.test(l)))
-      throw new SshUrlError(
-        `"${rawHost}" is not a host name Cohabit accepts (letters, digits and - in dot-separated labels)`,
-      );
-    target.host = rawHost;
-  }
-  if (rawPort !== undefined) {
-    const port = Number(rawPort);
-    if (!/^\d{1,5}$/.test(rawPort) || port < 1 || port > 65535)
-      throw new SshUrlError(`"${rawPort}" is not a port (1 to 65535)`);
-    target.port = port;
-  }
-  return target;
-}
-
-export function formatSshUrl(target: SshTarget): string {
-  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-  return `ssh://${target.user !== undefined ? `${target.user}@` : ''}${host}${target.port !== undefined ? `:${target.port}` : ''}`;
-}
-
-export type SshFailure =
-  | 'host-key'
-  | 'auth'
-  | 'refused'
-  | 'timeout'
-  | 'unresolved'
-  | 'sudo'
-  | 'dropped'
-  | 'closed'
-  | 'other';
-
-/** The connection, the login or the elevation failed: nothing ran on the remote side. */
-export class SshError extends HostError {
-  constructor(
-    readonly failure: SshFailure,
-    target: string,
-    message: string,
-    readonly stderr: string,
-  ) {
-    super(failure === 'sudo' ? 'EACCES' : 'SPAWN', target, message);
-  }
-}
 
 export interface SshHostOptions {
   /** Root is needed (the executor): when the login is not root, every call goes through `sudo -n`. */
@@ -112,203 +50,14 @@ export interface SshHostOptions {
   sshCommand?: string;
 }
 
-// Every call runs this POSIX sh function on the remote side; the operation and the path are
-// positional parameters, never part of the script text. The first stderr line marks that the
-// shell started (so anything before it is ssh's or sudo's) and names its pid and start time (field
-// 22 of /proc/PID/stat, read without a fork), so that a command left running by a dropped
-// connection can be found again, and never confused with a later process given the same pid;
-// exit 97 plus a last line
-// `cohabit-host-error:CODE` is a failed read with its errno, classified from the C-locale
-// strerror text that ends every coreutils message.
-const STARTED = 'cohabit-host-started';
-const ERROR_PREFIX = 'cohabit-host-error:';
-const ERROR_EXIT = 97;
-// Sets $st to field 22 of /proc/PID/stat, given the text after "PID (comm) " (field 3 onwards);
-// a function, not $(...), which would fork on every call.
-const START_TIME_FN = 'starttime() { set -- $1; shift 19; st=$1; }';
-const REMOTE_SCRIPT = [
-  START_TIME_FN,
-  'st=; if read -r st < /proc/$$/stat 2>/dev/null; then starttime "${st##*) }"; fi',
-  `printf '%s %s %s\\n' ${STARTED} $$ "$st" >&2`,
-  'LC_ALL=C; LANG=C; export LC_ALL LANG',
-  `fail() { printf '\\n${ERROR_PREFIX}%s\\n' "$1" >&2; exit ${ERROR_EXIT}; }`,
-  // Each read sets `code` when it fails, so that one call can run many reads (batch) as well as one.
-  'classify() {',
-  '  case $1 in',
-  "    *'No such file or directory') code=ENOENT ;;",
-  "    *'Permission denied' | *'Operation not permitted') code=EACCES ;;",
-  "    *'Not a directory') code=ENOTDIR ;;",
-  "    *'Is a directory') code=EISDIR ;;",
-  "    *'Too many levels of symbolic links') code=ELOOP ;;",
-  "    *'Invalid argument') code=EINVAL ;;",
-  '    *) code=EIO ;;',
-  '  esac',
-  '}',
-  'exec 3>&1',
-  'do_read() { e=$(head -c "$2" -- "$1" 2>&1 1>&3 3>&-) || { classify "$e"; return 1; }; }',
-  'do_list() {',
-  '  if [ ! -e "$1" ]; then code=ENOENT; e=$(ls -d -- "$1" 2>&1 >/dev/null) || classify "$e"; return 1; fi',
-  '  [ -d "$1" ] || { code=ENOTDIR; return 1; }',
-  // Without read permission a glob would just come back empty.
-  '  [ -r "$1" ] || { code=EACCES; return 1; }',
-  '  (',
-  '    cd -- "$1" 2>/dev/null || exit 1',
-  '    for f in .* *; do case $f in . | ..) continue ;; esac; if [ -e "$f" ] || [ -L "$f" ]; then printf \'%s\\0\' "$f"; fi; done',
-  '  ) || { code=EACCES; return 1; }',
-  '}',
-  'do_link() {',
-  '  if [ ! -L "$1" ]; then',
-  '    if [ -e "$1" ]; then code=EINVAL; return 1; fi',
-  '    code=ENOENT; e=$(ls -d -- "$1" 2>&1 >/dev/null) || classify "$e"; return 1',
-  '  fi',
-  '  e=$(readlink -- "$1" 2>&1 1>&3 3>&-) || { classify "$e"; return 1; }',
-  '}',
-  'do_stat() { e=$(stat -c \'%f %s %u %g\' -- "$1" 2>&1 1>&3 3>&-) || { classify "$e"; return 1; }; }',
-  'op=$1; shift',
-  'case $op in',
-  '  read) do_read "$1" "$2" || fail "$code" ;;',
-  '  list) do_list "$1" || fail "$code" ;;',
-  '  link) do_link "$1" || fail "$code" ;;',
-  '  stat) do_stat "$1" || fail "$code" ;;',
-  // Reads in threes (op, path, byte limit or ''), each answer followed by a line with the caller's
-  // nonce and its code: one round trip instead of one per read.
-  '  batch)',
-  '    nonce=$1; shift',
-  '    while [ $# -ge 3 ]; do',
-  '      code=OK',
-  '      case $1 in',
-  '        read) do_read "$2" "$3" ;;',
-  '        list) do_list "$2" ;;',
-  '        link) do_link "$2" ;;',
-  '        stat) do_stat "$2" ;;',
-  '        *) code=EINVAL ;;',
-  '      esac',
-  '      printf \'\\n%s %s\\n\' "$nonce" "$code"',
-  '      shift 3',
-  '    done ;;',
-  '  run)',
-  '    command -v -- "$1" >/dev/null 2>&1 || fail ENOENT',
-  // fd 3 (stdout's copy for the reads above) must not leak into the command: a daemon it starts
-  // would hold the session open.
-  '    exec "$@" 3>&- ;;',
-  '  *) fail EINVAL ;;',
-  'esac',
-].join('\n');
-
-type ReadOp = 'read' | 'list' | 'link' | 'stat';
-type RemoteOp = ReadOp | 'run' | 'batch';
-
-/** A read waiting to go out with the others asked for in the same turn of the event loop. */
-interface QueuedRead {
-  op: ReadOp;
-  path: string;
-  /** The byte limit of a `read` ('' for the others). */
-  extra: string;
-  resolve: (bytes: Uint8Array) => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * At most this many reads, and this many bytes of quoted arguments, per batch: the remote login
- * shell gets the whole command as one argument, and Linux caps one argument at 128 KiB.
- */
-const BATCH_MAX_READS = 256;
-const BATCH_MAX_ARG_BYTES = 64 * 1024;
-
-/** The remote shell of one call, as it announced itself. */
-interface RemoteProcess {
-  pid: number;
-  /** Its start time in clock ticks since boot ('' where /proc could not say). */
-  startTime: string;
-}
-
-type SpawnOutcome =
-  | {
-      kind: 'done';
-      stdout: Uint8Array;
-      stderr: Uint8Array;
-      exitCode: number;
-      remote: RemoteProcess | null;
-    }
-  | { kind: 'timeout'; remote: RemoteProcess | null }
-  | { kind: 'aborted'; remote: RemoteProcess | null }
-  | { kind: 'spawn-error'; code: string; message: string };
-
-const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
-const STARTED_LINE = new RegExp(`^${STARTED} (\\d+) (\\d*)\n`, 'm');
-
-/** Failures that mean the machine could not be reached (rather than that a command failed there). */
-const UNREACHABLE: ReadonlySet<SshFailure> = new Set([
-  'dropped',
-  'refused',
-  'timeout',
-  'unresolved',
-  'closed',
-]);
-
-/** Whether an error says the remote machine could not be reached: retrying now would fail too. */
-export function isUnreachable(error: unknown): boolean {
-  return error instanceof SshError && UNREACHABLE.has(error.failure);
-}
-
-/**
- * The answers of a batch: each is the read's bytes followed by `\n<nonce> <CODE>\n`. The nonce is
- * fresh for every batch, so no file can hold it by chance. Null when the output is not exactly
- * `count` answers.
- */
-export function splitBatch(
-  stdout: Uint8Array,
-  nonce: string,
-  count: number,
-): { bytes: Uint8Array; code: string }[] | null {
-  const out = Buffer.from(stdout.buffer, stdout.byteOffset, stdout.byteLength);
-  const separator = Buffer.from(`\n${nonce} `, 'latin1');
-  const answers: { bytes: Uint8Array; code: string }[] = [];
-  let at = 0;
-  while (at < out.length) {
-    const end = out.indexOf(separator, at);
-    if (end < 0) return null;
-    const lineEnd = out.indexOf(0x0a, end + separator.length);
-    if (lineEnd < 0) return null;
-    const code = out.toString('latin1', end + separator.length, lineEnd);
-    if (!/^(OK|[A-Z]{2,12})$/.test(code)) return null;
-    answers.push({ bytes: new Uint8Array(out.subarray(at, end)), code });
-    at = lineEnd + 1;
-  }
-  return answers.length === count ? answers : null;
-}
-
-interface RawResult {
-  stdout: Uint8Array;
-  stderr: string;
-  exitCode: number;
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: false });
-
-/** Limits how many calls run at once. */
-class Gate {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
 
 export class SshHost implements Host {
   readonly description: string;
   private readonly gate: Gate;
   private sudo = false;
   private closed = false;
-  private readonly queued: QueuedRead[] = [];
+  private readonly reader: BatchingReader;
   private calls = 0;
 
   private constructor(
@@ -320,6 +69,9 @@ export class SshHost implements Host {
   ) {
     this.description = formatSshUrl(target);
     this.gate = new Gate(options.maxParallel ?? DEFAULT_MAX_PARALLEL);
+    this.reader = new BatchingReader(this.description, (op, args, o) =>
+      this.runRemote(op, args, o),
+    );
   }
 
   /**
@@ -357,7 +109,7 @@ export class SshHost implements Host {
           `${probe.description}: no answer within ${options.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S} s`,
           '',
         );
-      if (master.exitCode !== 0) throw probe.sshFailure(master.stderr, master.exitCode ?? 255);
+      if (master.exitCode !== 0) throw sshFailureOf(target, master.stderr, master.exitCode ?? 255);
       const id = await probe.run(['id', '-u']);
       const uid = Number(id.stdout.trim());
       if (id.exitCode !== 0 || !Number.isInteger(uid))
@@ -372,7 +124,7 @@ export class SshHost implements Host {
         host.sudo = true;
         const check = await host.runRemote('run', ['true'], {});
         if (check.exitCode !== 0)
-          throw host.sshFailure(check.stderr, check.exitCode, { sudo: true });
+          throw sshFailureOf(target, check.stderr, check.exitCode, { sudo: true });
       }
       return host;
     } catch (error) {
@@ -410,14 +162,14 @@ export class SshHost implements Host {
 
   async readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
     const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
-    const out = await this.queueRead('read', path, String(maxBytes + 1));
+    const out = await this.reader.queue('read', path, String(maxBytes + 1));
     if (out.length > maxBytes)
       throw new HostError('TOO_LARGE', path, `${path} is larger than ${maxBytes} bytes`);
     return out;
   }
 
   async readDir(path: string): Promise<string[]> {
-    const out = utf8.decode(await this.queueRead('list', path));
+    const out = utf8.decode(await this.reader.queue('list', path));
     return out
       .split('\0')
       .filter((n) => n !== '')
@@ -425,12 +177,12 @@ export class SshHost implements Host {
   }
 
   async readLink(path: string): Promise<string> {
-    const out = utf8.decode(await this.queueRead('link', path));
+    const out = utf8.decode(await this.reader.queue('link', path));
     return out.endsWith('\n') ? out.slice(0, -1) : out;
   }
 
   async stat(path: string): Promise<StatResult> {
-    const out = utf8.decode(await this.queueRead('stat', path)).trim();
+    const out = utf8.decode(await this.reader.queue('stat', path)).trim();
     const [rawMode, size, uid, gid] = out.split(' ');
     const mode = Number.parseInt(rawMode ?? '', 16);
     if (!Number.isFinite(mode) || size === undefined || uid === undefined || gid === undefined)
@@ -510,100 +262,6 @@ export class SshHost implements Host {
     return { stdout: utf8.decode(raw.stdout), stderr: raw.stderr, exitCode: raw.exitCode };
   }
 
-  /**
-   * Reads asked for in the same turn of the event loop (the inventory's readers ask for a device's
-   * attributes, or every device, at once) go out together: one round trip instead of one each,
-   * which over a slow link or to a slow machine is most of an inventory's time. Each read keeps its
-   * own answer or error; a lone read goes out as itself.
-   */
-  private queueRead(op: ReadOp, path: string, extra = ''): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => {
-      this.queued.push({ op, path, extra, resolve, reject });
-      if (this.queued.length === 1) setImmediate(() => this.sendQueued());
-    });
-  }
-
-  private sendQueued(): void {
-    const all = this.queued.splice(0);
-    let batch: QueuedRead[] = [];
-    let argBytes = 0;
-    const send = () => {
-      const reads = batch;
-      batch = [];
-      argBytes = 0;
-      if (reads.length === 0) return;
-      void (reads.length === 1 ? this.sendAlone(reads) : this.remoteBatch(reads));
-    };
-    for (const read of all) {
-      // As sent: quoted (a quote in a path takes four bytes), plus the separating space. A path
-      // no command line can carry (a NUL) fails alone, not with the batch.
-      let bytes: number;
-      try {
-        bytes = Buffer.byteLength(shellQuote(['-', read.op, read.path, read.extra])) + 1;
-      } catch (error) {
-        read.reject(error);
-        continue;
-      }
-      if (batch.length >= BATCH_MAX_READS || argBytes + bytes > BATCH_MAX_ARG_BYTES) send();
-      batch.push(read);
-      argBytes += bytes;
-    }
-    send();
-  }
-
-  private async sendAlone(reads: QueuedRead[]): Promise<void> {
-    await Promise.all(
-      reads.map((r) =>
-        this.remoteRead(r.op, r.extra === '' ? [r.path] : [r.path, r.extra], r.path).then(
-          r.resolve,
-          r.reject,
-        ),
-      ),
-    );
-  }
-
-  /**
-   * Runs several reads in one remote call; every read is settled, whatever happens. Answers that
-   * together pass the output limit are asked for again one by one (each then has its own limit).
-   */
-  private async remoteBatch(reads: QueuedRead[]): Promise<void> {
-    const nonce = randomBytes(16).toString('hex');
-    try {
-      const raw = await this.runRemote(
-        'batch',
-        [nonce, ...reads.flatMap((r) => [r.op, r.path, r.extra])],
-        { label: `${reads.length} reads (${reads[0]?.path ?? ''} …)` },
-      );
-      const answers = raw.exitCode === 0 ? splitBatch(raw.stdout, nonce, reads.length) : null;
-      if (answers === null)
-        throw new HostError(
-          'EIO',
-          this.description,
-          `${this.description}: unexpected answer to ${reads.length} reads (exit ${raw.exitCode}): ${raw.stderr.trim().slice(-300)}`,
-        );
-      reads.forEach((read, i) => {
-        const answer = answers[i] as { bytes: Uint8Array; code: string };
-        if (answer.code === 'OK') read.resolve(answer.bytes);
-        else read.reject(new HostError(answer.code as HostErrorCode, read.path));
-      });
-    } catch (error) {
-      if (error instanceof HostError && error.code === 'TOO_LARGE') await this.sendAlone(reads);
-      else for (const read of reads) read.reject(error);
-    }
-  }
-
-  private async remoteRead(op: RemoteOp, args: string[], path: string): Promise<Uint8Array> {
-    const raw = await this.runRemote(op, args, {});
-    if (raw.exitCode === 0) return raw.stdout;
-    const m = new RegExp(`${ERROR_PREFIX}([A-Z]+)\\n$`).exec(raw.stderr);
-    const code = (m?.[1] ?? 'EIO') as HostErrorCode;
-    throw new HostError(
-      code,
-      path,
-      m ? undefined : `${path}: ${raw.stderr.trim() || `exit ${raw.exitCode}`}`,
-    );
-  }
-
   /** Runs the remote script; the stderr returned is the remote command's own (after the marker). */
   private async runRemote(
     op: RemoteOp,
@@ -638,7 +296,8 @@ export class SshHost implements Host {
     const sshArgv = [...this.sshArgs(), '--', this.target.host, shellQuote(remote)];
     this.calls++;
     const outcome = await this.gate.run(() =>
-      this.spawnSsh(
+      spawnSsh(
+        this.sshCommand(),
         sshArgv,
         options.bytes ?? options.input,
         timeoutMs,
@@ -669,96 +328,12 @@ export class SshHost implements Host {
     // 255 is ssh's own failure; a remote command may exit 255 too, but then the master lives on.
     if (outcome.exitCode === 255 && !(await this.masterAlive()))
       throw await this.dropped(target, outcome.remote, stderr, options.killGraceMs);
-    if (!marker) throw this.sshFailure(stderr, outcome.exitCode, { sudo: this.sudo });
+    if (!marker) throw sshFailureOf(this.target, stderr, outcome.exitCode, { sudo: this.sudo });
     return {
       stdout: outcome.stdout,
       stderr: stderr.slice(marker.index + marker[0].length),
       exitCode: outcome.exitCode,
     };
-  }
-
-  private spawnSsh(
-    argv: readonly string[],
-    input: string | Uint8Array | undefined,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-    onData?: (stream: 'stdout' | 'stderr', chunk: Uint8Array) => void,
-  ): Promise<SpawnOutcome> {
-    return new Promise((resolve) => {
-      const child = spawn(this.sshCommand(), argv, {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let outSize = 0;
-      let remote: RemoteProcess | null = null;
-      let settled = false;
-      const finish = (o: SpawnOutcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(o);
-      };
-      let stopping: (() => void) | null = null;
-      const stop = (kind: 'timeout' | 'aborted') => {
-        const kill = () => {
-          child.kill('SIGKILL');
-          child.stdout.destroy();
-          child.stderr.destroy();
-          finish({ kind, remote });
-        };
-        // Output can overtake the stderr line that names the remote pid (a cancel decided on a
-        // stdout line): wait a moment for it, or the remote command would be left running.
-        if (remote !== null || child.exitCode !== null) kill();
-        else if (stopping === null) {
-          stopping = kill;
-          setTimeout(kill, 2_000);
-        }
-      };
-      const onAbort = () => stop('aborted');
-      const timer = setTimeout(() => stop('timeout'), timeoutMs);
-      if (signal?.aborted) {
-        stop('aborted');
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdout.on('data', (b: Buffer) => {
-        outSize += b.length;
-        if (outSize > MAX_OUTPUT_BYTES) {
-          child.kill('SIGKILL');
-          finish({ kind: 'spawn-error', code: 'TOO_LARGE', message: 'output larger than 256 MiB' });
-        }
-        out.push(b);
-        onData?.('stdout', b);
-      });
-      child.stderr.on('data', (b: Buffer) => {
-        err.push(b);
-        onData?.('stderr', b);
-        if (remote === null) {
-          const m = STARTED_LINE.exec(Buffer.concat(err).toString('latin1'));
-          if (m) {
-            remote = { pid: Number(m[1]), startTime: m[2] ?? '' };
-            stopping?.();
-          }
-        }
-      });
-      child.on('error', (e: NodeJS.ErrnoException) =>
-        finish({ kind: 'spawn-error', code: e.code ?? 'SPAWN', message: e.message }),
-      );
-      child.on('close', (code, sig) =>
-        finish({
-          kind: 'done',
-          stdout: new Uint8Array(Buffer.concat(out)),
-          stderr: new Uint8Array(Buffer.concat(err)),
-          exitCode: code ?? (sig ? 255 : 1),
-          remote,
-        }),
-      );
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input ?? '');
-    });
   }
 
   /**
@@ -768,15 +343,6 @@ export class SshHost implements Host {
    * command was still running ('stopped') or had ended ('ended').
    */
   private async stopRemote(remote: RemoteProcess, graceMs?: number): Promise<'stopped' | 'ended'> {
-    const script = [
-      START_TIME_FN,
-      'ours() { read -r line < "/proc/$1/stat" 2>/dev/null || return 1; [ -z "$2" ] && return 0; starttime "${line##*) }"; [ "$st" = "$2" ]; }',
-      // Polls every 0.1 s for up to $3 tenths of a second.
-      'gone() { i=0; while ours "$1" "$2"; do [ "$i" -lt "$3" ] || return 1; sleep 0.1; i=$((i+1)); done; }',
-      'ours "$1" "$2" || { echo ended; exit 0; }',
-      'for sig in $4; do kill -s "$sig" "$1" 2>/dev/null || break; gone "$1" "$2" "$3" && break; done',
-      'echo stopped',
-    ].join('\n');
     const tenths = Math.max(1, Math.round((graceMs ?? 1000) / 100));
     const argv = [
       ...this.sshArgs(),
@@ -786,7 +352,7 @@ export class SshHost implements Host {
         ...(this.sudo ? ['sudo', '-n', '--'] : []),
         'sh',
         '-c',
-        script,
+        STOP_SCRIPT,
         'cohabit-stop',
         String(remote.pid),
         remote.startTime,
@@ -794,7 +360,13 @@ export class SshHost implements Host {
         graceMs === undefined ? 'TERM KILL' : 'INT TERM KILL',
       ]),
     ];
-    const outcome = await this.spawnSsh(argv, '', 10_000 + 3 * (graceMs ?? 1000), undefined);
+    const outcome = await spawnSsh(
+      this.sshCommand(),
+      argv,
+      '',
+      10_000 + 3 * (graceMs ?? 1000),
+      undefined,
+    );
     if (outcome.kind !== 'done' || outcome.exitCode !== 0)
       throw new SshError(
         'dropped',
@@ -885,63 +457,5 @@ export class SshHost implements Host {
       'ControlPersist=120',
       ...(this.options.sshOptions ?? []),
     ];
-  }
-
-  /** Turns ssh's or sudo's complaint (the remote shell never started) into a plain message. */
-  private sshFailure(stderr: string, exitCode: number, context: { sudo?: boolean } = {}): SshError {
-    const d = this.description;
-    const who = this.target.user ?? 'your user';
-    const last =
-      stderr
-        .trim()
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .at(-1) ?? `exit ${exitCode}`;
-    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) {
-      // The exact command: known_hosts keys a non-default port as [host]:port, so `ssh host`
-      // would check (and record) a different entry than Cohabit's connection uses.
-      const t = this.target;
-      const login = `ssh ${t.port !== undefined ? `-p ${t.port} ` : ''}${t.user !== undefined ? `${t.user}@` : ''}${t.host}`;
-      return new SshError(
-        'host-key',
-        d,
-        `${d}: the server's host key is not in known_hosts or does not match it. Cohabit never accepts a key by itself: check the key (ssh-keyscan, or log in once with ${login}) and try again.`,
-        stderr,
-      );
-    }
-    if (/Permission denied \(/.test(stderr))
-      return new SshError(
-        'auth',
-        d,
-        `${d}: the server refused the login of ${who}. Cohabit never types a password: load a key into ssh-agent or name one with IdentityFile in ~/.ssh/config.`,
-        stderr,
-      );
-    if (/Connection refused/.test(stderr))
-      return new SshError(
-        'refused',
-        d,
-        `${d}: connection refused (no SSH server on that port?)`,
-        stderr,
-      );
-    if (/timed out|Connection timed out/i.test(stderr))
-      return new SshError('timeout', d, `${d}: the connection timed out`, stderr);
-    if (/Could not resolve hostname|Name or service not known/.test(stderr))
-      return new SshError('unresolved', d, `${d}: unknown host name`, stderr);
-    if (context.sudo && /^sudo: |sudo: (command )?not found/m.test(stderr)) {
-      const reason = /password is required|terminal is required/.test(stderr)
-        ? `sudo wants a password for ${who}`
-        : /not found/.test(stderr)
-          ? 'sudo is not installed there'
-          : last;
-      return new SshError(
-        'sudo',
-        d,
-        `${d}: root is needed and ${who} is not root, but \`sudo -n\` failed (${reason}). Log in as root, or allow ${who} passwordless sudo for Cohabit's commands.`,
-        stderr,
-      );
-    }
-    if (/Connection closed|Connection reset|Broken pipe|client_loop|disconnect/i.test(stderr))
-      return new SshError('dropped', d, `${d}: the connection dropped (${last})`, stderr);
-    return new SshError('other', d, `${d}: ssh failed: ${last}`, stderr);
   }
 }

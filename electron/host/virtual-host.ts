@@ -183,6 +183,9 @@ export class VirtualHost implements Host {
     });
   }
 
+  /** An in-memory machine holds nothing open. */
+  async close(): Promise<void> {}
+
   readLink(path: string): Promise<string> {
     return this.guard(() => {
       const { node } = this.nodeAt(path, false);

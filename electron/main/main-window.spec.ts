@@ -56,7 +56,22 @@ describe('the main window', () => {
       backgroundColor: '#17191c',
       title: 'Cohabit',
     });
-    expect(window.options.webPreferences).toEqual(mainWebPreferences('/x/preload.cjs'));
+    // The window's own preferences, not the function's answer again: a window built with other
+    // values (or without the preload) must fail here.
+    expect(window.options.webPreferences).toEqual({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      preload: '/x/preload.cjs',
+    });
     expect(window.loaded).toEqual(['cohabit://app/index.html']);
     expect(window.shown).toBe(false);
     window.emit('ready-to-show');

@@ -7,6 +7,7 @@ import { LayoutSchema } from '../model/layout';
 import { DraftLayoutSchema } from '../model/layout-draft';
 import { PlanSchema } from '../model/plan';
 import {
+  ApplyOutcomeSchema,
   ApplyProgressSchema,
   ApplyResultSchema,
   UnfinishedSchema as UnfinishedPlanSchema,
@@ -33,28 +34,32 @@ const ApplyId = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'an apply id is 16 
 
 // The apply run's results and progress events are the root helper's own wire schemas: the app
 // shows exactly what the helper said.
-export { ApplyProgressSchema, ApplyResultSchema, UnfinishedPlanSchema };
-export type { ApplyProgress, ApplyResult } from '../ops/helper-protocol';
+export { ApplyOutcomeSchema, ApplyProgressSchema, ApplyResultSchema, UnfinishedPlanSchema };
+export type { ApplyOutcome, ApplyProgress, ApplyResult } from '../ops/helper-protocol';
 export type UnfinishedPlan = v.InferOutput<typeof UnfinishedPlanSchema>;
 
+const Sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 hex digits'));
+
+/** Where the plan shown came from: made here from the layout, or opened from a file. */
+export const PlanOriginSchema = v.variant('kind', [
+  v.strictObject({ kind: v.literal('made') }),
+  v.strictObject({ kind: v.literal('file'), name: v.string() }),
+]);
+export type PlanOrigin = v.InferOutput<typeof PlanOriginSchema>;
+
 /**
- * How a run ended. `dismissed` and `not-authorised` are pkexec's 126 and 127: nothing ran.
- * `stopped-mid-step` leaves an unfinished plan (`recoverPlanId`) to roll back or resume.
+ * A plan the backend keeps: runs name it by `plan.id` and `sha256`, never by sending it back, so
+ * the plan that runs is the plan that was shown.
  */
-export const ApplyOutcomeSchema = v.strictObject({
-  kind: v.picklist([
-    'finished',
-    'refused-input',
-    'dismissed',
-    'not-authorised',
-    'stopped-mid-step',
-    'exited-early',
-  ]),
-  message: v.string(),
-  result: v.nullable(ApplyResultSchema),
-  recoverPlanId: v.nullable(v.string()),
+export const KeptPlanSchema = v.strictObject({
+  plan: PlanSchema,
+  sha256: Sha256,
+  origin: PlanOriginSchema,
 });
-export type ApplyOutcome = v.InferOutput<typeof ApplyOutcomeSchema>;
+export type KeptPlan = v.InferOutput<typeof KeptPlanSchema>;
+
+/** The largest plan file the app opens (browser mode's body limit is 1 MiB as well). */
+export const MAX_PLAN_FILE_CHARS = 1024 * 1024;
 
 /** `<service>:<method>` -> request and response schemas (renderer -> backend calls). */
 export const calls = {
@@ -85,14 +90,27 @@ export const calls = {
   /** Plans a layout against the machine shown: reads the files the planner needs, changes nothing. */
   'plan:make': {
     request: v.strictObject({ layout: LayoutSchema }),
-    response: PlanSchema,
+    response: KeptPlanSchema,
   },
   /**
-   * Applies the plan the user was shown (its hash is taken here and checked by the helper), or
-   * dry-runs it. Answers at once; progress comes as `apply:event`, the end as `apply:done`.
+   * Opens a plan file (saved from the Plan view or made by `cohabit plan --json`) for the machine
+   * shown: checked as a plan made here would be (its schema, and that its previews and undos are
+   * what its verbs do), kept like one, and marked as coming from the file.
+   */
+  'plan:open': {
+    request: v.strictObject({
+      name: v.pipe(v.string(), v.maxLength(255, 'a file name is at most 255 characters')),
+      text: v.pipe(v.string(), v.maxLength(MAX_PLAN_FILE_CHARS, 'a plan file is at most 1 MiB')),
+    }),
+    response: KeptPlanSchema,
+  },
+  /**
+   * Applies or dry-runs a plan the backend keeps, named by its id and the hash the user was shown;
+   * the helper checks the hash again. Answers at once; progress comes as `apply:event`, the end
+   * as `apply:done`.
    */
   'apply:start': {
-    request: v.strictObject({ plan: PlanSchema, dryRun: v.boolean() }),
+    request: v.strictObject({ planId: PlanId, sha256: Sha256, dryRun: v.boolean() }),
     response: v.strictObject({ applyId: ApplyId }),
   },
   /** Stops between steps and interrupts a running one; the plan then rolls back. */

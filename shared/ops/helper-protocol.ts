@@ -1,6 +1,7 @@
 // The helper's wire protocol: newline-delimited JSON. One request line in (apply or recover), then
 // events out, one per line, ending with a result. Both sides parse with these schemas.
 import * as v from 'valibot';
+import { PlanSchema } from '../model/plan';
 
 /** The whole request line may not exceed this; a bigger one is refused unread. */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -14,7 +15,7 @@ const PlanId = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'a plan id is 16 hex
 export const RequestSchema = v.variant('type', [
   v.strictObject({
     type: v.literal('apply'),
-    plan: v.unknown(),
+    plan: PlanSchema,
     sha256: Sha256,
     dryRun: v.boolean(),
   }),
@@ -26,6 +27,46 @@ export const RequestSchema = v.variant('type', [
   v.strictObject({ type: v.literal('list-unfinished') }),
 ]);
 export type Request = v.InferOutput<typeof RequestSchema>;
+
+/** Why a request line was not taken: the code is the helper's `error` event's. */
+export type RequestRefusal = { code: 'not-json' | 'bad-request' | 'bad-plan'; message: string };
+
+type Parsed = { ok: true; request: Request } | { ok: false; refusal: RequestRefusal };
+
+/**
+ * The helper's one parse of what crosses into root: the request and the plan it carries, once,
+ * whether it came as a line on stdin or as an object handed to the in-process run. A plan that
+ * fails its schema is named as the plan, so the user knows which part was wrong.
+ */
+export function parseHelperRequest(value: unknown): Parsed {
+  const parsed = v.safeParse(RequestSchema, value);
+  if (parsed.success) return { ok: true, request: parsed.output };
+  const issue = parsed.issues[0];
+  const where = v.getDotPath(issue) ?? '';
+  if (where === 'plan' || where.startsWith('plan.'))
+    return {
+      ok: false,
+      refusal: { code: 'bad-plan', message: `The plan is not valid: ${where}: ${issue.message}.` },
+    };
+  return {
+    ok: false,
+    refusal: {
+      code: 'bad-request',
+      message: `The request is not valid: ${where || 'request'}: ${issue.message}.`,
+    },
+  };
+}
+
+/** A request line from stdin: JSON, then parseHelperRequest. */
+export function parseRequestLine(line: string): Parsed {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return { ok: false, refusal: { code: 'not-json', message: 'The request is not JSON.' } };
+  }
+  return parseHelperRequest(json);
+}
 
 export const ApplyStatusSchema = v.picklist([
   'applied',
@@ -111,6 +152,30 @@ export const EventSchema = v.variant('type', [
 ]);
 export type HelperEvent = v.InferOutput<typeof EventSchema>;
 export type ApplyEvent = ApplyProgress;
+
+/**
+ * How a run ended, as the app and the CLI both see it: from the helper's events and exit, whichever
+ * way it ran. `dismissed` and `not-authorised` are pkexec's 126 and 127 (or sudo's 1): nothing
+ * ran. `stopped-mid-step` leaves an unfinished plan (`recoverPlanId`) to roll back or resume.
+ */
+export const OutcomeKindSchema = v.picklist([
+  'finished',
+  'refused-input',
+  'dismissed',
+  'not-authorised',
+  'stopped-mid-step',
+  'exited-early',
+]);
+export type OutcomeKind = v.InferOutput<typeof OutcomeKindSchema>;
+
+export const ApplyOutcomeSchema = v.strictObject({
+  kind: OutcomeKindSchema,
+  /** What to tell the user, in one paragraph. */
+  message: v.string(),
+  result: v.nullable(ApplyResultSchema),
+  recoverPlanId: v.nullable(v.string()),
+});
+export type ApplyOutcome = v.InferOutput<typeof ApplyOutcomeSchema>;
 
 /** Helper exit codes. pkexec itself uses 126 (dismissed) and 127 (not authorised). */
 export const EXIT = {

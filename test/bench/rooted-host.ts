@@ -63,6 +63,8 @@ export class RootedHost implements Host {
       throw e instanceof HostError ? new HostError(e.code, path) : e;
     });
   }
+  async close(): Promise<void> {}
+
   readLink(path: string): Promise<string> {
     return this.local.readLink(this.at(path)).catch((e: unknown) => {
       throw e instanceof HostError ? new HostError(e.code, path) : e;

@@ -103,6 +103,8 @@ export class FakeMachine implements ExecHost {
   async readDir(path: string): Promise<string[]> {
     return this.local.readDir(this.map(path)).catch((e: unknown) => this.rethrow(e, path));
   }
+  async close(): Promise<void> {}
+
   async readLink(path: string): Promise<string> {
     return this.local.readLink(this.map(path)).catch((e: unknown) => this.rethrow(e, path));
   }

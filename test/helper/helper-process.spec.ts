@@ -15,7 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planSha256, recover } from '../../electron/helper/executor';
+import { recover } from '../../electron/helper/recover';
+import { planSha256 } from '../../shared/ops/plan-identity';
 import { findUnfinished } from '../../electron/helper/journal';
 import { sha256Hex } from '../../electron/helper/preconditions';
 import { runHelper } from '../../electron/helper/helper-main';
@@ -115,7 +116,7 @@ describe('malformed input ends the helper with exit 2 and no change', () => {
   it('applies a valid request and reports the result last', async () => {
     const plan = filePlan();
     const r = await helperWith(
-      JSON.stringify({ type: 'apply', plan, sha256: planSha256(plan), dryRun: false }) + '\n',
+      JSON.stringify({ type: 'apply', plan, sha256: await planSha256(plan), dryRun: false }) + '\n',
     );
     expect(r.code).toBe(0);
     expect(r.events.at(-1)).toMatchObject({ type: 'result', result: { status: 'applied' } });
@@ -154,7 +155,7 @@ describe('elevation paths', () => {
     const plan = filePlan();
     const events: HelperEvent[] = [];
     const outcome = await runRequest(
-      { type: 'apply', plan, sha256: planSha256(plan), dryRun: false },
+      { type: 'apply', plan, sha256: await planSha256(plan), dryRun: false },
       { mode: 'pkexec', helperPath: tools.helper, env: tools.env, onEvent: (e) => events.push(e) },
     );
     return { m, before, outcome, events };
@@ -242,7 +243,7 @@ describe('sudo from a terminal', () => {
     chmodSync(join(base, 'bin', 'sudo'), 0o755);
     const plan = filePlan();
     const outcome = await runRequest(
-      { type: 'apply', plan, sha256: planSha256(plan), dryRun: false },
+      { type: 'apply', plan, sha256: await planSha256(plan), dryRun: false },
       { mode: 'sudo', helperPath: tools.helper, env: tools.env },
     );
     return { m, before, outcome };
@@ -285,7 +286,7 @@ describe('the marker of an unfinished plan', () => {
     });
     const plan = filePlan();
     const outcome = await runRequest(
-      { type: 'apply', plan, sha256: planSha256(plan), dryRun: false },
+      { type: 'apply', plan, sha256: await planSha256(plan), dryRun: false },
       { mode: 'pkexec', helperPath: tools.helper, env: tools.env },
     );
     expect(outcome.kind).toBe('stopped-mid-step');
@@ -326,7 +327,8 @@ describe('the marker of an unfinished plan', () => {
         JSON.stringify({ planId: id, startedAt: 'x', totalSteps: 2, doneSteps: 0, inFlight: null }),
       );
     const plan = filePlan();
-    const head = JSON.stringify({ t: 'plan', plan, sha256: planSha256(plan), at: 'x' }) + '\n';
+    const head =
+      JSON.stringify({ t: 'plan', plan, sha256: await planSha256(plan), at: 'x' }) + '\n';
     const ended = JSON.stringify({ t: 'end', status: 'applied', at: 'x' }) + '\n';
     const ids = { ended: 'aaaaaaaaaaaaaaaa', orphan: 'bbbbbbbbbbbbbbbb', live: SEED_PLAN_ID };
     writeFileSync(

@@ -4,6 +4,8 @@ import type {
   ApplyOutcome,
   ApplyProgress,
   CohabitApi,
+  KeptPlan,
+  PlanOrigin,
   UnfinishedPlan,
 } from '../../../shared/api/contract';
 import type { Layout } from '../../../shared/model/layout';
@@ -16,8 +18,13 @@ import { finishRun, reduceRun, startRun } from './apply-progress';
 type Pending = { events: ApplyProgress[]; outcome: ApplyOutcome | null };
 
 class ApplySession {
-  /** The plan on screen, the layout (as JSON) it was made from and the machine it was made on. */
+  /**
+   * The plan on screen, the layout (as JSON) it was made from (null for a plan opened from a
+   * file) and the machine it was made on. Runs name it by id and `planSha256`.
+   */
   plan = $state.raw<Plan | null>(null);
+  planSha256 = $state.raw<string | null>(null);
+  planOrigin = $state.raw<PlanOrigin | null>(null);
   planLayout = $state.raw<string | null>(null);
   planFrom = $state.raw<Layout | null>(null);
   planMachine = $state.raw<string | null>(null);
@@ -29,9 +36,11 @@ class ApplySession {
   /** Events of runs this page has not claimed yet: an event can beat the answer that names its run. */
   private readonly early = new Map<string, Pending>();
 
-  setPlan(plan: Plan, layout: Layout, machine: string): void {
-    this.plan = plan;
-    this.planLayout = JSON.stringify(layout);
+  setPlan(kept: KeptPlan, layout: Layout | null, machine: string): void {
+    this.plan = kept.plan;
+    this.planSha256 = kept.sha256;
+    this.planOrigin = kept.origin;
+    this.planLayout = layout === null ? null : JSON.stringify(layout);
     this.planFrom = layout;
     this.planMachine = machine;
   }
@@ -76,9 +85,10 @@ class ApplySession {
 
   async start(api: CohabitApi, dryRun: boolean): Promise<void> {
     const plan = this.plan;
-    if (plan === null || this.running) return;
+    const sha256 = this.planSha256;
+    if (plan === null || sha256 === null || this.running) return;
     await this.launch(dryRun ? 'dry-run' : 'apply', plan, () =>
-      api.call('apply:start', { plan, dryRun }),
+      api.call('apply:start', { planId: plan.id, sha256, dryRun }),
     );
   }
 

@@ -202,9 +202,9 @@ const plan: Plan = {
 };
 
 describe('backupPathFor', () => {
-  it("names the copy the way the executor does: the first 32 hex digits of the path's SHA-256", () => {
+  it("names the copy the way the executor does: the first 32 hex digits of the path's SHA-256", async () => {
     // sha256("/etc/nixos/configuration.nix"), computed apart with Python's hashlib.
-    expect(backupPathFor(PLAN_ID, '/etc/nixos/configuration.nix')).toBe(
+    expect(await backupPathFor(PLAN_ID, '/etc/nixos/configuration.nix')).toBe(
       `/var/lib/cohabit/backups/${PLAN_ID}/460b23dc2a4c76943f68742f99ec0476`,
     );
   });
@@ -216,8 +216,8 @@ describe('backupPathFor', () => {
   });
 });
 
-describe('recoverySheet', () => {
-  const sheet = recoverySheet(plan, 'the demo machine');
+describe('recoverySheet', async () => {
+  const sheet = await recoverySheet(plan, 'the demo machine');
   const lines = sheet.split('\n');
 
   it('lists the steps newest first', () => {

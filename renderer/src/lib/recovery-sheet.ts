@@ -2,15 +2,10 @@
 // step, newest first, what to type in a rescue shell to undo it when Cohabit itself cannot.
 import { shellQuote } from '../../../shared/emit/shell-quote';
 import type { Plan, Step } from '../../../shared/model/plan';
-import { sha256Hex } from '../../../shared/planner/sha256';
+import { COHABIT_STATE_DIR, backupPathFor } from '../../../shared/ops/plan-identity';
 
-/** Where the helper keeps its journal and the copies of replaced files (electron/helper). */
-export const COHABIT_STATE_DIR = '/var/lib/cohabit';
-
-/** The copy the executor makes of a file before replacing it: named by the hash of its path. */
-export function backupPathFor(planId: string, path: string): string {
-  return `${COHABIT_STATE_DIR}/backups/${planId}/${sha256Hex(path).slice(0, 32)}`;
-}
+// The executor's own names for its state and its backups: one function for both sides.
+export { COHABIT_STATE_DIR, backupPathFor };
 
 /** The temp file an atomic write leaves behind when it is killed half-way. */
 export function tempPathFor(planId: string, path: string): string {
@@ -24,12 +19,12 @@ function fileWriteOf(step: Step): { path: string; existed: boolean } | null {
 }
 
 /** The lines to type for one step's undo, with a comment where words help more than a command. */
-function undoLines(plan: Plan, step: Step): string[] {
+function undoLines(plan: Plan, step: Step, backups: ReadonlyMap<string, string>): string[] {
   const file = fileWriteOf(step);
   if (file !== null) {
     const temp = `rm -f -- ${shellQuote([tempPathFor(plan.id, file.path)])}   # a half-written copy, if the write was cut short`;
     if (!file.existed) return [...step.undo.shell, temp];
-    const backup = backupPathFor(plan.id, file.path);
+    const backup = backups.get(file.path) ?? '';
     return [
       `# The file as it was before the plan is kept at ${backup} (same mode and owner).`,
       shellQuote(['cp', '-p', '--', backup, file.path]),
@@ -53,7 +48,25 @@ function wrap(text: string, width: number, indent: string): string[] {
   return lines;
 }
 
-export function recoverySheet(plan: Plan, machine?: string): string {
+/** The sheet's text; the backup copies' names are hashed first (Web Crypto answers asynchronously). */
+export async function recoverySheet(plan: Plan, machine?: string): Promise<string> {
+  const replaced = plan.steps.flatMap((s) => {
+    const file = fileWriteOf(s);
+    return file?.existed ? [file.path] : [];
+  });
+  const backups = new Map(
+    await Promise.all(
+      replaced.map(async (path) => [path, await backupPathFor(plan.id, path)] as const),
+    ),
+  );
+  return sheetText(plan, machine, backups);
+}
+
+function sheetText(
+  plan: Plan,
+  machine: string | undefined,
+  backups: ReadonlyMap<string, string>,
+): string {
   const journal = `${COHABIT_STATE_DIR}/journal/${plan.id}.jsonl`;
   const out: string[] = [
     `COHABIT RECOVERY SHEET`,
@@ -84,7 +97,7 @@ export function recoverySheet(plan: Plan, machine?: string): string {
   for (const step of [...plan.steps].reverse()) {
     out.push('', `${step.id}  [${step.risk}]  ${step.title}`);
     out.push(...wrap(`Undo: ${step.undo.text}`, 78, '    '));
-    for (const line of undoLines(plan, step)) out.push(`    ${line}`);
+    for (const line of undoLines(plan, step, backups)) out.push(`    ${line}`);
   }
   out.push('', `End of the sheet for plan ${plan.id}.`, '');
   return out.join('\n');

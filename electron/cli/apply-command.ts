@@ -1,23 +1,24 @@
-// `cohabit apply` and `cohabit recover`: the terminal face of the executor. It shows what will
-// change, asks once, elevates (pkexec, sudo or in-process) and draws progress as events arrive.
-// With --host the executor runs here over SSH, root on the remote side, its journal kept there.
+// `cohabit apply` and `cohabit recover`: the terminal face of the executor. The plan file goes
+// through the same checks and store as a plan opened in the app; the run goes where run-target.ts
+// sends the app's runs (this machine's helper, a remote machine over SSH, or the demo's
+// walk-through); this file shows what will change, asks once and draws progress as events arrive.
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
-import * as v from 'valibot';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { SshHost, SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
-import type { SshHostOptions, SshTarget } from '../host/ssh-host';
-import { SshExecHost } from './ssh-exec-host';
-import { PlanSchema } from '../../shared/model/plan';
 import { errorMessage } from '../../shared/model/errors';
-import { LocalExecHost } from './exec-host';
-import type { ExecHost } from './exec-host';
-import { applyPlan, planSha256 } from './executor';
-import { chooseElevation, runRequest } from './elevate';
-import type { HelperOutcome } from './elevate';
-import { specOf } from '../../shared/ops/verbs';
 import type { ApplyResult, HelperEvent, Request } from '../../shared/ops/helper-protocol';
+import { specOf } from '../../shared/ops/verbs';
+import { BackendError } from '../backend/backend-error';
+import { PlanStore } from '../backend/plan-store';
+import { runOnTarget } from '../backend/run-target';
+import type { RunEnvironment, RunTarget } from '../backend/run-target';
+import type { HelperOutcome } from '../helper/elevate';
+import { SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
+import type { SshHostOptions, SshTarget } from '../host/ssh-host';
+import { releaseHost, selectHost } from '../host/select-host';
+import type { HostChoice } from '../host/select-host';
+import { readInventory } from '../inventory/read-inventory';
 
 export interface ApplyCliIo {
   stdout: (text: string) => void;
@@ -31,44 +32,25 @@ export class ApplyCliError extends Error {
   override readonly name = 'ApplyCliError';
 }
 
-/** How a remote machine is reached: the ssh options tests need (a key, a known_hosts). */
+/** How runs are made: the ssh options tests need (a key, a known_hosts), a fake local helper. */
 export interface RemoteOptions {
   ssh?: Omit<SshHostOptions, 'root'>;
+  local?: RunEnvironment['local'];
 }
 
-type Run = (
-  request: Request,
-  options: { onEvent?: (event: HelperEvent) => void; signal?: AbortSignal },
-) => Promise<HelperOutcome>;
+export type ApplyOptions = HostChoice & { dryRun?: boolean; yes?: boolean };
 
-/**
- * Runs requests on this machine through the helper (pkexec, sudo or in-process), or on a remote
- * one with the executor here over SSH: its uid 0 comes from a root login or `sudo -n`, never from
- * a local password, and the journal and markers live in the remote /var/lib/cohabit.
- */
-async function withRunner<T>(
-  host: SshTarget | undefined,
-  root: boolean,
-  remote: RemoteOptions,
-  work: (run: Run) => Promise<T>,
-): Promise<T> {
-  if (host === undefined) {
-    const mode = chooseElevation({
-      euid: process.geteuid?.() ?? 1000,
-      env: process.env,
-      stdinIsTty: process.stdin.isTTY,
-    });
-    return work((request, options) => runRequest(request, { ...options, mode }));
+/** The CLI's choice of machine, as the app's backend makes it: remote, recorded or this one. */
+async function runTargetOf(choice: HostChoice): Promise<RunTarget> {
+  if (choice.host !== undefined) return { kind: 'ssh', target: choice.host };
+  if (choice.demo) return { kind: 'recorded', description: 'the demo machine' };
+  if (choice.hostSnapshot !== undefined) {
+    // Loaded once, so that a file that is not a snapshot is said before the walk-through.
+    const host = await selectHost(choice);
+    await releaseHost(host);
+    return { kind: 'recorded', description: host.description };
   }
-  const ssh = await SshHost.connect(host, { ...remote.ssh, root });
-  try {
-    const exec = new SshExecHost(ssh);
-    return await work((request, options) =>
-      runRequest(request, { ...options, mode: 'in-process', host: exec }),
-    );
-  } finally {
-    await ssh.close();
-  }
+  return { kind: 'local' };
 }
 
 async function terminalConfirm(question: string): Promise<boolean> {
@@ -140,49 +122,89 @@ function printOutcome(io: ApplyCliIo, outcome: HelperOutcome): number {
   return outcome.kind === 'stopped-mid-step' ? 3 : 1;
 }
 
-export async function applyCommand(
-  file: string,
-  opts: { dryRun?: boolean; yes?: boolean; host?: SshTarget },
+/** Runs one request where the choice says, cancelling it on Ctrl+C (it then rolls back). */
+async function runWithCtrlC(
+  target: RunTarget,
+  request: Request,
   io: ApplyCliIo,
-  remote: RemoteOptions = {},
-): Promise<number> {
+  remote: RemoteOptions,
+  onEvent: (event: HelperEvent) => void,
+): Promise<HelperOutcome> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    io.stderr('\nCancelling: the running step is stopped, then everything is rolled back...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await runOnTarget(target, request, remote, { onEvent, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/**
+ * The plan file, checked as the app checks a plan it opens (schema, previews that are what the
+ * verbs do, a pool the machine has) and kept in a store; the run then names it by id and hash.
+ */
+async function openPlanFile(file: string, target: RunTarget, choice: HostChoice) {
   const text = await readFile(file, 'utf8').catch((e: unknown) => {
     throw new ApplyCliError(`cannot read ${file}: ${errorMessage(e)}`);
   });
-  let json: unknown;
+  // A recorded machine's pools are known without cost; a live one says so in its preconditions.
+  const inventory =
+    target.kind === 'recorded'
+      ? await (async () => {
+          const host = await selectHost(choice);
+          try {
+            return await readInventory(host);
+          } finally {
+            await releaseHost(host);
+          }
+        })()
+      : null;
+  const machine =
+    target.kind === 'ssh'
+      ? formatSshUrl(target.target)
+      : target.kind === 'recorded'
+        ? target.description
+        : 'this machine';
+  const store = new PlanStore();
   try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ApplyCliError(`${file} is not JSON`);
+    const opened = await store.open(text, file, { machine, inventory });
+    return store.take(opened.plan.id, opened.sha256, machine);
+  } catch (error) {
+    if (error instanceof BackendError) throw new ApplyCliError(error.message);
+    throw error;
   }
-  const parsed = v.safeParse(PlanSchema, json);
-  if (!parsed.success)
+}
+
+export async function applyCommand(
+  file: string,
+  opts: ApplyOptions,
+  io: ApplyCliIo,
+  remote: RemoteOptions = {},
+): Promise<number> {
+  if (!opts.dryRun && (opts.demo || opts.hostSnapshot !== undefined))
     throw new ApplyCliError(
-      `${file} is not a Cohabit plan: ${v.getDotPath(parsed.issues[0]) ?? 'plan'}: ${parsed.issues[0].message}`,
+      `${opts.demo ? 'the demo machine' : `snapshot ${opts.hostSnapshot ?? ''}`} is a recorded machine: there is nothing to apply on it. \`--dry-run\` walks through the steps.`,
     );
-  const plan = parsed.output;
-  // The hash is taken of the plan as read here, which is the plan listed below.
-  const sha256 = planSha256(plan);
+  const target = await runTargetOf(opts);
+  const { plan, sha256 } = await openPlanFile(file, target, opts);
   const print = eventPrinter(io);
-  if (opts.dryRun) {
-    // A dry run changes nothing, so it runs unprivileged (on a remote machine too: no sudo is
-    // asked for); some facts may be unreadable without root.
-    const dryRun = (host: ExecHost) =>
-      applyPlan(plan, { host, dryRun: true, expectedSha256: sha256, onEvent: print });
-    if (opts.host === undefined) return printResult(io, await dryRun(new LocalExecHost()));
-    const ssh = await SshHost.connect(opts.host, { ...remote.ssh, root: false });
-    try {
-      return printResult(io, await dryRun(new SshExecHost(ssh)));
-    } finally {
-      await ssh.close();
-    }
-  }
+  const request = { type: 'apply', plan, sha256, dryRun: opts.dryRun ?? false } as const;
+  // A dry run changes nothing, so it runs unprivileged (on a remote machine too: no sudo is
+  // asked for); some facts may be unreadable without root.
+  if (opts.dryRun)
+    return printOutcome(io, await runOnTarget(target, request, remote, { onEvent: print }));
   const changing = plan.steps.filter(
     (s) => specOf(s.call, plan.id).risk(s.call.args as never) !== 'read-only',
   );
   if (!opts.yes) {
     const where = opts.host === undefined ? '' : ` at ${formatSshUrl(opts.host)}`;
-    io.stdout(`Plan ${plan.id} on pool ${plan.pool}${where} will make these changes:\n`);
+    io.stdout(
+      `Plan ${plan.id} (sha256 ${sha256}) on pool ${plan.pool}${where} will make these changes:\n`,
+    );
     for (const s of changing) io.stdout(`  ${s.id} [${s.risk}] ${s.title}\n`);
     const confirm = io.confirm ?? (io.isTty && process.stdin.isTTY ? terminalConfirm : undefined);
     if (confirm === undefined)
@@ -194,25 +216,7 @@ export async function applyCommand(
       return 1;
     }
   }
-  const controller = new AbortController();
-  const onSigint = () => {
-    io.stderr('\nCancelling: the running step is stopped, then everything is rolled back...\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await withRunner(opts.host, true, remote, async (run) =>
-      printOutcome(
-        io,
-        await run(
-          { type: 'apply', plan, sha256, dryRun: false },
-          { onEvent: print, signal: controller.signal },
-        ),
-      ),
-    );
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  return printOutcome(io, await runWithCtrlC(target, request, io, remote, print));
 }
 
 export async function recoverCommand(
@@ -225,17 +229,12 @@ export async function recoverCommand(
     throw new ApplyCliError('choose --rollback or --resume, not both');
   if (planId !== undefined && !/^[0-9a-f]{16}$/.test(planId))
     throw new ApplyCliError(`${planId} is not a plan id (16 hex digits)`);
-  return withRunner(opts.host, true, remote, (run) => recoverWith(run, planId, opts, io));
-}
-
-async function recoverWith(
-  run: Run,
-  planId: string | undefined,
-  opts: { resume?: boolean },
-  io: ApplyCliIo,
-): Promise<number> {
+  const target: RunTarget =
+    opts.host === undefined ? { kind: 'local' } : { kind: 'ssh', target: opts.host };
   if (planId === undefined) {
-    const outcome = await run({ type: 'list-unfinished' }, {});
+    const outcome = await runOnTarget(target, { type: 'list-unfinished' }, remote, {
+      onEvent: () => undefined,
+    });
     if (!outcome.unfinished) return printOutcome(io, outcome);
     if (outcome.unfinished.plans.length === 0) {
       io.stdout('No unfinished plan: every apply ended (applied or rolled back).\n');
@@ -250,11 +249,11 @@ async function recoverWith(
     io.stdout('Finish one with `cohabit recover --rollback PLAN_ID` (or --resume).\n');
     return 3;
   }
-  const outcome = await run(
-    { type: 'recover', planId, mode: opts.resume ? 'resume' : 'rollback' },
-    { onEvent: eventPrinter(io) },
+  const request = { type: 'recover', planId, mode: opts.resume ? 'resume' : 'rollback' } as const;
+  return printOutcome(
+    io,
+    await runOnTarget(target, request, remote, { onEvent: eventPrinter(io) }),
   );
-  return printOutcome(io, outcome);
 }
 
 // The remote machine; the address is checked before anything runs (a bad one exits 2).
@@ -272,27 +271,34 @@ function sshHostOption(what: string): Option {
   });
 }
 
-/** Adds `apply` and `recover` to the program; exit codes go through setExitCode. */
+/**
+ * Adds `apply` and `recover` to the program; exit codes go through setExitCode. `hostOptions`
+ * adds --demo and --host-snapshot as the other commands have them (a dry run walks the steps on
+ * a recorded machine, as the app's does).
+ */
 export function addApplyCommands(
   program: Command,
   io: ApplyCliIo,
   setExitCode: (code: number) => void,
+  hostOptions: (command: Command) => Command,
 ): void {
-  program
-    .command('apply')
-    .description(
-      'apply a plan made by `cohabit plan`: lists every change, asks once, then runs it as root with rollback',
-    )
-    .argument('<plan>', 'the plan JSON file')
-    .option(
-      '--dry-run',
-      'check every precondition and list the steps; change nothing (needs no root)',
-    )
-    .option('--yes', 'do not ask (for scripts; the plan is still checked by the helper)')
-    .addOption(sshHostOption('apply it'))
-    .action(async (file: string, opts: { dryRun?: boolean; yes?: boolean; host?: SshTarget }) => {
-      setExitCode(await applyCommand(file, opts, io));
-    });
+  hostOptions(
+    program
+      .command('apply')
+      .description(
+        'apply a plan made by `cohabit plan`: lists every change, asks once, then runs it as root with rollback.\n' +
+          'With --dry-run --demo (or --host-snapshot FILE), walk through its steps on that recorded machine; nothing runs.',
+      )
+      .argument('<plan>', 'the plan JSON file')
+      .option(
+        '--dry-run',
+        'check every precondition and list the steps; change nothing (needs no root)',
+      )
+      .option('--yes', 'do not ask (for scripts; the plan is still checked by the helper)')
+      .addOption(sshHostOption('apply it').conflicts(['demo', 'hostSnapshot'])),
+  ).action(async (file: string, opts: ApplyOptions) => {
+    setExitCode(await applyCommand(file, opts, io));
+  });
   program
     .command('recover')
     .description(

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedPlan } from '../../test/helper/seed-plan';
-import { applyCommand, eventPrinter } from './apply-cli';
+import { applyCommand, eventPrinter } from './apply-command';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -5,11 +5,11 @@ import { chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HostError } from '../host/host';
-import { SshHost } from '../host/ssh-host';
+import { HostError } from './host';
+import { SshHost } from './ssh-host';
 import { clientOptions, sshdPrerequisites, startSshd } from '../../test/lab/local-sshd';
 import type { Sshd } from '../../test/lab/local-sshd';
-import { Journal } from './journal';
+import { Journal } from '../helper/journal';
 import { SshExecHost, errnoOfMessage } from './ssh-exec-host';
 
 const missing = sshdPrerequisites('SshExecHost tests');

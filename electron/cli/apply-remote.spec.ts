@@ -11,11 +11,12 @@ import { planOf } from '../../test/helper/seed-plan';
 import type { EventChannel, EventPayload } from '../../shared/api/contract';
 import { parseEvent } from '../../shared/api/contract';
 import { createApplyRuns } from '../backend/apply-runs';
-import { runCli } from '../cli/main';
-import { applyCommand, recoverCommand } from './apply-cli';
-import type { RemoteOptions } from './apply-cli';
-import { DEFAULT_JOURNAL_DIR, journalPath, readPlanJournal } from './journal';
-import { LocalExecHost } from './exec-host';
+import { runCli } from './main';
+import { applyCommand, recoverCommand } from './apply-command';
+import type { RemoteOptions } from './apply-command';
+import { DEFAULT_JOURNAL_DIR, journalPath, readPlanJournal } from '../helper/journal';
+import { LocalExecHost } from '../helper/exec-host';
+import { PlanStore } from '../backend/plan-store';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -69,7 +70,7 @@ describe('apply and recover --host: the address', () => {
     for (const local of [['--demo'], ['--host-snapshot', 'x.json']]) {
       const r = await cli('apply', file, '--dry-run', '--host', 'ssh://root@server', ...local);
       expect(r.code).toBe(2);
-      expect(r.err).toMatch(/unknown option/);
+      expect(r.err).toMatch(/cannot be used with option/);
     }
   });
 });
@@ -205,8 +206,7 @@ describe.skipIf(missing.length > 0)('apply over a real sshd on 127.0.0.1', () =>
       { ssh: clientOptions(sshd) },
     );
     const ssh = { kind: 'ssh' as const, target: target() };
-    runs.start(
-      ssh,
+    const stored = await new PlanStore().keep(
       planOf(
         [
           { verb: 'fs.mkdir', args: { path: dir, mode: 0o755 } },
@@ -214,8 +214,9 @@ describe.skipIf(missing.length > 0)('apply over a real sshd on 127.0.0.1', () =>
         ],
         planId(),
       ),
-      true,
+      { origin: { kind: 'made' }, machine: 'ssh', inventory: null },
     );
+    runs.start(ssh, stored, true);
     const outcome = (await finished).outcome;
     // The second step's directory exists on the remote machine: only a real check can know.
     expect(outcome.result?.status).toBe('refused');

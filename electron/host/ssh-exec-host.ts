@@ -1,17 +1,17 @@
 // SshExecHost: the executor's ExecHost on a remote machine over SshHost (the lab, and remote apply).
 // Each write is a fixed POSIX sh script run as argv with every path a positional parameter.
-import { HostError } from '../host/host';
-import type { HostErrorCode, RunOptions, RunResult, StatResult } from '../host/host';
-import type { SshHost } from '../host/ssh-host';
-import type { ExecHost, StreamOptions, WriteOptions } from './exec-host';
-import { KILL_GRACE_MS, tempNameFor } from './exec-host';
+import { HostError } from './host';
+import type { HostErrorCode, RunOptions, RunResult, StatResult } from './host';
+import type { SshHost } from './ssh-host';
+import type { ExecHost, StreamOptions, WriteOptions } from '../helper/exec-host';
+import { KILL_GRACE_MS, tempNameFor } from '../helper/exec-host';
 
 // The scripts below never see a path as text, only as "$1", "$2"...: a name holding quotes,
 // spaces or $(...) stays one argument. `sync FILE...` fsyncs exactly those files (coreutils >=
 // 8.24); a directory's fsync is best effort, as some filesystems refuse it. Input comes with its
 // byte count: a connection that drops mid-transfer ends stdin early, and a short file must never
 // be renamed into place nor a short record appended to the journal.
-const WRITE_ATOMIC = [
+export const WRITE_ATOMIC = [
   'set -e',
   'path=$1 temp=$2 mode=$3 uid=$4 gid=$5 size=$6',
   'umask 077',
@@ -35,7 +35,7 @@ const WRITE_ATOMIC = [
   'sync -- "${path%/*}/" 2>/dev/null || sync',
 ].join('\n');
 
-const COPY_FILE = [
+export const COPY_FILE = [
   'set -e',
   'umask 077',
   'dir=$(dirname -- "$2")',
@@ -47,7 +47,7 @@ const COPY_FILE = [
 
 // The record is read whole before anything is appended (records are JSON lines: no NUL); in the C
 // locale that the remote side sets, ${#rec} counts bytes.
-const APPEND_DURABLE = [
+export const APPEND_DURABLE = [
   'set -e',
   'umask 077',
   "trap 'exit 1' HUP INT TERM PIPE",
@@ -99,6 +99,10 @@ export class SshExecHost implements ExecHost {
 
   readLink(path: string): Promise<string> {
     return this.ssh.readLink(path);
+  }
+
+  close(): Promise<void> {
+    return this.ssh.close();
   }
 
   stat(path: string): Promise<StatResult> {
