@@ -36,6 +36,7 @@ describe('cohabit inventory', () => {
     expect(list.out.split('\n').map((l) => l.split(' ')[0])).toEqual([
       'workstation',
       'twin-gpu',
+      'edited-config',
       'workstation-2511',
       '',
     ]);

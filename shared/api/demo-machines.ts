@@ -20,6 +20,11 @@ export const DEMO_MACHINE_LIST: readonly DemoMachineInfo[] = [
       'NixOS 26.05 workstation with two identical RTX 2080s: the VM one is bound by PCI address',
   },
   {
+    name: 'edited-config',
+    description:
+      'The 25.11 workstation after /etc/nixos/configuration.nix was edited and not rebuilt: its plan warns before the rebuild',
+  },
+  {
     name: 'workstation-2511',
     description: 'NixOS 25.11 workstation (scripted initrd) with ZFS on LUKS and two GPUs',
   },

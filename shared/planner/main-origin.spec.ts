@@ -4,6 +4,7 @@
 // a system built from a flake elsewhere gets nothing under /etc/nixos touched.
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../electron/host/host';
+import { loadDemoHost } from '../../electron/host/select-host';
 import { TOPLEVEL_EVAL_CHANNELS_ARGV } from '../../electron/inventory/nixos-origin';
 import { readInventory } from '../../electron/inventory/read-inventory';
 import { readPlanFiles } from '../../electron/planner/read-plan-files';
@@ -44,6 +45,13 @@ describe('the main system and what built it', () => {
     expect(codes(p).filter((c) => c.startsWith('main.'))).toEqual([]);
     expect(writes(p)).toContain('/etc/nixos/configuration.nix');
     expect(rebuilds(p)).toBe(true);
+  });
+
+  it('shows the case on the shipped demo machines: edited-config warns, the default demo does not', async () => {
+    const edited = await planOn(await loadDemoHost('edited-config'));
+    expect(codes(edited)).toContain('main.config-changed');
+    const shipped = await planOn(await loadDemoHost());
+    expect(codes(shipped).filter((c) => c.startsWith('main.config'))).toEqual([]);
   });
 
   it('warns, in the words of the issue, before a rebuild on the drifted demo, naming the edited file and its date', async () => {

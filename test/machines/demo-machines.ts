@@ -10,6 +10,7 @@ import {
   buildDemoMachine,
   type DemoVariant,
 } from './demo-machine';
+import { buildDriftedDemoMachine } from './drifted-demo-machine';
 
 export interface DemoMachine {
   name: string;
@@ -23,11 +24,18 @@ export interface DemoMachine {
 const VARIANTS: Readonly<Record<string, DemoVariant>> = {
   workstation: WORKSTATION_2611,
   'twin-gpu': TWIN_GPU_2605,
+  'edited-config': WORKSTATION_2511,
   'workstation-2511': WORKSTATION_2511,
+};
+
+/** Machines built otherwise than from their variant alone. */
+const BUILDERS: Readonly<Record<string, () => VirtualHost>> = {
+  // Issue 18: the workstation whose /etc/nixos no longer evaluates to the running system.
+  'edited-config': buildDriftedDemoMachine,
 };
 
 export const DEMO_MACHINES: readonly DemoMachine[] = SHIPPED.map((m) => {
   const variant = VARIANTS[m.name];
   if (variant === undefined) throw new Error(`no variant builds the demo machine ${m.name}`);
-  return { ...m, variant, build: () => buildDemoMachine(variant) };
+  return { ...m, variant, build: BUILDERS[m.name] ?? (() => buildDemoMachine(variant)) };
 });
