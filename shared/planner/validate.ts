@@ -119,31 +119,24 @@ function checkIds(layout: Layout, add: Add): void {
         'Give each system its own menu label.',
       );
   }
-  // Mount point, stamp and GRUB id are named after the dataset's last component (systemName).
-  for (const [name, at] of duplicates(layout.systems, systemName)) {
-    for (const i of at.slice(1))
+  // Mount point, stamp and GRUB id are named after the dataset's last component (systemName); the
+  // GRUB id also folds case, `_` and `.`, so `NixOS_B` and `nixos-b` make one id.
+  for (const [id, at] of duplicates(layout.systems, grubEntryId)) {
+    for (const i of at.slice(1)) {
+      const name = systemName(layout.systems[i] ?? { dataset: '' });
+      const same = at.some(
+        (j) => j < i && systemName(layout.systems[j] ?? { dataset: '' }) === name,
+      );
       add(
         'system.name-duplicate',
         'error',
         `systems[${i}].dataset`,
-        `Two systems' datasets end in "${name}": both would be mounted at /mnt/cohabit/${name} while installing and both GRUB entries would have the id cohabit-${name}.`,
+        same
+          ? `Two systems' datasets end in "${name}": both would be mounted at /mnt/cohabit/${name} while installing and both GRUB entries would have the id ${id}.`
+          : `Two systems' datasets would both give the GRUB entry id ${id} (the id keeps only a-z, 0-9 and -), so the menu could not tell them apart.`,
         'Give the datasets different last names (zroot/nixos-a and zroot/nixos-b, for example).',
       );
-  }
-  // Different names can still make one GRUB id (`NixOS_B` and `nixos-b` both give cohabit-nixos-b).
-  const byName = new Set(
-    [...duplicates(layout.systems, systemName).values()].flatMap((at) => at.slice(1)),
-  );
-  for (const [id, at] of duplicates(layout.systems, grubEntryId)) {
-    for (const i of at.slice(1))
-      if (!byName.has(i))
-        add(
-          'system.name-duplicate',
-          'error',
-          `systems[${i}].dataset`,
-          `Two systems' datasets would both give the GRUB entry id ${id} (the id keeps only a-z, 0-9 and -), so the menu could not tell them apart.`,
-          'Give the datasets last names that differ in more than case, _ and .',
-        );
+    }
   }
   for (const [name, at] of duplicates(layout.vms, (vm) => vm.name)) {
     for (const i of at.slice(1))
