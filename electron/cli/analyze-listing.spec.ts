@@ -1,18 +1,7 @@
 // `cohabit analyze FILE` on listings in the formats people post: the answer, and every line the
 // parser did not read named on stderr with its number.
 import { describe, expect, it } from 'vitest';
-import { runCli } from './main';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
+import { cli } from '../../test/helper/run-cli';
 
 describe('cohabit analyze FILE', () => {
   it('passes an Arc card with the audio behind its own switch, and says it was inferred', async () => {

@@ -16,18 +16,7 @@ import {
   startSshd,
 } from '../../test/lab/local-sshd';
 import type { Sshd } from '../../test/lab/local-sshd';
-import { runCli } from './main';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
+import { cli } from '../../test/helper/run-cli';
 
 describe('cohabit inventory', () => {
   it('names the demo machines with --demo list, and reads one by name', async () => {

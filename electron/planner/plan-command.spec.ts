@@ -6,18 +6,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PlanSchema } from '../../shared/model/plan';
-import { runCli } from '../cli/main';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
+import { cli } from '../../test/helper/run-cli';
 
 let dir: string;
 let seed: Record<string, unknown> & { systems: Record<string, unknown>[] };
