@@ -60,6 +60,14 @@ beforeAll(async () => {
     if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(e.message));
+  // Name the call behind a "Failed to load resource: 400" (seen intermittently): its URL and answer.
+  page.on('response', (r) => {
+    if (r.status() >= 400)
+      void r
+        .text()
+        .then((body) => problems.push(`${r.status()} ${r.url()}: ${body.slice(0, 300)}`))
+        .catch(() => problems.push(`${r.status()} ${r.url()}`));
+  });
   await page.goto(server.url);
   await page.getByRole('heading', { level: 1, name: 'The demo machine' }).waitFor();
 });
