@@ -51,6 +51,25 @@ describe('draft channels', () => {
     expect(await readdir(join(dir, 'drafts'))).toEqual([]);
   });
 
+  it('keeps every field a layout can hold, the optional host choices included', async () => {
+    // A draft of a "module only" layout was once refused as a bad request, so the editor's
+    // change went unkept (the draft schema had not followed the Layout).
+    const backend = createBackend({ kind: 'demo' }, { draftsDir: dir });
+    const layout = seedLayout(await backend.handlers['machine:inventory']({}));
+    const drawn = {
+      ...layout,
+      host: {
+        headless: true,
+        mainConfiguration: 'module-only' as const,
+        vfioEntry: 'default' as const,
+      },
+    };
+    await backend.handlers['draft:save']({ layout: drawn });
+    const { draft } = await backend.handlers['draft:load']({});
+    expect(draft?.layout.host).toEqual(drawn.host);
+    await backend.close();
+  });
+
   it('refuses a draft that is not a layout in shape', async () => {
     const backend = createBackend({ kind: 'demo' }, { draftsDir: dir });
     await expect(

@@ -2,7 +2,7 @@
 // fields (an empty user name, a half-typed dataset), so a draft can be kept and brought back
 // exactly as the user left it. Only the shape and sizes are checked; validate() judges the values.
 import * as v from 'valibot';
-import { COMPRESSIONS, LAYOUT_FORMAT, VOLBLOCKSIZES } from './layout';
+import { COMPRESSIONS, LAYOUT_FORMAT, MAIN_CONFIGURATION_MODES, VOLBLOCKSIZES } from './layout';
 import type { Layout } from './layout';
 
 /** Longer than any field the editor has; a draft is typed by a person, not pasted megabytes. */
@@ -14,7 +14,11 @@ const list = <T extends v.GenericSchema>(item: T) => v.pipe(v.array(item), v.max
 export const DraftLayoutSchema = v.strictObject({
   format: v.literal(LAYOUT_FORMAT),
   pool: Text,
-  host: v.strictObject({ headless: v.boolean() }),
+  host: v.strictObject({
+    headless: v.boolean(),
+    mainConfiguration: v.optional(v.picklist(MAIN_CONFIGURATION_MODES)),
+    vfioEntry: v.optional(v.picklist(['specialisation', 'default'])),
+  }),
   systems: list(
     v.strictObject({
       id: Text,
@@ -64,13 +68,17 @@ export const DraftLayoutSchema = v.strictObject({
 });
 
 // The editor's Layout and a draft must stay the same shape: this fails to compile when one
-// gains a field the other lacks.
+// gains a field the other lacks, optional ones included (they are made required on both sides
+// first: plain assignability let a Layout's new optional `host.mainConfiguration` go missing here,
+// and every draft save of a "module only" layout was refused).
+type DeepRequired<T> = T extends readonly (infer U)[]
+  ? DeepRequired<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: DeepRequired<T[K]> }
+    : T;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Draft = v.InferOutput<typeof DraftLayoutSchema>;
-export const sameShape: [Draft] extends [Layout]
-  ? [Layout] extends [Draft]
-    ? true
-    : false
-  : false = true;
+export const sameShape: Same<DeepRequired<Draft>, DeepRequired<Layout>> = true;
 
 /**
  * A draft as it may be written to disk: every password hash left out. A crypt hash can be

@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../shared/model/inventory';
+import type { Layout } from '../../shared/model/layout';
 import { PlanSchema } from '../../shared/model/plan';
 import { seedLayout } from '../../shared/planner/examples';
 import { startServer } from '../../electron/serve/server';
@@ -24,15 +25,17 @@ const problems: string[] = [];
 
 const shot = (name: string) => fileURLToPath(new URL(`${name}.png`, SCREENSHOT_DIR));
 
-async function fetchInventory(): Promise<Inventory> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/call/machine:inventory`, {
+async function call<T>(channel: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/call/${channel}`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
     body: '{}',
   });
-  const body = (await res.json()) as { ok: true; value: Inventory };
+  const body = (await res.json()) as { ok: true; value: T };
   return body.value;
 }
+
+const fetchInventory = () => call<Inventory>('machine:inventory');
 
 async function screenshots(name: string): Promise<void> {
   await page.screenshot({ path: shot(`${name}-light-1280x800`) });
@@ -240,6 +243,14 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
   it('writes the module only when the Layout view says so: no edit of configuration.nix, no rebuild', async () => {
     await page.getByRole('link', { name: 'Layout' }).click();
     await page.getByLabel('Main system:').selectOption('module-only');
+    // The choice is kept as a draft like any other change (it once was refused as a bad request).
+    await expect
+      .poll(
+        async () =>
+          (await call<{ draft: { layout: Layout } | null }>('draft:load')).draft?.layout.host
+            .mainConfiguration,
+      )
+      .toBe('module-only');
     await page.getByRole('link', { name: 'Plan' }).click();
     await page.getByRole('button', { name: 'Make the plan again' }).click();
     const findings = page.getByRole('region', { name: /^Findings/ });
