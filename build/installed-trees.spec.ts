@@ -3,7 +3,8 @@
 // with the real nixpkgs lib (../shared/vendor/) and stand-in builders (build/nix/eval-harness.ts);
 // the evaluated installPhase then runs in a temporary $out against a real `npm run build` of the
 // filtered source. The same build then goes through electron-builder --dir against a stand-in
-// Electron (build/linux/unpacked-harness.ts), the layout inside the AppImage and the .deb.
+// Electron (build/linux/unpacked-harness.ts), the layout inside the AppImage and the .deb, with
+// its fuses flipped in the stand-in's copy of Electron's fuse wire.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -13,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAND_INS, evaluateNix } from './nix/eval-harness';
 import type { Harness } from './nix/eval-harness';
-import { buildUnpacked } from './linux/unpacked-harness';
+import { STAND_IN_FUSE_WIRE, buildUnpacked } from './linux/unpacked-harness';
+import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
+import { FuseState } from '@electron/fuses/dist/constants';
+import { extractFile, listPackage } from '@electron/asar';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const VENDOR = join(root, '../shared/vendor/nixpkgs-lib-de42d442.tar.gz');
@@ -266,6 +270,31 @@ function asNobody(argv: string[], input: string) {
   return run(full[0] ?? '', full.slice(1), { input });
 }
 
+/**
+ * A copy of one of build/linux's scripts beside the original (the helper finds its bundle from
+ * its own directory), with /usr/bin/node replaced by `node` and, for /usr/bin/cohabit,
+ * /opt/Cohabit/ by the unpacked layout.
+ */
+async function scriptCopy(original: string, at: string, node: string, dir: string) {
+  const text = readFileSync(original, 'utf8');
+  expect(text).toContain('\nnode=/usr/bin/node\n');
+  await writeFile(
+    at,
+    text
+      .replace('\nnode=/usr/bin/node\n', `\nnode=${node}\n`)
+      .replaceAll('/opt/Cohabit/', `${dir}/`),
+    { mode: 0o755 },
+  );
+  return at;
+}
+
+/** A `node` that only answers --version, as Debian 12's and Ubuntu 24.04's would. */
+async function oldNode(): Promise<string> {
+  const path = join(work, 'node-18');
+  await writeFile(path, '#!/bin/sh\necho v18.19.1\n', { mode: 0o755 });
+  return path;
+}
+
 describe('the .deb and AppImage layout (electron-builder --dir, stand-in Electron)', () => {
   it('was built for x64 and arm64 without downloading anything', () => {
     expect(unpacked.cacheEntries).toEqual([]);
@@ -274,31 +303,102 @@ describe('the .deb and AppImage layout (electron-builder --dir, stand-in Electro
   });
 
   for (const arch of ['x64', 'arm64'] as const) {
-    it(`${arch}: installs the helper where the policy says, runnable by root with no PATH or node`, () => {
+    it(`${arch}: has its fuses flipped as electron-builder.yml says (read back by @electron/fuses)`, async () => {
+      const binary = join(unpacked.dirs[arch], 'cohabit-desktop');
+      const wire = await getCurrentFuseWire(binary);
+      const on = FuseState.ENABLE;
+      const off = FuseState.DISABLE;
+      // The stand-in started from Electron's defaults (STAND_IN_FUSE_WIRE: 10110001).
+      expect(STAND_IN_FUSE_WIRE).toBe('10110001');
+      expect(wire).toEqual({
+        version: '1',
+        [FuseV1Options.RunAsNode]: off,
+        [FuseV1Options.EnableCookieEncryption]: on,
+        [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: off,
+        [FuseV1Options.EnableNodeCliInspectArguments]: off,
+        [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: on,
+        [FuseV1Options.OnlyLoadAppFromAsar]: on,
+        [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: off,
+        [FuseV1Options.GrantFileProtocolExtraPrivileges]: off,
+      });
+    });
+
+    it(`${arch}: installs the helper where the policy says, run by root on the system's node with no PATH`, async () => {
       const dir = unpacked.dirs[arch];
       const policy = readFileSync(join(dir, 'resources/polkit/org.cohabit.helper.policy'), 'utf8');
       const path = /exec\.path">([^<]+)</.exec(policy)?.[1] ?? '';
       expect(path).toBe('/opt/Cohabit/resources/helper/cohabit-helper');
       const helper = inUnpacked(dir, path);
       expect(() => accessSync(helper, constants.X_OK)).not.toThrow();
-      const result = asNobody(['env', '-i', helper], '{"type":"list-unfinished"}\n');
+      // This machine's node stands for /usr/bin/node, which CI may not have.
+      const copy = await scriptCopy(helper, `${helper}-this-node`, process.execPath, dir);
+      const result = asNobody(['env', '-i', copy], '{"type":"list-unfinished"}\n');
       expect(result.status, result.stderr).toBe(4);
       expect(JSON.parse(result.stdout)).toMatchObject({ type: 'error', code: 'not-root' });
     });
   }
 
-  it('lets the packaged app find that helper, and ships no node_modules and no second helper', () => {
-    const appDir = join(unpacked.dirs.x64, 'resources/app');
+  it('refuses to run the helper on a node older than engines.node, before the helper reads anything', async () => {
+    const dir = unpacked.dirs.x64;
+    const helper = join(dir, 'resources/helper/cohabit-helper');
+    const copy = await scriptCopy(helper, `${helper}-old-node`, await oldNode(), dir);
+    const result = asNobody(['env', '-i', copy], '{"type":"list-unfinished"}\n');
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/needs Node\.js >= 20\.19 at .*node-18, found 18\.19\.1/);
+  });
+
+  it('packs the app into app.asar, which Electron alone loads, with only what plain node runs beside it', () => {
+    const resources = join(unpacked.dirs.x64, 'resources');
+    const archive = join(resources, 'app.asar');
+    // onlyLoadAppFromAsar: a resources/app/ directory would be ignored, so there must be none.
+    expect(existsSync(join(resources, 'app'))).toBe(false);
+    const packed = listPackage(archive, { isPack: false });
+    for (const inside of ['/dist/electron/main.cjs', '/dist/electron/preload.cjs'])
+      expect(packed, inside).toContain(inside);
+    expect(extractFile(archive, 'dist/electron/main.cjs')).toEqual(
+      readFileSync(join(stage, 'dist/electron/main.cjs')),
+    );
+    expect(packed.some((f) => f.startsWith('/dist/electron/demo/'))).toBe(true);
+    for (const absent of ['/node_modules', '/dist/helper', '/dist/cli.sources.json'])
+      expect(
+        packed.some((f) => f.startsWith(absent)),
+        absent,
+      ).toBe(false);
+    // Unpacked: what /usr/bin/cohabit runs on the system's node, and package.json.
+    const unpackedDir = join(resources, 'app.asar.unpacked');
+    for (const file of [
+      'package.json',
+      'bin/cohabit.mjs',
+      'bin/cli-freshness.mjs',
+      'dist/cli.mjs',
+      'dist/demo/demo-machine.snapshot.json',
+      'dist/renderer/index.html',
+    ])
+      expect(existsSync(join(unpackedDir, file)), file).toBe(true);
+    expect(existsSync(join(unpackedDir, 'dist/electron'))).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(unpackedDir, 'package.json'), 'utf8')) as {
+      name: string;
+      main: string;
+      cohabitHelper: string;
+    };
+    expect(manifest).toMatchObject({
+      name: 'cohabit',
+      main: 'dist/electron/main.cjs',
+      cohabitHelper: '../helper/cohabit-helper',
+    });
+  });
+
+  it('lets the packaged CLI find that helper from app.asar.unpacked, the same one the app names', () => {
+    const appDir = join(unpacked.dirs.x64, 'resources/app.asar.unpacked');
     const script = `const cli = await import(${JSON.stringify(join(appDir, 'dist/cli.mjs'))}); process.stdout.write(String(cli.installedHelperPath()));`;
     const result = run(process.execPath, ['--input-type=module', '-e', script], { env: {} });
     expect(result.stdout, result.stderr).toBe(
       join(unpacked.dirs.x64, 'resources/helper/cohabit-helper'),
     );
-    for (const absent of ['node_modules', 'dist/helper', 'dist/cli.sources.json'])
-      expect(existsSync(join(appDir, absent)), absent).toBe(false);
   });
 
-  it('installs /usr/bin/cohabit on the same Electron, its man page and the polkit action', async () => {
+  it('installs /usr/bin/cohabit on the system node, its man page and the polkit action', async () => {
     const { getConfig } = await import('app-builder-lib/out/util/config/config');
     const config = await getConfig(stage, join(stage, 'build/electron-builder.yml'), null);
     const fpm: Record<string, string> = {};
@@ -314,13 +414,15 @@ describe('the .deb and AppImage layout (electron-builder --dir, stand-in Electro
     });
     for (const source of Object.keys(fpm))
       expect(existsSync(join(stage, source)), source).toBe(true);
-    // /usr/bin/cohabit names /opt/Cohabit; run it against the unpacked layout instead.
-    const wrapper = readFileSync(join(stage, 'build/linux/cohabit'), 'utf8');
-    const local = join(work, 'cohabit-deb-cli');
-    await writeFile(local, wrapper.replaceAll('/opt/Cohabit/', `${unpacked.dirs.x64}/`), {
-      mode: 0o755,
-    });
+    // /usr/bin/cohabit names /opt/Cohabit and /usr/bin/node; run it against the unpacked layout.
+    const wrapper = join(stage, 'build/linux/cohabit');
+    const dir = unpacked.dirs.x64;
+    const local = await scriptCopy(wrapper, join(work, 'cohabit-deb-cli'), process.execPath, dir);
     const result = run('env', ['-i', local, '--version']);
     expect(result.stdout.trim(), result.stderr).toBe(VERSION);
+    const old = await scriptCopy(wrapper, join(work, 'cohabit-old-node'), await oldNode(), dir);
+    const refused = run('env', ['-i', old, '--version']);
+    expect([refused.status, refused.stdout]).toEqual([2, '']);
+    expect(refused.stderr).toMatch(/needs Node\.js >= 20\.19/);
   });
 });

@@ -81,6 +81,62 @@ describe('the electron-builder configuration', () => {
   });
 });
 
+describe('the .deb on the system node, and the fuses', () => {
+  /** package.json's engines.node, ">=MAJOR.MINOR": the one Node.js floor. */
+  function nodeFloor(): { major: number; minor: number } {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+    };
+    const match = /^>=(\d+)\.(\d+)$/.exec(manifest.engines.node);
+    if (!match) throw new Error(`engines.node is not ">=MAJOR.MINOR": ${manifest.engines.node}`);
+    return { major: Number(match[1]), minor: Number(match[2]) };
+  }
+
+  it("depends on nodejs at engines.node, beside electron-builder's own list for Electron", async () => {
+    const config = await getConfig(root, join(here, 'electron-builder.yml'), null);
+    const { major, minor } = nodeFloor();
+    const depends = config.deb?.depends ?? [];
+    expect(depends).toContain(`nodejs (>= ${major}.${minor})`);
+    // Setting depends replaces FpmTarget's default: every entry of it must still be there.
+    const fpm = readFileSync(
+      join(root, 'node_modules/app-builder-lib/out/targets/FpmTarget.js'),
+      'utf8',
+    );
+    const defaults = /case "deb":\s*return (\[[^\]]*\]);/.exec(fpm)?.[1];
+    expect(defaults).toBeDefined();
+    for (const dep of JSON.parse(defaults ?? '[]') as string[]) expect(depends).toContain(dep);
+  });
+
+  for (const script of ['cohabit', 'cohabit-helper']) {
+    it(`build/linux/${script} checks the same Node.js floor and passes shellcheck`, () => {
+      const text = readFileSync(join(here, 'linux', script), 'utf8');
+      const { major, minor } = nodeFloor();
+      expect(text).toContain(`\nneed_major=${major}\nneed_minor=${minor}\nnode=/usr/bin/node\n`);
+      expect(text).not.toContain('ELECTRON_RUN_AS_NODE');
+      expect(() => run('shellcheck', ['-s', 'sh', join(here, 'linux', script)])).not.toThrow();
+    });
+  }
+
+  it('packs the app into app.asar and sets every fuse the issue names', async () => {
+    const config = await getConfig(root, join(here, 'electron-builder.yml'), null);
+    expect(config.asar).toBe(true);
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // Each fuse has its reason written beside it.
+    const yml = readFileSync(join(here, 'electron-builder.yml'), 'utf8');
+    const block = yml.slice(yml.indexOf('\nelectronFuses:\n'));
+    for (const fuse of Object.keys(config.electronFuses ?? {}))
+      expect(block, fuse).toMatch(new RegExp(`  # [^\\n]+\\n(  # [^\\n]*\\n)*  ${fuse}: `));
+  });
+});
+
 describe('the desktop entry', () => {
   it('passes desktop-file-validate', () => {
     expect(run('desktop-file-validate', [join(here, 'cohabit.desktop')])).toBe('');

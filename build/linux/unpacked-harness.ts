@@ -1,12 +1,33 @@
 // electron-builder's unpacked Linux layout (`--dir`, what the AppImage and the .deb are made of),
 // built here against a stand-in Electron distribution (`electronDist`): the real runtime comes
-// from outside the npm registry. The stand-in's `electron` behaves as Electron does under
-// ELECTRON_RUN_AS_NODE=1 (it runs this machine's node) and otherwise prints its arguments. What is
-// not built: the AppImage and .deb files themselves (they need the real runtime and, for the
-// AppImage, appimagetool, both downloads), and nothing here runs the real Electron.
+// from outside the npm registry. The stand-in's `electron` is a shell script that prints its
+// arguments and carries, after its last command, a copy of the fuse wire Electron's build writes
+// into the binary (STAND_IN_FUSE_WIRE), so electron-builder's `electronFuses` flips real bytes
+// that @electron/fuses then reads back. What is not built: the AppImage and .deb files
+// themselves (they need the real runtime and, for the AppImage, appimagetool, both downloads),
+// and nothing here runs the real Electron or proves that it honours the fuses.
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createPackage } from '@electron/asar';
+import { SENTINEL } from '@electron/fuses/dist/constants';
+
+/**
+ * The fuses as Electron's build/fuses/fuses.json5 declares them (electron/electron@d3d9e919a8b9),
+ * one '0' (off) or '1' (on) each, in @electron/fuses' order: runAsNode 1, cookieEncryption 0,
+ * nodeOptions 1, nodeCliInspect 1, embeddedAsarIntegrityValidation 0, onlyLoadAppFromAsar 0,
+ * loadBrowserProcessSpecificV8Snapshot 0, grantFileProtocolExtraPrivileges 1.
+ */
+export const STAND_IN_FUSE_WIRE = '10110001';
+
+/** The wire as it sits in the binary: sentinel, schema version 1, length, the fuses. */
+function fuseWireBytes(): Buffer {
+  return Buffer.concat([
+    Buffer.from(SENTINEL, 'latin1'),
+    Buffer.from([1, STAND_IN_FUSE_WIRE.length]),
+    Buffer.from(STAND_IN_FUSE_WIRE, 'latin1'),
+  ]);
+}
 
 export const ARCHES = { x64: 'linux-unpacked', arm64: 'linux-arm64-unpacked' } as const;
 
@@ -14,19 +35,25 @@ async function fakeElectronDist(dir: string, electronVersion: string): Promise<v
   await mkdir(join(dir, 'resources'), { recursive: true });
   await mkdir(join(dir, 'locales'), { recursive: true });
   const electron = join(dir, 'electron');
+  // sh never reads past `exit`, so the wire's bytes after it are inert.
   await writeFile(
     electron,
-    `#!/bin/sh\nif [ "\${ELECTRON_RUN_AS_NODE:-}" = 1 ]; then exec ${process.execPath} "$@"; fi\nprintf '%s\\n' "$@"\n`,
+    Buffer.concat([
+      Buffer.from(`#!/bin/sh\nprintf '%s\\n' "$@"\nexit 0\n# `, 'utf8'),
+      fuseWireBytes(),
+      Buffer.from('\n'),
+    ]),
   );
   await chmod(electron, 0o755);
   await writeFile(join(dir, 'version'), `${electronVersion}\n`);
-  for (const file of [
-    'LICENSE',
-    'LICENSES.chromium.html',
-    'chrome-sandbox',
-    'resources/default_app.asar',
-  ])
+  for (const file of ['LICENSE', 'LICENSES.chromium.html', 'chrome-sandbox'])
     await writeFile(join(dir, file), '');
+  // A real (tiny) archive: electron-builder reads the header of every .asar in resources/ when it
+  // computes the integrity hashes, before it drops this one.
+  const defaultApp = join(dir, 'default-app-source');
+  await mkdir(defaultApp);
+  await writeFile(join(defaultApp, 'main.js'), '');
+  await createPackage(defaultApp, join(dir, 'resources/default_app.asar'));
 }
 
 /**
