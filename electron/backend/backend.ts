@@ -151,7 +151,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
       const machine = await planMachine();
       const [h, inv] = await Promise.all([currentHost(), handlers['machine:inventory']({})]);
       const files = await readPlanFiles(h, inv, layout);
-      const made = plan(inv, layout, {
+      const made = await plan(inv, layout, {
         id: randomBytes(8).toString('hex'),
         now: new Date().toISOString(),
         files: files.files,

@@ -1,8 +1,8 @@
 // Preconditions the helper re-derives from the machine itself (it trusts nothing the unprivileged
 // side says): checked for the whole plan before the first step, and again right before each step.
-import { createHash } from 'node:crypto';
 import type { Plan, Step } from '../../shared/model/plan';
 import { POOL_NAME_RE } from '../../shared/model/names';
+import { sha256Hex } from '../../shared/ops/plan-identity';
 import { HostError } from '../host/host';
 import type { Host } from '../host/host';
 import type { ExecHost } from './exec-host';
@@ -75,10 +75,6 @@ export class PlanEffects {
       if (path === target || path.startsWith(`${target}/`)) return target;
     return null;
   }
-}
-
-export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 const under = (path: string, root: string) => path.startsWith(`${root}/`);
@@ -345,7 +341,7 @@ async function rawProblem(step: Step, ctx: CheckContext): Promise<string | null>
           ? null
           : `${path} no longer exists (the plan saw it with content)`;
       if (effects.files.has(path) || heldByPlanMount) return null;
-      const now = sha256Hex(await host.readFile(path));
+      const now = await sha256Hex(await host.readFile(path));
       if (expected === null)
         return `${path} exists now, but the plan was made when it did not: make the plan again`;
       return now === expected

@@ -98,7 +98,7 @@ export function addPlanCommand(
     })();
     for (const path of files.notRecorded)
       io.stderr(`note: ${host.description} does not hold ${path}; planned as if it were absent.\n`);
-    const result = plan(inventory, layout, {
+    const result = await plan(inventory, layout, {
       id: randomBytes(8).toString('hex'),
       now: new Date().toISOString(),
       files: files.files,

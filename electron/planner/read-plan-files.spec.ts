@@ -20,7 +20,7 @@ async function planOn(host: VirtualHost): Promise<{ inventory: Inventory; plan: 
   const read = await readPlanFiles(host, inventory, layout);
   return {
     inventory,
-    plan: plan(inventory, layout, { id: ID, now: '2026-11-28T00:00:00Z', ...read }),
+    plan: await plan(inventory, layout, { id: ID, now: '2026-11-28T00:00:00Z', ...read }),
   };
 }
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
   const inventory = await readInventory(host);
   const layout = seedLayout(inventory);
   const files = await readPlanFiles(host, inventory, layout);
-  seed = makePlan(inventory, layout, {
+  seed = await makePlan(inventory, layout, {
     id: '0123456789abcdef',
     now: '2026-01-01T00:00:00Z',
     files: files.files,

@@ -87,28 +87,28 @@ describe('the seed plan', () => {
     now: '2026-12-01T00:00:00.000Z',
     files: { '/etc/nixos/configuration.nix': '{ ... }: { imports = [ ]; }', ...files },
   });
-  const written = (p: ReturnType<typeof plan>, path: string) =>
+  const written = (p: Awaited<ReturnType<typeof plan>>, path: string) =>
     p.steps.flatMap((s) =>
       s.call.verb === 'file.write' && s.call.args.path === path ? [s.call.args.content] : [],
     )[0] ?? '';
 
-  it('never writes amd_iommu=on, and intel_iommu=on only on Intel when the machine lacks it', () => {
+  it('never writes amd_iommu=on, and intel_iommu=on only on Intel when the machine lacks it', async () => {
     const amd = changed((i) => {
       if (i.cpu) i.cpu.vendor = 'amd';
       if (i.os.nixos) i.os.nixos.kernelParams = [];
     });
-    const module = written(plan(amd, seedLayout(amd), context()), '/etc/nixos/cohabit.nix');
+    const module = written(await plan(amd, seedLayout(amd), context()), '/etc/nixos/cohabit.nix');
     expect(module).not.toContain('amd_iommu');
     expect(module).not.toContain('intel_iommu');
     expect(module).toContain('"iommu=pt"');
     const intel = changed((i) => i.os.nixos && (i.os.nixos.kernelParams = []));
-    expect(written(plan(intel, seedLayout(intel), context()), '/etc/nixos/cohabit.nix')).toContain(
-      '"intel_iommu=on"',
-    );
+    expect(
+      written(await plan(intel, seedLayout(intel), context()), '/etc/nixos/cohabit.nix'),
+    ).toContain('"intel_iommu=on"');
   });
 
-  it('rewrites a VM definition that names removed firmware, and says why', () => {
-    const p = plan(
+  it('rewrites a VM definition that names removed firmware, and says why', async () => {
+    const p = await plan(
       demo,
       seedLayout(demo),
       context({

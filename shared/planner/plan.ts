@@ -11,6 +11,7 @@ import type { Inventory } from '../model/inventory';
 import { USB_CONTROLLER_CLASS, isDisplayClass } from '../model/pci-classes';
 import { vfioEntryOf, type Layout, type NixosSystem } from '../model/layout';
 import { PLAN_FORMAT, type Plan } from '../model/plan';
+import { canonicalJson, sha256Hex } from '../ops/plan-identity';
 import { mainSystemMode } from './main-origin';
 import { newSystemConfiguration, newSystemModule } from './modules';
 import {
@@ -38,7 +39,6 @@ import {
   systemName,
   vmXmlPath,
 } from './planner-paths';
-import { sha256Hex } from './sha256';
 import { StepList } from './step-list';
 import { validate } from './validate';
 
@@ -116,31 +116,39 @@ function ancestors(path: string): string[] {
     .filter((dir) => !ALWAYS_PRESENT.has(dir));
 }
 
-/** Canonical JSON (sorted keys) so that the same layout always has the same hash. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+/**
+ * The SHA-256 of every file content the plan may replace (all of them come from context.files),
+ * taken once with Web Crypto before planning, so that the builder stays synchronous: each
+ * file.write carries the hash of what it replaces, which the helper compares before writing.
+ */
+async function previousHashes(files: PlanContext['files']): Promise<Map<string, string>> {
+  const contents = [...new Set(Object.values(files))].filter((c): c is string => c !== null);
+  return new Map(await Promise.all(contents.map(async (c) => [c, await sha256Hex(c)] as const)));
 }
 
-export function plan(inventory: Inventory, layout: Layout, context: PlanContext): Plan {
+/**
+ * Async only for its hashes (Web Crypto's digest, the one SHA-256 of shared/ops/plan-identity.ts,
+ * is async); everything else is computed from the arguments alone. Over 80 lines: the plan's parts
+ * in the order they run (systems, volumes, the main system, VMs); issue 12 item 4 turns the
+ * per-system planning into a builder.
+ */
+export async function plan(
+  inventory: Inventory,
+  layout: Layout,
+  context: PlanContext,
+): Promise<Plan> {
   const diagnostics = validate(inventory, layout);
   const base = {
     format: PLAN_FORMAT,
     id: context.id,
     createdAt: context.now,
     pool: layout.pool,
-    layoutSha256: sha256Hex(canonicalJson(layout)),
+    layoutSha256: await sha256Hex(canonicalJson(layout)),
   } as const;
   if (diagnostics.some((d) => d.severity === 'error'))
     return { ...base, steps: [], diagnostics, nextSteps: [] };
 
-  const list = new StepList(context.id);
+  const list = new StepList(context.id, await previousHashes(context.files));
   const mountRoot = context.mountRoot ?? DEFAULT_MOUNT_ROOT;
   const dirs = { ...(context.dirs ?? {}) };
   const mkdirs = (path: string, element: string) => {

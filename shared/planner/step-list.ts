@@ -4,13 +4,27 @@ import { createTwoFilesPatch } from 'diff';
 import { shellQuote } from '../emit/shell-quote';
 import type { Step, StepPreview } from '../model/plan';
 import { verbSpecs, type Verb, type VerbArgs, type VerbCall } from '../ops/verbs';
-import { sha256Hex } from './sha256';
 
 export class StepList {
   readonly steps: Step[] = [];
   private readonly specs;
-  constructor(journal: string) {
+  /**
+   * @param previousHashes SHA-256 of each file content a write may replace, taken beforehand
+   *   (plan() hashes every content of its context.files with Web Crypto, which is async).
+   */
+  constructor(
+    journal: string,
+    private readonly previousHashes: ReadonlyMap<string, string> = new Map(),
+  ) {
     this.specs = verbSpecs(journal);
+  }
+
+  private hashOf(path: string, previous: string): string {
+    const hash = this.previousHashes.get(previous);
+    // Every previous content comes from the plan's context.files, all of which are hashed.
+    if (hash === undefined)
+      throw new Error(`planner: the current content of ${path} was not hashed before planning`);
+    return hash;
   }
 
   add<V extends Verb>(
@@ -63,7 +77,12 @@ export class StepList {
   ): void {
     this.add(
       'file.write',
-      { path, content, mode, previousSha256: previous === null ? null : sha256Hex(previous) },
+      {
+        path,
+        content,
+        mode,
+        previousSha256: previous === null ? null : this.hashOf(path, previous),
+      },
       title,
       why,
       previous,

@@ -33,8 +33,8 @@ const context = {
 };
 
 describe('system names', () => {
-  it('come from the dataset the user chose: mount point, stamps and GRUB id', () => {
-    const p = plan(demo, renamed('zroot/nixos-b'), context);
+  it('come from the dataset the user chose: mount point, stamps and GRUB id', async () => {
+    const p = await plan(demo, renamed('zroot/nixos-b'), context);
     expect(p.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const text = JSON.stringify(p.steps);
     expect(text).not.toContain('new-system');
@@ -82,8 +82,8 @@ describe('system names', () => {
     expect(d?.message).toContain('/mnt/cohabit/nixos');
   });
 
-  it('makes a GRUB id of a name GRUB ids cannot hold, and refuses two names that give one id', () => {
-    const p = plan(demo, renamed('zroot/NixOS_B.2'), context);
+  it('makes a GRUB id of a name GRUB ids cannot hold, and refuses two names that give one id', async () => {
+    const p = await plan(demo, renamed('zroot/NixOS_B.2'), context);
     expect(p.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const text = JSON.stringify(p.steps);
     expect(text).toContain("--id 'cohabit-nixos-b-2'");

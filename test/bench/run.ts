@@ -180,7 +180,11 @@ async function main(): Promise<void> {
       };
       const start = performance.now();
       validate(inventory, edited);
-      plan(inventory, edited, { id: '0123456789abcdef', now: '2026-01-01T00:00:00Z', files: {} });
+      await plan(inventory, edited, {
+        id: '0123456789abcdef',
+        now: '2026-01-01T00:00:00Z',
+        files: {},
+      });
       if (i >= 10) perEdit.push(performance.now() - start);
     }
     console.log(

@@ -18,7 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { recover } from '../../electron/helper/recover';
 import { planSha256 } from '../../shared/ops/plan-identity';
 import { findUnfinished } from '../../electron/helper/journal';
-import { sha256Hex } from '../../electron/helper/preconditions';
+import { createHash } from 'node:crypto';
 import { runHelper } from '../../electron/helper/helper-main';
 import { chooseElevation, runRequest } from '../../electron/helper/elevate';
 import type { HelperEvent } from '../../shared/ops/helper-protocol';
@@ -55,7 +55,7 @@ const filePlan = () =>
         path: '/etc/nixos/configuration.nix',
         content: NEW_CONTENT,
         mode: 0o644,
-        previousSha256: sha256Hex(HOST_CONFIGURATION),
+        previousSha256: createHash('sha256').update(HOST_CONFIGURATION).digest('hex'),
       },
     },
   ]);

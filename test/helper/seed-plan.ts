@@ -6,7 +6,7 @@ import { PLAN_FORMAT } from '../../shared/model/plan';
 import type { Plan, Step } from '../../shared/model/plan';
 import { specOf } from '../../shared/ops/verbs';
 import type { VerbCall } from '../../shared/ops/verbs';
-import { sha256Hex } from '../../electron/helper/preconditions';
+import { createHash } from 'node:crypto';
 
 export const SEED_PLAN_ID = '0123456789abcdef';
 
@@ -152,7 +152,7 @@ export function seedCalls(): VerbCall[] {
         path: '/etc/nixos/configuration.nix',
         content: withImport,
         mode: 0o644,
-        previousSha256: sha256Hex(HOST_CONFIGURATION),
+        previousSha256: createHash('sha256').update(HOST_CONFIGURATION).digest('hex'),
       },
     },
     { verb: 'nixos.rebuild', args: { action: 'boot' } },

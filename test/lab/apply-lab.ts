@@ -165,7 +165,7 @@ export function describeApplyLab(part: 'rollbacks' | 'apply'): void {
           vms: [],
         };
         const files = known ?? (await readPlanFiles(lab.host, inventory, layout));
-        const full = plan(inventory, layout, {
+        const full = await plan(inventory, layout, {
           id,
           now: new Date().toISOString(),
           files: files.files,

@@ -64,7 +64,7 @@ interface Generated {
 /** The files a plan writes, laid out as the directories nixos-rebuild and nixos-install read. */
 async function generated(host: Host, inventory: Inventory, layout: Layout): Promise<Generated> {
   const inputs = await readPlanFiles(host, inventory, layout);
-  const p: Plan = plan(inventory, layout, {
+  const p: Plan = await plan(inventory, layout, {
     id: '0123456789abcdef',
     now: '2026-12-01T00:00:00.000Z',
     files: inputs.files,
