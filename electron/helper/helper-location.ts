@@ -13,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 /** The package.json field, relative to the directory holding package.json. */
 export const HELPER_FIELD = 'cohabitHelper';
 
-/** Both packages: the app in <resources>/app, the helper in <resources>/helper. */
+/**
+ * Both packages: the app in <resources>/app (Nix) or <resources>/app.asar (.deb; its command line
+ * in app.asar.unpacked), the helper in <resources>/helper.
+ */
 export const PACKAGED_HELPER_RELATIVE = '../helper/cohabit-helper';
 
 /** How many directories up from a bundle or source module the app's package.json may be. */
