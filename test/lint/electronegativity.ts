@@ -6,14 +6,15 @@
 // must still be found (test/lint/security-findings.ts); anything else fails the lint.
 //
 // Offline: AvailableSecurityFixesGlobalCheck asks the network for Electron releases, so it is
-// excluded; Electronegativity also tries to fetch updated translations, and says so when it
-// cannot, which changes nothing in the checks. Run through its API rather than its command line:
+// excluded; the only other request, for updated translations, gets a stand-in `got` that answers
+// at once that there is no network (Electronegativity says so and keeps its bundled English
+// texts), so the lint sends nothing anywhere. Run through its API rather than its command line:
 // its CLI requires `commander` without declaring it, and gets this project's commander 14, whose
 // API it predates.
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../../shared/api/content-security-policy';
 import { compareWithAllowList, formatFinding, parseAllowList } from './security-findings';
@@ -57,7 +58,19 @@ async function stage(): Promise<string> {
   return dir;
 }
 
+/** The `got` Electronegativity requires, answered before it loads: every request fails at once. */
+function withoutNetwork(): void {
+  const home = dirname(require.resolve('@doyensec/electronegativity'));
+  const got = require.resolve('got', { paths: [home] });
+  const stand = new Module(got);
+  stand.filename = got;
+  stand.loaded = true;
+  stand.exports = () => Promise.reject(new Error('no network in the lint'));
+  require.cache[got] = stand;
+}
+
 async function scan(dir: string): Promise<SecurityFinding[]> {
+  withoutNetwork();
   const run = require('@doyensec/electronegativity') as Run;
   const electron = require('electron/package.json') as { version: string };
   const result = await run({
