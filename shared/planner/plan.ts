@@ -11,7 +11,6 @@ import type { Inventory } from '../model/inventory';
 import { USB_CONTROLLER_CLASS, isDisplayClass } from '../model/pci-classes';
 import { vfioEntryOf, type Layout, type NixosSystem } from '../model/layout';
 import { PLAN_FORMAT, type Plan } from '../model/plan';
-import { canonicalJson, sha256Hex } from '../ops/plan-identity';
 import { mainSystemMode } from './main-origin';
 import { newSystemConfiguration, newSystemModule } from './modules';
 import {
@@ -39,6 +38,7 @@ import {
   systemName,
   vmXmlPath,
 } from './planner-paths';
+import { canonicalJson, sha256Hex } from '../ops/plan-identity';
 import { StepList } from './step-list';
 import { validate } from './validate';
 

@@ -25,6 +25,9 @@ import type { HelperEvent } from '../../shared/ops/helper-protocol';
 import { FakeMachine, makeTempDirs } from './fake-machine';
 import { HOST_CONFIGURATION, SEED_PLAN_ID, planOf } from './seed-plan';
 
+/** The expected hash, computed apart from the helper's own (Web Crypto) with node:crypto. */
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
 const REPO = resolve(import.meta.dirname, '../..');
 const ENTRY = join(REPO, 'test/helper/helper-under-test.ts');
 const dirs: string[] = [];
@@ -55,7 +58,7 @@ const filePlan = () =>
         path: '/etc/nixos/configuration.nix',
         content: NEW_CONTENT,
         mode: 0o644,
-        previousSha256: createHash('sha256').update(HOST_CONFIGURATION).digest('hex'),
+        previousSha256: sha256Hex(HOST_CONFIGURATION),
       },
     },
   ]);
