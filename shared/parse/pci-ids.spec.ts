@@ -52,13 +52,27 @@ describe.skipIf(full === null)(
   () => {
     const text = full ?? '';
 
-    it('builds its maps in under 100 ms', () => {
-      parsePciIds(text); // warm-up: the first run also pays for JIT compilation
-      const start = performance.now();
-      const ids = parsePciIds(text);
-      const elapsed = performance.now() - start;
-      expect(ids.vendorName('8086')).toBe('Intel Corporation');
-      expect(elapsed).toBeLessThan(100);
+    it('builds its maps in time linear in the file: within 15x of putting each line in a map', () => {
+      // A ratio against a baseline measured here and now, never a fixed time: the machine may be
+      // busy. Best of 7 for both, after the first runs have paid for JIT compilation. The parser
+      // measured 2-5x the baseline on the 2-core CI machine; a quadratic slip would be far more.
+      const best = (f: () => unknown) => {
+        let min = Infinity;
+        for (let i = 0; i < 7; i++) {
+          const start = performance.now();
+          f();
+          min = Math.min(min, performance.now() - start);
+        }
+        return min;
+      };
+      const baseline = best(() => {
+        const lines = new Map<string, string>();
+        for (const line of text.split('\n')) lines.set(line.slice(0, 6), line);
+        return lines;
+      });
+      const parse = best(() => parsePciIds(text));
+      expect(parsePciIds(text).vendorName('8086')).toBe('Intel Corporation');
+      expect(parse / baseline).toBeLessThan(15);
     });
 
     it('knows every vendor and device of a real lspci listing', () => {
