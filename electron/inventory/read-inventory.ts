@@ -21,6 +21,7 @@ import {
 } from './read-system';
 import { readUsbControllers } from './read-usb';
 import { readZfs } from './read-zfs';
+import { readGrubEnv } from './read-grub-env';
 
 export async function readInventory(
   host: Host,
@@ -45,6 +46,7 @@ export async function readInventory(
     readVfio(ctx, pci),
   ]);
   const os = await readOs(ctx, { disks, mounts, boot });
+  const grubEnv = await readGrubEnv(ctx);
 
   if (!zfs.available)
     ctx.report(
@@ -100,6 +102,7 @@ export async function readInventory(
     os,
     network,
     mounts,
+    grubEnv,
     diagnostics: ctx.diagnostics,
   };
 }

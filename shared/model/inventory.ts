@@ -414,6 +414,15 @@ export const InventorySchema = v.object({
   mounts: v.array(
     v.object({ source: v.string(), target: v.string(), fstype: v.string(), options: v.string() }),
   ),
+  /**
+   * The main GRUB's environment block (/boot/grub/grubenv) as seen without root: `unreadable` when
+   * /boot/grub is root's alone (NixOS makes it 0700). Optional so older inventories still parse.
+   */
+  grubEnv: v.optional(
+    nullable(
+      v.object({ path: v.string(), state: v.picklist(['present', 'absent', 'unreadable']) }),
+    ),
+  ),
   diagnostics: v.array(DiagnosticSchema),
 });
 export type Inventory = v.InferOutput<typeof InventorySchema>;
