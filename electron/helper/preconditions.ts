@@ -6,6 +6,7 @@ import { sha256Hex } from '../../shared/ops/plan-identity';
 import { HostError } from '../host/host';
 import type { Host } from '../host/host';
 import type { ExecHost } from './exec-host';
+import { bootOnceProblem } from './boot-once-check';
 
 /** Where plans mount the systems they install: `<MOUNT_ROOT>/<name>`. */
 export const MOUNT_ROOT = '/mnt/cohabit';
@@ -356,6 +357,8 @@ async function rawProblem(step: Step, ctx: CheckContext): Promise<string | null>
     }
     case 'nixos.rebuild':
       return null;
+    case 'grub.bootOnce':
+      return bootOnceProblem(c.args, plan, host);
     case 'libvirt.define': {
       if (!under(c.args.xmlPath, STATE_DIR)) return `the VM definition must come from ${STATE_DIR}`;
       const w = await walk(host, c.args.xmlPath);

@@ -1,6 +1,7 @@
 // A Plan: the ordered Steps that take the machine from its inventory to the layout, each one verb
 // with typed arguments, plus everything the user reads before applying: why, risk, preview, undo.
 import * as v from 'valibot';
+import { BootOnceOfferSchema } from '../ops/boot-once-args';
 import { RiskSchema, VerbCallSchema } from '../ops/verbs';
 import { DiagnosticSchema } from './diagnostic';
 
@@ -50,5 +51,7 @@ export const PlanSchema = v.strictObject({
   diagnostics: v.array(DiagnosticSchema),
   /** What to do after apply, in order (reboot, choose the entry in GRUB...). */
   nextSteps: v.array(v.string()),
+  /** Whether the main GRUB can boot the new systems once (issue 16); absent when none is added. */
+  bootOnce: v.optional(BootOnceOfferSchema),
 });
 export type Plan = v.InferOutput<typeof PlanSchema>;

@@ -4,6 +4,7 @@
 import * as v from 'valibot';
 import { COMPRESSIONS, VOLBLOCKSIZES } from '../model/layout';
 import { DatasetNameSchema, SafePathSchema } from '../model/names';
+import { CohabitEntryIdSchema, GrubEnvFileSchema } from './boot-once-args';
 
 export const RiskSchema = v.picklist(['read-only', 'creates', 'modifies', 'destructive']);
 export type Risk = v.InferOutput<typeof RiskSchema>;
@@ -97,6 +98,8 @@ export const verbArgs = {
     name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/)),
     xmlPath: SafePathSchema,
   }),
+  /** Boot a Cohabit entry once: GRUB's next_entry, which NixOS's grub.cfg clears as it boots. */
+  'grub.bootOnce': v.strictObject({ envFile: GrubEnvFileSchema, entryId: CohabitEntryIdSchema }),
 } as const;
 
 export type Verb = keyof typeof verbArgs;
@@ -324,6 +327,16 @@ export function verbSpecs(journal: string): { [V in Verb]: VerbSpec<V> } {
       undo: (a) => ({
         argv: [[...LIBVIRT, 'undefine', '--nvram', a.name]],
         text: `Remove the VM definition ${a.name}.`,
+      }),
+    },
+    // grub-editenv from the system's own GRUB package: the helper's PATH is the system's
+    // (/run/current-system/sw/bin holds it, grub.nix puts the grub package in systemPackages).
+    'grub.bootOnce': {
+      risk: () => 'modifies',
+      argv: (a) => ['grub-editenv', a.envFile, 'set', `next_entry=${a.entryId}`],
+      undo: (a) => ({
+        argv: [['grub-editenv', a.envFile, 'unset', 'next_entry']],
+        text: 'Forget the one-time choice: GRUB starts its default entry (the main system) again.',
       }),
     },
   };

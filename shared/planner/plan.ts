@@ -11,6 +11,7 @@ import type { Inventory } from '../model/inventory';
 import { USB_CONTROLLER_CLASS, isDisplayClass } from '../model/pci-classes';
 import { vfioEntryOf, type Layout, type NixosSystem } from '../model/layout';
 import { PLAN_FORMAT, type Plan } from '../model/plan';
+import { bootOnceOffer, type BootOnceEntry } from './boot-once';
 import { mainSystemMode } from './main-origin';
 import { newSystemConfiguration, newSystemModule } from './modules';
 import {
@@ -29,6 +30,7 @@ import {
   fakeEfiDevice,
   fakeEfiPartition,
   findDataset,
+  grubEntryId,
   isManaged,
   isSystemInstalled,
   mainConfigurationPath,
@@ -168,13 +170,16 @@ export async function plan(
     files: context.files,
     dirs,
   };
+  const menuEntries: BootOnceEntry[] = [];
   layout.systems.forEach((system, i) => {
     if (
       planSystem(inventory, system, `systems[${i}]`, list, mountRoot, mkdirs, survived, diagnostics)
-    )
+    ) {
       nextSteps.push(
         `Reboot and choose "${system.label}" in the GRUB menu, then log in as ${system.user.name}.`,
       );
+      menuEntries.push({ entryId: grubEntryId(system), label: system.label });
+    }
   });
 
   layout.volumes.forEach((vol, i) => {
@@ -263,7 +268,13 @@ export async function plan(
 
   if (list.steps.some((s) => s.call.verb === 'nixos.rebuild'))
     nextSteps.unshift('Reboot: the main system boots the new generation with the changes above.');
-  return { ...base, steps: list.steps, diagnostics, nextSteps: [...new Set(nextSteps)] };
+  return {
+    ...base,
+    steps: list.steps,
+    diagnostics,
+    nextSteps: [...new Set(nextSteps)],
+    ...(menuEntries.length > 0 ? { bootOnce: bootOnceOffer(inventory, menuEntries) } : {}),
+  };
 }
 
 function analysisContext(inventory: Inventory, layout: Layout) {
