@@ -19,6 +19,7 @@ import type { SshHostOptions, SshTarget } from '../host/ssh-host';
 import { releaseHost, selectHost } from '../host/select-host';
 import type { HostChoice } from '../host/select-host';
 import { readInventory } from '../inventory/read-inventory';
+import { afterApplyBootOnce, bootOnceConfirmLine } from './boot-once-command';
 
 export interface ApplyCliIo {
   stdout: (text: string) => void;
@@ -38,7 +39,12 @@ export interface RemoteOptions {
   local?: RunEnvironment['local'];
 }
 
-export type ApplyOptions = HostChoice & { dryRun?: boolean; yes?: boolean };
+export type ApplyOptions = HostChoice & {
+  dryRun?: boolean;
+  yes?: boolean;
+  /** --boot-once [entry]: then have GRUB start the new system at the next boot only. */
+  bootOnce?: string | true;
+};
 
 /** The CLI's choice of machine, as the app's backend makes it: remote, recorded or this one. */
 async function runTargetOf(choice: HostChoice): Promise<RunTarget> {
@@ -195,8 +201,21 @@ export async function applyCommand(
   const request = { type: 'apply', plan, sha256, dryRun: opts.dryRun ?? false } as const;
   // A dry run changes nothing, so it runs unprivileged (on a remote machine too: no sudo is
   // asked for); some facts may be unreadable without root.
-  if (opts.dryRun)
-    return printOutcome(io, await runOnTarget(target, request, remote, { onEvent: print }));
+  const confirm = io.confirm ?? (io.isTty && process.stdin.isTTY ? terminalConfirm : undefined);
+  const bootOnce = (code: number, outcome: HelperOutcome) =>
+    code !== 0 || (outcome.result?.status !== 'applied' && outcome.result?.status !== 'dry-run')
+      ? code
+      : afterApplyBootOnce(
+          plan,
+          opts,
+          { ...io, confirm },
+          (r) => runOnTarget(target, r, remote, { onEvent: print }),
+          (o) => printOutcome(io, o),
+        );
+  if (opts.dryRun) {
+    const outcome = await runOnTarget(target, request, remote, { onEvent: print });
+    return bootOnce(printOutcome(io, outcome), outcome);
+  }
   const changing = plan.steps.filter(
     (s) => specOf(s.call, plan.id).risk(s.call.args as never) !== 'read-only',
   );
@@ -206,7 +225,7 @@ export async function applyCommand(
       `Plan ${plan.id} (sha256 ${sha256}) on pool ${plan.pool}${where} will make these changes:\n`,
     );
     for (const s of changing) io.stdout(`  ${s.id} [${s.risk}] ${s.title}\n`);
-    const confirm = io.confirm ?? (io.isTty && process.stdin.isTTY ? terminalConfirm : undefined);
+    io.stdout(bootOnceConfirmLine(plan, opts.bootOnce) ?? '');
     if (confirm === undefined)
       throw new ApplyCliError(
         'not asking without a terminal: review the plan and pass --yes to apply it',
@@ -216,7 +235,8 @@ export async function applyCommand(
       return 1;
     }
   }
-  return printOutcome(io, await runWithCtrlC(target, request, io, remote, print));
+  const outcome = await runWithCtrlC(target, request, io, remote, print);
+  return bootOnce(printOutcome(io, outcome), outcome);
 }
 
 export async function recoverCommand(
@@ -295,6 +315,10 @@ export function addApplyCommands(
         'check every precondition and list the steps; change nothing (needs no root)',
       )
       .option('--yes', 'do not ask (for scripts; the plan is still checked by the helper)')
+      .option(
+        '--boot-once [entry]',
+        'once applied, have GRUB start the new system at the next boot only, so the boot after returns to the main system (needs /boot/grub on ext2/3/4 or FAT; otherwise says why and what to pick in the menu); ENTRY is the menu id (cohabit-...) when the plan adds several',
+      )
       .addOption(sshHostOption('apply it').conflicts(['demo', 'hostSnapshot'])),
   ).action(async (file: string, opts: ApplyOptions) => {
     setExitCode(await applyCommand(file, opts, io));
