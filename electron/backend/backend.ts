@@ -26,6 +26,7 @@ import { createApplyRuns } from './apply-runs';
 import type { ApplyRunsOptions, RunTarget } from './apply-runs';
 import { BackendError } from './backend-error';
 import { createDraftStore, draftHandlers, machineKey } from './drafts';
+import { keepBootOncePlan } from './boot-once-run';
 
 export type BackendSource =
   | { kind: 'local' }
@@ -245,6 +246,12 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
       const { planId, sha256, dryRun } = parseRequest('apply:start', request);
       const stored = plans.take(planId, sha256, await planMachine());
       return runs.start(await target(), stored, dryRun);
+    },
+    'apply:bootOnce': async (request) => {
+      const { planId, sha256, entryId, dryRun } = parseRequest('apply:bootOnce', request);
+      const stored = plans.take(planId, sha256, await planMachine());
+      const once = await keepBootOncePlan(plans, stored, entryId);
+      return runs.start(await target(), once, dryRun);
     },
     'apply:cancel': (request) => {
       const { applyId } = parseRequest('apply:cancel', request);

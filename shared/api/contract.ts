@@ -6,6 +6,7 @@ import { InventorySchema } from '../model/inventory';
 import { LayoutSchema } from '../model/layout';
 import { DraftLayoutSchema } from '../model/layout-draft';
 import { PlanSchema } from '../model/plan';
+import { CohabitEntryIdSchema } from '../ops/boot-once-args';
 import {
   ApplyOutcomeSchema,
   ApplyProgressSchema,
@@ -111,6 +112,20 @@ export const calls = {
    */
   'apply:start': {
     request: v.strictObject({ planId: PlanId, sha256: Sha256, dryRun: v.boolean() }),
+    response: v.strictObject({ applyId: ApplyId }),
+  },
+  /**
+   * After a plan is applied: has the main GRUB start one of its new entries at the next boot only
+   * (issue 16). The backend makes the one-step plan (grub-editenv ... set next_entry=<entry>) from
+   * the kept plan's offer and runs it like any apply, with its own id; a dry run walks it.
+   */
+  'apply:bootOnce': {
+    request: v.strictObject({
+      planId: PlanId,
+      sha256: Sha256,
+      entryId: CohabitEntryIdSchema,
+      dryRun: v.boolean(),
+    }),
     response: v.strictObject({ applyId: ApplyId }),
   },
   /** Stops between steps and interrupts a running one; the plan then rolls back. */
