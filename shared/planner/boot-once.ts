@@ -30,6 +30,11 @@ export function bootOnceRefusalText(offer: Extract<BootOnceOffer, { possible: fa
   return `Cohabit cannot make GRUB boot the new system just once: ${offer.reason} ${PICK_IN_MENU}`;
 }
 
+/** What to do once the choice is made: the boot-once plan's next step, and the result screen's. */
+export function bootOnceNextStep(label: string): string {
+  return `Reboot: GRUB starts "${label}" this once; the reboot after that starts the main system again.`;
+}
+
 /**
  * The plan that sets GRUB's next_entry to one of `source`'s own new entries. Refused (thrown) when
  * the source plan offers no boot-once, or when the entry is not one it added.
@@ -66,9 +71,7 @@ export function bootOncePlan(
     layoutSha256: source.layoutSha256,
     steps: list.steps,
     diagnostics: [],
-    nextSteps: [
-      `Reboot: GRUB starts "${entry.label}" this once; the reboot after that starts the main system again.`,
-    ],
+    nextSteps: [bootOnceNextStep(entry.label)],
     // The helper checks the entry against the offer it came from, and the machine's grub.cfg.
     bootOnce: { possible: true, envFile: offer.envFile, entries: [entry] },
   };

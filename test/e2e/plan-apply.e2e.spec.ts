@@ -235,6 +235,19 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
     await expect(next.allTextContents()).resolves.toContain(
       'Reboot and choose "New System" in the GRUB menu, then log in as alice.',
     );
+    // Issue 16: the demo's grubenv is on the root pool, so booting once is refused with the reason
+    // and what to pick in the menu instead; no button offers it.
+    const once = page.getByRole('region', { name: 'Boot the new system just once' });
+    await expect(
+      once.getByText(/grubenv is on ZFS .*GRUB never writes to ZFS/).isVisible(),
+    ).resolves.toBe(true);
+    await expect(
+      once.getByText(/pick the new system in the GRUB menu yourself/).isVisible(),
+    ).resolves.toBe(true);
+    await expect(
+      once.getByText('The entry to pick: “New System”.', { exact: false }).isVisible(),
+    ).resolves.toBe(true);
+    await expect(once.getByRole('button').count()).resolves.toBe(0);
     await screenshots('apply-done');
     await result.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('region', { name: 'What will change' }).waitFor();

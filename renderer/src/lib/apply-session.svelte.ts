@@ -32,6 +32,7 @@ class ApplySession {
   starting = $state(false);
   startError = $state.raw<ApiCallError | null>(null);
   unfinished = $state.raw<UnfinishedPlan[]>([]);
+  bootOnceLabel = $state.raw<string | null>(null);
 
   /** Events of runs this page has not claimed yet: an event can beat the answer that names its run. */
   private readonly early = new Map<string, Pending>();
@@ -87,9 +88,25 @@ class ApplySession {
     const plan = this.plan;
     const sha256 = this.planSha256;
     if (plan === null || sha256 === null || this.running) return;
+    this.bootOnceLabel = null;
     await this.launch(dryRun ? 'dry-run' : 'apply', plan, () =>
       api.call('apply:start', { planId: plan.id, sha256, dryRun }),
     );
+  }
+
+  /**
+   * Boots one of the applied plan's new entries once (issue 16): a run of its own, whose result
+   * screen names the entry; `bootOnceLabel` is that entry's label while its run is shown.
+   */
+  async bootOnce(api: CohabitApi, entryId: string, dryRun: boolean): Promise<void> {
+    const plan = this.plan;
+    const sha256 = this.planSha256;
+    if (plan === null || sha256 === null || this.running) return;
+    const label = plan.bootOnce?.entries.find((e) => e.entryId === entryId)?.label ?? entryId;
+    await this.launch(dryRun ? 'dry-run' : 'apply', null, () =>
+      api.call('apply:bootOnce', { planId: plan.id, sha256, entryId, dryRun }),
+    );
+    this.bootOnceLabel = this.startError === null ? label : null;
   }
 
   async recover(api: CohabitApi, planId: string, mode: 'rollback' | 'resume'): Promise<void> {
