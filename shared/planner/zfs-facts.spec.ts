@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parseZpoolStatus } from '../parse/zpool';
 import { storageFixture } from '../../test/fixtures/storage/storage-fixtures';
 import {
+  GRUB2_FEATURES,
+  GRUB_READ_FEATURES,
+  READONLY_COMPAT_FEATURES,
   grubUnreadableFeatures,
   raidzAllocatedBytes,
   raidzVdevsOf,
@@ -126,6 +129,29 @@ describe('RAID-Z scaling (volsize_from_vdevs)', () => {
 });
 
 describe('grubUnreadableFeatures', () => {
+  it("agrees with OpenZFS's grub2 list: each is one GRUB reads or one it need not read", () => {
+    for (const f of GRUB2_FEATURES)
+      expect(GRUB_READ_FEATURES.has(f) || READONLY_COMPAT_FEATURES.has(f), f).toBe(true);
+    expect(
+      grubUnreadableFeatures(Object.fromEntries([...GRUB2_FEATURES].map((f) => [f, 'active']))),
+    ).toEqual({
+      active: [],
+      enabled: [],
+    });
+  });
+
+  it('refuses what GRUB cannot read even when it is needed only for reading other datasets', () => {
+    expect(
+      grubUnreadableFeatures({
+        lz4_compress: 'active',
+        zstd_compress: 'active',
+        encryption: 'active',
+        large_dnode: 'active',
+        bookmark_v2: 'enabled',
+      }),
+    ).toEqual({ active: ['encryption', 'large_dnode', 'zstd_compress'], enabled: ['bookmark_v2'] });
+  });
+
   it('passes features that are read-only compatible even though grub2 does not list them', () => {
     expect(
       grubUnreadableFeatures({

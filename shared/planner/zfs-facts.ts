@@ -117,6 +117,22 @@ export const GRUB2_FEATURES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * What GRUB itself reads (issue 16 item 4): spa_feature_names[] in grub-core/fs/zfs/zfs.c
+ * (rhboot/grub2 5e9e7e44eddcab0174decc12c3799825e600639f, the same list as GNU GRUB 2.12 that
+ * NixOS builds), by their short names. check_mos_features() and check_pool_label() refuse the
+ * whole pool when any feature in its features_for_read has a non-zero count and is not in this
+ * list, whichever dataset uses it: one encrypted or zstd dataset anywhere makes every path in the
+ * pool unreadable to GRUB. features_for_write (the read-only compatible ones) is never checked.
+ */
+export const GRUB_READ_FEATURES: ReadonlySet<string> = new Set([
+  'lz4_compress', // org.illumos:lz4_compress
+  'hole_birth', // com.delphix:hole_birth
+  'embedded_data', // com.delphix:embedded_data
+  'extensible_dataset', // com.delphix:extensible_dataset
+  'large_blocks', // org.open-zfs:large_blocks
+]);
+
+/**
  * Features registered with ZFEATURE_FLAG_READONLY_COMPAT (module/zcommon/zfeature_common.c): a
  * reader that does not know them may still open the pool read-only, which is all GRUB does (it
  * checks only the pool's features_for_read). The grub2 list leaves them out because it is the
@@ -156,7 +172,8 @@ export function grubUnreadableFeatures(features: Record<string, string>): {
   const active: string[] = [];
   const enabled: string[] = [];
   for (const [name, state] of Object.entries(features)) {
-    if (GRUB2_FEATURES.has(name) || READONLY_COMPAT_FEATURES.has(name)) continue;
+    // GRUB's own list decides; OpenZFS's grub2 file is a subset of it and the read-only ones.
+    if (GRUB_READ_FEATURES.has(name) || READONLY_COMPAT_FEATURES.has(name)) continue;
     if (state === 'active') active.push(name);
     else if (state === 'enabled') enabled.push(name);
   }
