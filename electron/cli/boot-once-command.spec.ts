@@ -53,6 +53,17 @@ describe('cohabit apply --boot-once on the demo machines', () => {
     expect(r.out).toMatch(/Dry run of plan [0-9a-f]{16}: 29 steps/);
   }, 60_000);
 
+  it('is named at the end of `cohabit plan` on both machines', async () => {
+    await seedPlanFile('twin-gpu');
+    const twin = await cli('plan', join(dir, 'twin-gpu-layout.json'), '--demo', 'twin-gpu');
+    expect(twin.out).toContain(
+      'Boot once: `cohabit apply --boot-once` then has GRUB start the new system at the next boot only (grub-editenv /boot/grub/grubenv set next_entry=cohabit-new-system).',
+    );
+    await seedPlanFile('workstation');
+    const ws = await cli('plan', join(dir, 'workstation-layout.json'), '--demo', 'workstation');
+    expect(ws.out).toContain('Boot once: not here. /boot/grub/grubenv is on ZFS (mounted at /)');
+  }, 60_000);
+
   it('is listed in --help', async () => {
     const r = await cli('apply', '--help');
     expect(r.out).toMatch(/--boot-once \[entry\]\s+once applied, have GRUB start the new system/);

@@ -47,5 +47,10 @@ export function formatPlanText(plan: Plan): string {
   });
   if (plan.nextSteps.length > 0)
     out += `\nAfterwards:\n${plan.nextSteps.map((s) => `  - ${s}\n`).join('')}`;
+  const once = plan.bootOnce;
+  if (once !== undefined && once.entries.length > 0)
+    out += once.possible
+      ? `\nBoot once: \`cohabit apply --boot-once\` then has GRUB start the new system at the next boot only (grub-editenv ${once.envFile} set next_entry=${once.entries.map((e) => e.entryId).join('|')}).\n`
+      : `\nBoot once: not here. ${once.reason}\n`;
   return out;
 }
