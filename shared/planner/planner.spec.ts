@@ -260,27 +260,6 @@ describe('validate', () => {
     expect(codes(zstd, seedLayout(demo))).toContain('error:grub.boot-zstd@systems[0].dataset');
   });
 
-  it('refuses the chain entry when an encrypted or zstd dataset elsewhere in the pool is active, even with an unencrypted lz4 parent', () => {
-    // GRUB checks the pool's features_for_read before any path (zfs.c check_mos_features).
-    for (const feature of ['encryption', 'zstd_compress']) {
-      const elsewhere = changed((i) => {
-        const p = i.zfs.pools[0];
-        if (p) p.features[feature] = 'active';
-      });
-      const found = errors(elsewhere, seedLayout(demo));
-      expect(found.map((d) => d.code)).toEqual(['grub.pool-features']);
-      expect(found[0]?.message).toContain(`it uses ${feature}`);
-    }
-    const enabledOnly = changed((i) => {
-      const p = i.zfs.pools[0];
-      if (p) p.features.zstd_compress = 'enabled';
-    });
-    expect(codes(enabledOnly, seedLayout(demo))).toContain(
-      'warning:grub.pool-features-enabled@pool',
-    );
-    expect(errors(enabledOnly, seedLayout(demo))).toEqual([]);
-  });
-
   it('explains systemd-boot and refuses the chain entry', () => {
     const sd = changed((i) => {
       i.boot.bootloader = 'systemd-boot';
