@@ -13,7 +13,7 @@ beforeAll(async () => {
   demo = await readInventory(await loadDemoHost('workstation-2511'));
 });
 
-function withFeature(name: string, state: string): Inventory {
+function withFeature(name: string, state: 'active' | 'enabled'): Inventory {
   const inv = structuredClone(demo);
   const pool = inv.zfs.pools[0];
   if (pool) pool.features[name] = state;

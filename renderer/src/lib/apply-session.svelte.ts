@@ -32,7 +32,8 @@ class ApplySession {
   starting = $state(false);
   startError = $state.raw<ApiCallError | null>(null);
   unfinished = $state.raw<UnfinishedPlan[]>([]);
-  bootOnceLabel = $state.raw<string | null>(null);
+  /** The boot-once run on screen, if the run shown is one: its entry, label and kind. */
+  bootOnceRun = $state.raw<{ entryId: string; label: string; dryRun: boolean } | null>(null);
 
   /** Events of runs this page has not claimed yet: an event can beat the answer that names its run. */
   private readonly early = new Map<string, Pending>();
@@ -88,7 +89,7 @@ class ApplySession {
     const plan = this.plan;
     const sha256 = this.planSha256;
     if (plan === null || sha256 === null || this.running) return;
-    this.bootOnceLabel = null;
+    this.bootOnceRun = null;
     await this.launch(dryRun ? 'dry-run' : 'apply', plan, () =>
       api.call('apply:start', { planId: plan.id, sha256, dryRun }),
     );
@@ -96,7 +97,7 @@ class ApplySession {
 
   /**
    * Boots one of the applied plan's new entries once (issue 16): a run of its own, whose result
-   * screen names the entry; `bootOnceLabel` is that entry's label while its run is shown.
+   * screen names the entry (`bootOnceRun` while its run is shown).
    */
   async bootOnce(api: CohabitApi, entryId: string, dryRun: boolean): Promise<void> {
     const plan = this.plan;
@@ -106,11 +107,12 @@ class ApplySession {
     await this.launch(dryRun ? 'dry-run' : 'apply', null, () =>
       api.call('apply:bootOnce', { planId: plan.id, sha256, entryId, dryRun }),
     );
-    this.bootOnceLabel = this.startError === null ? label : null;
+    if (this.startError === null) this.bootOnceRun = { entryId, label, dryRun };
   }
 
   async recover(api: CohabitApi, planId: string, mode: 'rollback' | 'resume'): Promise<void> {
     if (this.running) return;
+    this.bootOnceRun = null;
     await this.launch('recover', null, () => api.call('apply:recover', { planId, mode }));
     if (this.run !== null) this.unfinished = this.unfinished.filter((u) => u.planId !== planId);
   }
