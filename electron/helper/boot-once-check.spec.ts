@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualHost } from '../host/virtual-host';
 import type { Plan } from '../../shared/model/plan';
 import { bootOnceProblem, menuEntryIds } from './boot-once-check';
+import { missingCommandSentence } from './missing-facility';
 
 const ENV = '/boot/grub/grubenv';
 const ID = 'cohabit-new-system';
@@ -80,5 +81,11 @@ describe('bootOnceProblem', () => {
 
   it('reads entry ids only from --id words of menuentry lines', () => {
     expect([...menuEntryIds(`${CFG}# menuentry 'x' --id 'cohabit-fake'\n`)]).toEqual([ID]);
+  });
+
+  it('names where grub-editenv comes from when the machine lacks it', () => {
+    expect(missingCommandSentence('grub-editenv', 'this machine', ['s01'])).toBe(
+      "grub-editenv is not installed on this machine, so step s01 cannot be checked or run. Install GRUB's tools: on NixOS they come with `boot.loader.grub.enable = true;` (in /run/current-system/sw/bin); on Debian or Ubuntu, grub-common.",
+    );
   });
 });

@@ -26,6 +26,9 @@ const PROVIDERS: Readonly<Record<string, string>> = {
   virsh:
     'libvirt: on NixOS, `virtualisation.libvirtd.enable = true;`; on Debian or Ubuntu, libvirt-clients and libvirt-daemon-system',
   install: 'coreutils',
+  // grub.nix puts the system's GRUB package, with grub-editenv, in environment.systemPackages.
+  'grub-editenv':
+    "GRUB's tools: on NixOS they come with `boot.loader.grub.enable = true;` (in /run/current-system/sw/bin); on Debian or Ubuntu, grub-common",
 };
 
 /** The command a HostError of a missing program names, or null when it is not one. */
