@@ -142,5 +142,8 @@ describe('bootOnceChoice', () => {
     expect(mountHolding(mounts, '/boot/grub/grubenv')?.source).toBe('b');
     expect(mountHolding(mounts, '/bootx/grub/grubenv')?.source).toBe('x');
     expect(mountHolding([mount('/boot', 'b', 'vfat')], '/etc/x')).toBeUndefined();
+    // A filesystem mounted over another at /boot hides it.
+    const over = [...mounts, mount('/boot', 'z', 'zfs')];
+    expect(mountHolding(over, '/boot/grub/grubenv')?.source).toBe('z');
   });
 });

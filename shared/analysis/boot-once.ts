@@ -36,7 +36,10 @@ export type BootOnceFacts = Pick<Inventory, 'mounts' | 'disks' | 'boot'> & {
   grubEnv?: Inventory['grubEnv'];
 };
 
-/** The mount that holds `path`: the longest mount point that is `path` or one of its parents. */
+/**
+ * The mount that holds `path`: the longest mount point that is `path` or one of its parents; of
+ * two at the same point the later one, which hides the earlier (/proc/mounts is in mount order).
+ */
 export function mountHolding(
   mounts: Inventory['mounts'],
   path: string,
@@ -44,7 +47,7 @@ export function mountHolding(
   let best: Inventory['mounts'][number] | undefined;
   for (const m of mounts) {
     const inside = m.target === '/' || path === m.target || path.startsWith(`${m.target}/`);
-    if (inside && (best === undefined || m.target.length > best.target.length)) best = m;
+    if (inside && (best === undefined || m.target.length >= best.target.length)) best = m;
   }
   return best;
 }
