@@ -19,7 +19,7 @@ import type { SshHostOptions, SshTarget } from '../host/ssh-host';
 import { releaseHost, selectHost } from '../host/select-host';
 import type { HostChoice } from '../host/select-host';
 import { readInventory } from '../inventory/read-inventory';
-import { afterApplyBootOnce, bootOnceConfirmLine } from './boot-once-command';
+import { afterApplyBootOnce, bootOnceConfirmLine, bootOnceRefusal } from './boot-once-command';
 
 export interface ApplyCliIo {
   stdout: (text: string) => void;
@@ -197,6 +197,8 @@ export async function applyCommand(
     );
   const target = await runTargetOf(opts);
   const { plan, sha256 } = await openPlanFile(file, target, opts);
+  const cannotBootOnce = bootOnceRefusal(plan, opts.bootOnce);
+  if (cannotBootOnce !== null) throw new ApplyCliError(`${cannotBootOnce} Nothing was changed.`);
   const print = eventPrinter(io);
   const request = { type: 'apply', plan, sha256, dryRun: opts.dryRun ?? false } as const;
   // A dry run changes nothing, so it runs unprivileged (on a remote machine too: no sudo is
@@ -317,7 +319,7 @@ export function addApplyCommands(
       .option('--yes', 'do not ask (for scripts; the plan is still checked by the helper)')
       .option(
         '--boot-once [entry]',
-        'once applied, have GRUB start the new system at the next boot only, so the boot after returns to the main system (needs /boot/grub on ext2/3/4 or FAT; otherwise says why and what to pick in the menu); ENTRY is the menu id (cohabit-...) when the plan adds several',
+        'once applied, have GRUB start the new system at the next boot only, so the boot after returns to the main system (needs /boot/grub on ext2/3/4 or FAT on a plain partition; elsewhere it refuses before anything runs, saying why and what to pick in the menu); ENTRY is the menu id (cohabit-...) when the plan adds several',
       )
       .addOption(sshHostOption('apply it').conflicts(['demo', 'hostSnapshot'])),
   ).action(async (file: string, opts: ApplyOptions) => {

@@ -42,15 +42,38 @@ describe('cohabit apply --boot-once on the demo machines', () => {
     expect(new Set(ids).size).toBe(2);
   }, 60_000);
 
-  it('says why not and what to pick where grubenv is on ZFS (workstation), exit 2', async () => {
+  it('refuses --boot-once before anything runs where grubenv is on ZFS (workstation), saying why and what to pick', async () => {
     const file = await seedPlanFile('workstation');
     const r = await cli('apply', file, '--dry-run', '--demo', 'workstation', '--boot-once');
-    expect(r.code).toBe(2);
-    expect(r.out).toContain(
-      'Cohabit cannot make GRUB boot the new system just once: /boot/grub/grubenv is on ZFS',
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      '--boot-once: Cohabit cannot make GRUB boot the new system just once: /boot/grub/grubenv is on ZFS',
     );
-    expect(r.out).toContain('pick the new system in the GRUB menu yourself');
-    expect(r.out).toMatch(/Dry run of plan [0-9a-f]{16}: 29 steps/);
+    expect(r.err).toContain('pick the new system in the GRUB menu yourself');
+    expect(r.err).toContain('Nothing was changed.');
+    expect(r.out).not.toContain('Dry run of plan');
+    // Without the flag the plan is walked, and the reason is said after it.
+    const walk = await cli('apply', file, '--dry-run', '--demo', 'workstation');
+    expect(walk.code).toBe(0);
+    expect(walk.out).toMatch(
+      /Dry run of plan [0-9a-f]{16}: 29 steps[^]*Cohabit cannot make GRUB boot the new system just once: \/boot\/grub\/grubenv is on ZFS/,
+    );
+  }, 60_000);
+
+  it('refuses an entry the plan does not add before anything runs', async () => {
+    const file = await seedPlanFile('twin-gpu');
+    const r = await cli(
+      'apply',
+      file,
+      '--dry-run',
+      '--demo',
+      'twin-gpu',
+      '--boot-once',
+      'cohabit-other',
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('"cohabit-other" is not an entry this plan adds (cohabit-new-system)');
+    expect(r.out).toBe('');
   }, 60_000);
 
   it('is named at the end of `cohabit plan` on both machines', async () => {

@@ -30,6 +30,24 @@ function chosenEntry(plan: Plan, wanted: string | true | undefined): string | un
   return entries.length === 1 ? entries[0]?.entryId : undefined;
 }
 
+/**
+ * Why `--boot-once` cannot be honoured for this plan, said before anything runs (someone who asks
+ * for the fallback should not get the apply without it); null when it can, or was not asked for.
+ */
+export function bootOnceRefusal(plan: Plan, wanted: string | true | undefined): string | null {
+  if (wanted === undefined) return null;
+  const offer = plan.bootOnce;
+  if (offer === undefined || offer.entries.length === 0)
+    return '--boot-once: this plan adds no GRUB entry to boot once.';
+  if (!offer.possible) return `--boot-once: ${bootOnceRefusalText(offer)}`;
+  const entryId = chosenEntry(plan, wanted);
+  const ids = offer.entries.map((e) => e.entryId).join(', ');
+  if (entryId === undefined) return `--boot-once: this plan adds several entries; name one: ${ids}`;
+  if (!offer.entries.some((e) => e.entryId === entryId))
+    return `--boot-once: ${JSON.stringify(entryId)} is not an entry this plan adds (${ids}).`;
+  return null;
+}
+
 /** The line the confirmation adds when --boot-once will follow the apply; null when it will not. */
 export function bootOnceConfirmLine(plan: Plan, wanted: string | true | undefined): string | null {
   const offer = plan.bootOnce;
