@@ -8,7 +8,8 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { errorMessage } from '../../shared/model/errors';
 import type { ApplyResult, HelperEvent, Request } from '../../shared/ops/helper-protocol';
-import { specOf } from '../../shared/ops/verbs';
+import { visibleText } from '../../shared/model/visible-text';
+import { confirmPlan, confirmationLines } from '../../shared/ops/verb-confirmation';
 import { BackendError } from '../backend/backend-error';
 import { PlanStore } from '../backend/plan-store';
 import { runOnTarget } from '../backend/run-target';
@@ -68,6 +69,9 @@ async function terminalConfirm(question: string): Promise<boolean> {
   }
 }
 
+/** Helper events and results carry plan titles, tool output and error text: one line each, visible. */
+const shown = (text: string) => visibleText(text);
+
 function bar(done: number, total: number, width = 24): string {
   const filled = total === 0 ? width : Math.round((done / total) * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`;
@@ -81,26 +85,28 @@ export function eventPrinter(io: ApplyCliIo): (event: HelperEvent) => void {
     switch (e.type) {
       case 'plan-started':
         total = e.steps.length;
-        io.stdout(`${e.dryRun ? 'Dry run of' : 'Applying'} plan ${e.planId}: ${total} steps\n`);
+        io.stdout(
+          `${e.dryRun ? 'Dry run of' : 'Applying'} plan ${shown(e.planId)}: ${total} steps\n`,
+        );
         break;
       case 'step-started':
         io.stdout(
-          `${io.isTty ? '\r\x1b[K' : ''}[${e.index + 1}/${e.total}] ${e.step} ${e.title}\n`,
+          `${io.isTty ? '\r\x1b[K' : ''}[${e.index + 1}/${e.total}] ${shown(e.step)} ${shown(e.title)}\n`,
         );
         break;
       case 'output':
-        io.stdout(`${io.isTty ? '\r\x1b[K' : ''}    ${e.line}\n`);
+        io.stdout(`${io.isTty ? '\r\x1b[K' : ''}    ${shown(e.line)}\n`);
         break;
       case 'step-finished':
         if (e.ok) done++;
-        if (!e.ok) io.stdout(`    failed: ${e.error ?? ''}\n`);
+        if (!e.ok) io.stdout(`    failed: ${shown(e.error ?? '')}\n`);
         if (io.isTty) io.stdout(`\r\x1b[K${bar(done, total)}`);
         break;
       case 'rollback-started':
-        io.stdout(`${io.isTty ? '\r\x1b[K' : ''}Rolling back: ${e.reason}\n`);
+        io.stdout(`${io.isTty ? '\r\x1b[K' : ''}Rolling back: ${shown(e.reason)}\n`);
         break;
       case 'step-undone':
-        io.stdout(`  ${e.ok ? 'undone' : 'NOT undone'} ${e.step}: ${e.message}\n`);
+        io.stdout(`  ${e.ok ? 'undone' : 'NOT undone'} ${shown(e.step)}: ${shown(e.message)}\n`);
         break;
       case 'plan-finished':
         if (io.isTty) io.stdout('\r\x1b[K');
@@ -112,8 +118,9 @@ export function eventPrinter(io: ApplyCliIo): (event: HelperEvent) => void {
 }
 
 function printResult(io: ApplyCliIo, result: ApplyResult): number {
-  io.stdout(`${result.message}\n`);
-  for (const n of result.notUndone) io.stdout(`  not undone: ${n.step} ${n.text}: ${n.error}\n`);
+  io.stdout(`${visibleText(result.message, { multiline: true })}\n`);
+  for (const n of result.notUndone)
+    io.stdout(`  not undone: ${shown(n.step)} ${shown(n.text)}: ${shown(n.error)}\n`);
   if (result.status === 'refused') return 2;
   return result.status === 'applied' ||
     result.status === 'dry-run' ||
@@ -124,7 +131,7 @@ function printResult(io: ApplyCliIo, result: ApplyResult): number {
 
 function printOutcome(io: ApplyCliIo, outcome: HelperOutcome): number {
   if (outcome.result) return printResult(io, outcome.result);
-  io.stderr(`cohabit: ${outcome.message}\n`);
+  io.stderr(`cohabit: ${visibleText(outcome.message, { multiline: true })}\n`);
   return outcome.kind === 'stopped-mid-step' ? 3 : 1;
 }
 
@@ -218,15 +225,22 @@ export async function applyCommand(
     const outcome = await runOnTarget(target, request, remote, { onEvent: print });
     return bootOnce(printOutcome(io, outcome), outcome);
   }
-  const changing = plan.steps.filter(
-    (s) => specOf(s.call, plan.id).risk(s.call.args as never) !== 'read-only',
-  );
+  // Built from the verbs the helper runs, never from the plan's titles or risk fields: a plan
+  // file from elsewhere may say one thing in its titles and do another in its verbs.
+  const steps = await confirmPlan(plan);
+  const changing = steps.filter((s) => s.risk !== 'read-only');
   if (!opts.yes) {
     const where = opts.host === undefined ? '' : ` at ${formatSshUrl(opts.host)}`;
     io.stdout(
-      `Plan ${plan.id} (sha256 ${sha256}) on pool ${plan.pool}${where} will make these changes:\n`,
+      `Plan ${plan.id} (sha256 ${sha256}) on pool ${visibleText(plan.pool)}${where} runs these ${steps.length} steps, ${changing.length} of which change the machine.\n` +
+        "Each step is what the helper will run, from its verb; the plan's own title follows in quotes.\n",
     );
-    for (const s of changing) io.stdout(`  ${s.id} [${s.risk}] ${s.title}\n`);
+    for (const s of steps)
+      io.stdout(
+        confirmationLines(s)
+          .map((line) => `  ${line}\n`)
+          .join(''),
+      );
     io.stdout(bootOnceConfirmLine(plan, opts.bootOnce) ?? '');
     if (confirm === undefined)
       throw new ApplyCliError(
@@ -265,8 +279,8 @@ export async function recoverCommand(
     for (const p of outcome.unfinished.plans)
       io.stdout(
         p.rollbackIncomplete
-          ? `${p.planId}  started ${p.startedAt}, failed${p.inFlight ? ` at ${p.inFlight}` : ''}; its rollback could not undo every step (--rollback only)\n`
-          : `${p.planId}  started ${p.startedAt}, ${p.doneSteps}/${p.totalSteps} steps done${p.inFlight ? `, stopped at ${p.inFlight}` : ''}\n`,
+          ? `${shown(p.planId)}  started ${shown(p.startedAt)}, failed${p.inFlight ? ` at ${shown(p.inFlight)}` : ''}; its rollback could not undo every step (--rollback only)\n`
+          : `${shown(p.planId)}  started ${shown(p.startedAt)}, ${p.doneSteps}/${p.totalSteps} steps done${p.inFlight ? `, stopped at ${shown(p.inFlight)}` : ''}\n`,
       );
     io.stdout('Finish one with `cohabit recover --rollback PLAN_ID` (or --resume).\n');
     return 3;

@@ -10,7 +10,7 @@ import {
 } from '../../test/fixtures/storage/storage-fixtures';
 import { loadDemoHost } from '../host/select-host';
 import { readInventory } from '../inventory/read-inventory';
-import { formatInventory } from './format-inventory';
+import { ansiStyle, formatInventory } from './format-inventory';
 
 let demo: Inventory;
 beforeAll(async () => {
@@ -60,5 +60,34 @@ describe('formatInventory', () => {
     expect(out).toContain('  temp2  size unknown (zpool could not measure the pool)  UNAVAIL');
     expect(out).not.toMatch(/temp2 .*0 B/);
     expect(out).toMatch(/zroot {2}\[#+\.+\] 48% {2}49\.6 GiB of 103 GiB, 53\.4 GiB free {2}ONLINE/);
+  });
+
+  it('shows escapes, bidi overrides and invisible characters the machine reports, visibly', () => {
+    const inv = structuredClone(demo);
+    // A USB stick, a GPU's name or os-release can say anything; these would erase or reorder.
+    inv.os.prettyName = 'NixOS\x1b[2K\rTotally not NixOS';
+    const gpu = inv.gpus[0];
+    const usb = inv.usb[0];
+    const disk = inv.disks[0];
+    if (gpu === undefined || usb === undefined || disk === undefined) throw new Error('demo');
+    gpu.name = 'GeForce \u202eXTR 0904';
+    disk.model = 'Samsung\u200b\u2066SSD\u2069';
+    usb.devices = usb.devices.map((d) => ({ ...d, product: 'Keyboard\u009b31m', isHub: false }));
+    inv.iommu.reasons = ['on\x1b]52;c;cm0gLXJmIC8K\x07'];
+    for (const style of [undefined, ansiStyle]) {
+      const out = formatInventory(inv, style);
+      expect(out).toContain('NixOS\\x1b[2K\\rTotally not NixOS');
+      expect(out).toContain('GeForce \\u202eXTR 0904');
+      expect(out).toContain('Samsung\\u200b\\u2066SSD\\u2069');
+      expect(out).toContain('Keyboard\\x9b31m');
+      expect(out).toContain('on\\x1b]52;c;cm0gLXJmIC8K\\x07');
+      // What remains of ESC is only the colours formatInventory adds itself.
+      // eslint-disable-next-line no-control-regex -- the SGR colours are ESC sequences
+      const uncoloured = out.replace(/\x1b\[[0-9]*m/g, '');
+      expect(uncoloured).not.toMatch(
+        // eslint-disable-next-line no-control-regex -- no control character may come out
+        /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b\u202a-\u202e\u2066-\u2069]/,
+      );
+    }
   });
 });

@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../../shared/model/diagnostic';
 import { formatBytes } from '../../shared/model/format-bytes';
 import type { BlockDevice, Inventory, PciDevice, VdevNode } from '../../shared/model/inventory';
+import { visibleStrings, visibleText } from '../../shared/model/visible-text';
 import { formatNixosOrigin } from './format-nixos-origin';
 
 export interface Style {
@@ -35,11 +36,9 @@ export function usageBar(fraction: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-/** Terminal-safe: control characters from device names or labels are shown escaped. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/** Terminal-safe: control, bidi and invisible characters from the machine are shown escaped. */
 export function safe(text: string): string {
-  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return visibleText(text);
 }
 
 function pciLine(d: PciDevice): string {
@@ -81,7 +80,10 @@ function diagnosticLine(d: Diagnostic, style: Style): string {
   return `  ${mark}: ${safe(d.message)}${d.fix ? `\n    fix: ${safe(d.fix)}` : ''}`;
 }
 
-export function formatInventory(inv: Inventory, style: Style = plainStyle): string {
+export function formatInventory(read: Inventory, style: Style = plainStyle): string {
+  // Every string the machine gave (os-release, device names, reasons, ports...) made visible
+  // once, so that a field printed without safe() cannot carry an escape sequence either.
+  const inv = visibleStrings(read);
   const out: string[] = [];
   const h = (title: string) => out.push('', style.bold(title));
   const byAddress = new Map(inv.pci.map((d) => [d.address, d]));

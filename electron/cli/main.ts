@@ -6,6 +6,7 @@ import { contextFromListing } from '../../shared/analysis/listing-context';
 import { analyzePassthrough, machineAnalysisContext } from '../../shared/analysis/passthrough';
 import type { AnalysisContext } from '../../shared/analysis/passthrough';
 import { ParseError, errorMessage } from '../../shared/model/errors';
+import { visibleText } from '../../shared/model/visible-text';
 import { parseIommuListing } from '../../shared/parse/iommu-listing';
 import { HostError } from '../host/host';
 import { LocalHost } from '../host/local-host';
@@ -186,13 +187,18 @@ export function buildProgram(io: CliIo = processIo): Command {
           hostHeadless: opts.headless ?? false,
           acsOverride: opts.acsOverride ?? false,
         });
-        for (const d of listing.diagnostics) io.stderr(`note: ${d.message}\n`);
+        for (const d of listing.diagnostics) io.stderr(`note: ${visibleText(d.message)}\n`);
       } else {
         const inventory = await readChosenInventory(opts);
         ctx = machineAnalysisContext(inventory, { hostHeadless: opts.headless ?? false });
       }
       const analysis = analyzePassthrough(ctx);
-      io.stdout(opts.json ? formatAnalysisJson(analysis) + '\n' : formatAnalysisText(analysis));
+      // Device names come from the machine or a listing pasted from a forum: made visible.
+      io.stdout(
+        opts.json
+          ? formatAnalysisJson(analysis) + '\n'
+          : visibleText(formatAnalysisText(analysis), { multiline: true }),
+      );
     },
   );
 
@@ -322,14 +328,14 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof BadInputError) {
-      io.stderr(`cohabit: ${error.message}\n`);
+      io.stderr(`cohabit: ${visibleText(error.message, { multiline: true })}\n`);
       return 2;
     }
     if (error instanceof UserError || error instanceof HostError) {
-      io.stderr(`cohabit: ${error.message}\n`);
+      io.stderr(`cohabit: ${visibleText(error.message, { multiline: true })}\n`);
       return 1;
     }
-    io.stderr(`cohabit: ${errorMessage(error)}\n`);
+    io.stderr(`cohabit: ${visibleText(errorMessage(error), { multiline: true })}\n`);
     if (process.env.COHABIT_DEBUG) io.stderr(`${(error as Error).stack ?? ''}\n`);
     return 1;
   }

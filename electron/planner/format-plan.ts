@@ -2,6 +2,7 @@
 // and the undo; diagnostics first, what to do next last.
 import type { Diagnostic } from '../../shared/model/diagnostic';
 import type { Plan } from '../../shared/model/plan';
+import { visibleText } from '../../shared/model/visible-text';
 
 const BADGE: Record<string, string> = {
   'read-only': '[read-only]',
@@ -10,17 +11,28 @@ const BADGE: Record<string, string> = {
   destructive: '[DESTRUCTIVE]',
 };
 
+/** Diagnostics quote names and files from the machine and the layout: made visible, lines kept. */
 export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
-  return diagnostics
+  const text = diagnostics
     .map((d) => {
       const where = d.subject === undefined ? '' : ` (${d.subject})`;
       const fix = d.fix === undefined ? '' : `\n    fix: ${d.fix.replaceAll('\n', '\n    ')}`;
       return `${d.severity}${where} ${d.code}: ${d.message}${fix}\n`;
     })
     .join('');
+  return visibleText(text, { multiline: true });
 }
 
+/**
+ * The plan as the terminal shows it. Titles and diffs hold text from the machine (the current
+ * /etc/nixos files, labels): every control, bidi and invisible character is made visible, and
+ * line feeds and tabs are kept for the diffs.
+ */
 export function formatPlanText(plan: Plan): string {
+  return visibleText(planText(plan), { multiline: true });
+}
+
+function planText(plan: Plan): string {
   let out = `Plan ${plan.id} for pool ${plan.pool}: ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}. Nothing has run.\n`;
   if (plan.diagnostics.length > 0) out += `\n${formatDiagnostics(plan.diagnostics)}`;
   if (plan.steps.length === 0) {
