@@ -56,13 +56,13 @@ export function hasHiddenText(text: string, options: VisibleTextOptions = {}): b
  * A copy of a parsed value (an inventory, a diagnostic list) with every string in it made visible
  * as one line: for a formatter that prints many machine-provided fields, so that none is missed.
  */
-export function visibleStrings<T>(value: T): T {
-  if (typeof value === 'string') return visibleText(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => visibleStrings(item)) as T;
+export function visibleStrings<T>(value: T, options: VisibleTextOptions = {}): T {
+  if (typeof value === 'string') return visibleText(value, options) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => visibleStrings(item, options)) as T;
   if (value !== null && typeof value === 'object') {
     const copy: Record<string, unknown> = {};
     for (const [key, member] of Object.entries(value as Record<string, unknown>))
-      copy[key] = visibleStrings(member);
+      copy[key] = visibleStrings(member, options);
     return copy as T;
   }
   return value;

@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../shared/model/inventory';
 import type { Layout } from '../../shared/model/layout';
 import { PlanSchema } from '../../shared/model/plan';
+import type { Plan } from '../../shared/model/plan';
 import { seedLayout } from '../../shared/planner/examples';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
+import { makeStep, seedPlan } from '../helper/seed-plan';
 import { SCREENSHOT_DIR, launchChromium } from './browser';
 
 let server: RunningServer;
@@ -107,7 +109,10 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Plan' }).isVisible()).resolves.toBe(
       true,
     );
-    const first = page.getByRole('article', { name: 'Create the dataset zroot/new-system' });
+    const first = page.getByRole('article', {
+      name: 'create the dataset zroot/new-system',
+      exact: true,
+    });
     await expect(first.getByText('creates', { exact: true }).isVisible()).resolves.toBe(true);
     await expect(first.getByText(/zfs create -o mountpoint=legacy/).isVisible()).resolves.toBe(
       true,
@@ -123,9 +128,10 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
   });
 
   it("shows the main system's configuration.nix diff: the one import line", async () => {
-    const step = page.getByRole('article', {
-      name: 'Import ./cohabit.nix in /etc/nixos/configuration.nix',
-    });
+    const step = page.getByRole('article', { name: 'write /etc/nixos/configuration.nix' });
+    await expect(
+      step.getByText('Import ./cohabit.nix in /etc/nixos/configuration.nix').isVisible(),
+    ).resolves.toBe(true);
     await expect(step.getByText('modifies', { exact: true }).isVisible()).resolves.toBe(true);
     const diff = step.getByRole('region', { name: 'Changes to /etc/nixos/configuration.nix' });
     await diff.scrollIntoViewIfNeeded();
@@ -139,7 +145,7 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
     ]);
     await expect(step.getByText('1 line added, 1 removed').isVisible()).resolves.toBe(true);
     // A new file's diff starts closed and opens on click.
-    const newFile = page.getByRole('article', { name: 'Write /etc/nixos/cohabit.nix' });
+    const newFile = page.getByRole('article', { name: 'write /etc/nixos/cohabit.nix' });
     const summary = newFile.getByText('/etc/nixos/cohabit.nix', { exact: true });
     await summary.click();
     await expect(
@@ -150,7 +156,9 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
   });
 
   it('copies a command to the clipboard', async () => {
-    const step = page.getByRole('article', { name: 'Install NixOS into zroot/new-system' });
+    const step = page.getByRole('article', {
+      name: 'install NixOS into /mnt/cohabit/new-system',
+    });
     await step.scrollIntoViewIfNeeded();
     const button = step.getByRole('button', { name: /^Copy the command of step/ });
     await button.click();
@@ -193,8 +201,12 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
     const explain = page.getByRole('region', { name: 'What will change' });
     await explain.waitFor();
     await expect(explain.getByText(/asks for your password once/).isVisible()).resolves.toBe(true);
+    const touching = explain.getByRole('list').filter({ hasText: 'The plan calls it' }).first();
     await expect(
-      explain.getByText('Import ./cohabit.nix in /etc/nixos/configuration.nix').isVisible(),
+      touching.getByRole('heading', { name: 'write /etc/nixos/configuration.nix' }).isVisible(),
+    ).resolves.toBe(true);
+    await expect(
+      touching.getByText('Import ./cohabit.nix in /etc/nixos/configuration.nix').isVisible(),
     ).resolves.toBe(true);
     const apply = page.getByRole('button', { name: `Apply ${stepCount} steps` });
     await expect(apply.isDisabled()).resolves.toBe(true);
@@ -270,14 +282,14 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
     await findings
       .getByText(/Write the module only: Cohabit writes \/etc\/nixos\/cohabit\.nix/)
       .waitFor();
-    await page.getByRole('article', { name: 'Write /etc/nixos/cohabit.nix' }).waitFor();
+    await page.getByRole('article', { name: 'write /etc/nixos/cohabit.nix' }).waitFor();
     await expect(
-      page
-        .getByRole('article', { name: 'Import ./cohabit.nix in /etc/nixos/configuration.nix' })
-        .count(),
+      page.getByRole('article', { name: 'write /etc/nixos/configuration.nix' }).count(),
     ).resolves.toBe(0);
     await expect(
-      page.getByRole('article', { name: 'Build the main system for the next boot' }).count(),
+      page
+        .getByRole('article', { name: "rebuild this machine's NixOS (nixos-rebuild boot)" })
+        .count(),
     ).resolves.toBe(0);
     // Back to the default for whatever runs after.
     await page.getByRole('link', { name: 'Layout' }).click();
@@ -312,6 +324,81 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
     await page.getByRole('region', { name: 'What will change' }).waitFor();
     await expect(outdated.count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'Dry run' }).isEnabled()).resolves.toBe(true);
+  });
+
+  it('shows what a crafted plan file really does, whatever its titles say', async () => {
+    const plan = seedPlan();
+    const n = plan.steps.length;
+    const flake = '{ outputs = _: { }; }\n';
+    const crafted: Plan = {
+      ...plan,
+      steps: [
+        ...plan.steps,
+        makeStep(
+          n + 1,
+          {
+            verb: 'file.write',
+            args: {
+              path: '/etc/nixos/flake.nix',
+              content: flake,
+              mode: 0o666,
+              previousSha256: null,
+            },
+          },
+          plan.id,
+          'Write /etc/nixos/cohabit.nix',
+        ),
+        makeStep(
+          n + 2,
+          { verb: 'zfs.snapshot', args: { dataset: 'zroot/nixos/new', snapshot: 'a' } },
+          plan.id,
+          'Snapshot\u001b[2K\r \u202exin.tibahoc/soxin/cte/ etirW',
+        ),
+      ],
+    };
+    await page.getByRole('link', { name: 'Plan' }).click();
+    await page.getByLabel('Open a plan file').setInputFiles({
+      name: 'crafted-plan.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(crafted)),
+    });
+    await page.getByText('opened from the file').waitFor();
+    const lie = page.getByRole('article', { name: 'write /etc/nixos/flake.nix', exact: true });
+    await lie.waitFor();
+    await expect(
+      lie
+        .getByText(
+          /^mode 0666 \(rw-rw-rw-: group or others can write it\), 22 bytes, sha256 [0-9a-f]{64}$/,
+        )
+        .isVisible(),
+    ).resolves.toBe(true);
+    await expect(
+      lie.getByText('Write /etc/nixos/cohabit.nix', { exact: true }).isVisible(),
+    ).resolves.toBe(true);
+    // The lying title names no step; the escapes and the override are shown, not obeyed.
+    await expect(
+      page.getByRole('article', { name: 'Write /etc/nixos/cohabit.nix', exact: true }).count(),
+    ).resolves.toBe(0);
+    const snap = page.getByRole('article', { name: 'snapshot zroot/nixos/new@a', exact: true });
+    await expect(
+      snap.getByText('Snapshot\\x1b[2K\\r \\u202exin.tibahoc/soxin/cte/ etirW').isVisible(),
+    ).resolves.toBe(true);
+    const body = await page.evaluate(() => document.body.innerText);
+    for (const ch of ['\u001b', '\r', '\u202e']) expect(body).not.toContain(ch);
+    await lie.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: shot('plan-crafted-light-1280x800') });
+
+    await page.getByRole('link', { name: 'Review and apply…' }).click();
+    const explain = page.getByRole('region', { name: 'What will change' });
+    await explain.getByText(/^Every step as the helper will run it/).click();
+    const every = explain.getByRole('group').or(explain.locator('details'));
+    await expect(
+      every.getByRole('heading', { name: 'write /etc/nixos/flake.nix', exact: true }).isVisible(),
+    ).resolves.toBe(true);
+    await every
+      .getByRole('heading', { name: 'write /etc/nixos/flake.nix', exact: true })
+      .scrollIntoViewIfNeeded();
+    await screenshots('apply-crafted');
   });
 
   it('left no console errors or CSP violations', () => {

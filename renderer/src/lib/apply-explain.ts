@@ -1,6 +1,7 @@
 // What a plan will change, in the words shown before anything runs (and before the system asks for
 // a password): how many steps of each risk, and which steps touch what already exists.
 import type { Plan, Step } from '../../../shared/model/plan';
+import { riskOfVerb } from '../../../shared/ops/verb-confirmation';
 import type { Risk } from '../../../shared/ops/verbs';
 
 export const RISK_ORDER: readonly Risk[] = ['destructive', 'modifies', 'creates', 'read-only'];
@@ -33,7 +34,8 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 
 export function explainPlan(plan: Plan): PlanExplanation {
   const counts: Record<Risk, number> = { destructive: 0, modifies: 0, creates: 0, 'read-only': 0 };
-  for (const s of plan.steps) counts[s.risk] += 1;
+  // Each step's risk is its verb's, never the plan's own `risk` field.
+  for (const s of plan.steps) counts[riskOfVerb(s.call)] += 1;
   const parts: string[] = [];
   if (counts.destructive > 0)
     parts.push(`${plural(counts.destructive, 'destroys', 'destroy')} something`);
@@ -46,7 +48,10 @@ export function explainPlan(plan: Plan): PlanExplanation {
   return {
     total,
     counts,
-    touchesExisting: plan.steps.filter((s) => s.risk === 'destructive' || s.risk === 'modifies'),
+    touchesExisting: plan.steps.filter((s) => {
+      const risk = riskOfVerb(s.call);
+      return risk === 'destructive' || risk === 'modifies';
+    }),
     sentence:
       total === 0
         ? 'No steps: the machine already matches the layout.'

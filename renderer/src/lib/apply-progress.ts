@@ -2,6 +2,7 @@
 // the overall progress, the live log, what was rolled back, and how the run ended.
 import type { ApplyOutcome, ApplyProgress } from '../../../shared/api/contract';
 import type { Plan } from '../../../shared/model/plan';
+import { visibleStrings, visibleText } from '../../../shared/model/visible-text';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'undone' | 'not-undone';
 
@@ -49,7 +50,7 @@ export function startRun(applyId: string, kind: RunKind, plan: Plan | null): Run
     planId: plan?.id ?? null,
     steps: (plan?.steps ?? []).map((s) => ({
       id: s.id,
-      title: s.title,
+      title: visibleText(s.title),
       risk: s.risk,
       state: 'pending',
       percent: null,
@@ -88,7 +89,12 @@ function patchStep(steps: RunStep[], id: string, patch: Partial<RunStep>): RunSt
   return steps.map((s) => (s.id === id ? { ...s, ...patch } : s));
 }
 
-export function reduceRun(state: RunState, event: ApplyProgress): RunState {
+/**
+ * Folds one event in. Events carry the plan's titles, tools' output and error text: every string
+ * in them is made visible first (one line each), so no view of the run shows a hidden character.
+ */
+export function reduceRun(state: RunState, received: ApplyProgress): RunState {
+  const event = visibleStrings(received);
   switch (event.type) {
     case 'plan-started':
       return {
@@ -178,7 +184,9 @@ export function reduceRun(state: RunState, event: ApplyProgress): RunState {
   }
 }
 
-export function finishRun(state: RunState, outcome: ApplyOutcome): RunState {
+export function finishRun(state: RunState, received: ApplyOutcome): RunState {
+  // The result's words may span lines; everything else in them is made visible.
+  const outcome = visibleStrings(received, { multiline: true });
   // A step still marked running when the run ended did not finish: the outcome says why.
   const steps = state.steps.map((s) =>
     s.state === 'running' ? { ...s, state: 'failed' as const, percent: null } : s,

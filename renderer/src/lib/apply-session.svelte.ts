@@ -10,6 +10,8 @@ import type {
 } from '../../../shared/api/contract';
 import type { Layout } from '../../../shared/model/layout';
 import type { Plan } from '../../../shared/model/plan';
+import { confirmPlan } from '../../../shared/ops/verb-confirmation';
+import type { StepConfirmation } from '../../../shared/ops/verb-confirmation';
 import type { ApiCallError } from '../api/api-error';
 import { toApiCallError } from '../api/api-error';
 import type { RunKind, RunState } from './apply-progress';
@@ -28,6 +30,11 @@ class ApplySession {
   planLayout = $state.raw<string | null>(null);
   planFrom = $state.raw<Layout | null>(null);
   planMachine = $state.raw<string | null>(null);
+  /**
+   * What each step of the plan runs, made from its verb (never its title or risk field): what the
+   * Plan and Apply views show. Null until the file hashes are taken (Web Crypto is async).
+   */
+  planConfirmation = $state.raw<StepConfirmation[] | null>(null);
   run = $state.raw<RunState | null>(null);
   starting = $state(false);
   startError = $state.raw<ApiCallError | null>(null);
@@ -45,6 +52,11 @@ class ApplySession {
     this.planLayout = layout === null ? null : JSON.stringify(layout);
     this.planFrom = layout;
     this.planMachine = machine;
+    this.planConfirmation = null;
+    const plan = kept.plan;
+    void confirmPlan(plan).then((steps) => {
+      if (this.plan === plan) this.planConfirmation = steps;
+    });
   }
 
   /** Routes the backend's apply events into the run they belong to; call once per page. */
