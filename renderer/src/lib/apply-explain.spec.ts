@@ -2,13 +2,30 @@
 // are those of the demo machine's seed plan (5 modify, 22 create, 2 read-only).
 import { describe, expect, it } from 'vitest';
 import type { Plan, Step } from '../../../shared/model/plan';
+import type { VerbCall } from '../../../shared/ops/verbs';
 import { elementName, explainPlan } from './apply-explain';
 
+/** A call of each risk, so that the counts can only come from the verbs. */
+const CALL_OF: Record<Step['risk'], VerbCall> = {
+  creates: { verb: 'fs.mkdir', args: { path: '/mnt/cohabit/x', mode: 0o755 } },
+  modifies: {
+    verb: 'zfs.setUserProp',
+    args: { dataset: 'zroot/x', property: 'cohabit:role', value: 'system', previous: null },
+  },
+  'read-only': {
+    verb: 'disk.waitForDevice',
+    args: { path: '/dev/zvol/zroot/x', timeoutSeconds: 5 },
+  },
+  destructive: { verb: 'zfs.destroyManaged', args: { dataset: 'zroot/x' } },
+};
+
+// Each step's own `risk` field says read-only whatever its verb is: the explanation must not care.
 const planWith = (risks: Step['risk'][]): Plan =>
   ({
     steps: risks.map((risk, i) => ({
       id: `s${String(i + 1).padStart(2, '0')}`,
-      risk,
+      call: CALL_OF[risk],
+      risk: 'read-only',
       title: risk,
     })),
   }) as Plan;
@@ -24,7 +41,7 @@ describe('explainPlan', () => {
     expect(e.sentence).toBe(
       '29 steps: 5 modify what exists, 22 create something new, 2 only read or wait.',
     );
-    expect(e.touchesExisting.map((s) => s.risk)).toEqual(Array(5).fill('modifies'));
+    expect(e.touchesExisting.map((s) => s.title)).toEqual(Array(5).fill('modifies'));
   });
 
   it('puts destruction first and in the list', () => {
