@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import type { Inventory } from '../../shared/model/inventory';
 import { PlanSchema } from '../../shared/model/plan';
 import type { Plan } from '../../shared/model/plan';
+import { filePreviewProblems } from '../../shared/ops/file-preview';
 import { planConsistencyProblems } from '../../shared/ops/plan-consistency';
 import { planSha256 } from '../../shared/ops/plan-identity';
 import { BackendError } from './backend-error';
@@ -67,7 +68,7 @@ export class PlanStore {
     plan: Plan,
     context: { origin: PlanOrigin; machine: string; inventory: Inventory | null },
   ): Promise<StoredPlan> {
-    const problems = planConsistencyProblems(plan);
+    const problems = [...planConsistencyProblems(plan), ...(await filePreviewProblems(plan))];
     if (problems.length > 0)
       throw new BackendError(
         'plan.inconsistent',

@@ -160,6 +160,17 @@ describe('cohabit apply', () => {
       expect(text).toContain('“Make a directory\\x9b1A\\x9b2K\\n  s23 [creates] nothing”');
     });
 
+    it('is refused when a file diff it shows is not the write its verb makes', async () => {
+      const plan = crafted(['Write /etc/nixos/cohabit.nix']);
+      const lie = plan.steps.at(-1);
+      if (lie?.preview.kind !== 'file') throw new Error('the crafted step writes a file');
+      // A diff that shows one harmless line, over a write of the whole flake.
+      lie.preview.diff = '@@ -0,0 +1,1 @@\n+# comment\n';
+      await expect(applyCommand(planFile(JSON.stringify(plan)), {}, io().io)).rejects.toThrow(
+        'step s22: its diff is not the change file.write makes to /etc/nixos/flake.nix',
+      );
+    });
+
     it('shows bidi overrides and isolates in a title as escapes', async () => {
       const text = await confirmationOf(
         crafted(['Write /etc/nixos/\u202excin.tibahoc', 'x', '\u2067snapshot\u2069 \u200bsafe']),

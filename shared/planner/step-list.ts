@@ -1,8 +1,8 @@
 // StepList: builds a plan's Steps one verb at a time, each with its preview (argv or file diff)
 // and its undo, numbered in order. Shared by the planner's parts (plan.ts, plan-main.ts).
-import { createTwoFilesPatch } from 'diff';
 import { shellQuote } from '../emit/shell-quote';
 import type { Step, StepPreview } from '../model/plan';
+import { fileChangeDiff } from '../ops/file-preview';
 import { verbSpecs, type Verb, type VerbArgs, type VerbCall } from '../ops/verbs';
 
 export class StepList {
@@ -43,14 +43,7 @@ export class StepList {
       preview = {
         kind: 'file',
         path: file.path,
-        diff: createTwoFilesPatch(
-          file.path,
-          file.path,
-          previous ?? '',
-          file.content,
-          previous === null ? '(absent)' : 'current',
-          'planned',
-        ),
+        diff: fileChangeDiff(file.path, previous, file.content),
         content: file.content,
         previous,
       };

@@ -4,6 +4,7 @@
 import { shellQuote } from '../../shared/emit/shell-quote';
 import { PLAN_FORMAT } from '../../shared/model/plan';
 import type { Plan, Step } from '../../shared/model/plan';
+import { fileChangeDiff } from '../../shared/ops/file-preview';
 import { specOf } from '../../shared/ops/verbs';
 import type { VerbCall } from '../../shared/ops/verbs';
 import { createHash } from 'node:crypto';
@@ -17,6 +18,12 @@ export const HOST_CONFIGURATION = `{ config, pkgs, ... }:
   system.stateVersion = "25.05";
 }
 `;
+
+/** The current content a write replaces: the seed plan replaces only the host's configuration. */
+function previousOf(args: { previousSha256: string | null }): string | null {
+  if (args.previousSha256 === null) return null;
+  return args.previousSha256 === sha256Hex(HOST_CONFIGURATION) ? HOST_CONFIGURATION : '';
+}
 
 export function makeStep(
   index: number,
@@ -39,9 +46,9 @@ export function makeStep(
         ? {
             kind: 'file',
             path: call.args.path,
-            diff: '',
+            diff: fileChangeDiff(call.args.path, previousOf(call.args), call.args.content),
             content: call.args.content,
-            previous: null,
+            previous: previousOf(call.args),
           }
         : { kind: 'command', argv: argv ?? [], shell: argv === null ? '' : shellQuote(argv) },
     undo: { text: undo.text, argv: undo.argv, shell: undo.argv.map((a) => shellQuote(a)) },
