@@ -1,15 +1,22 @@
 // The one error the UI shows for a failed call: the backend's code and message, never
 // "Error invoking remote method" or a stack trace.
 import { ContractError } from '../../../shared/api/contract';
+import { visibleText } from '../../../shared/model/visible-text';
 
 export class ApiCallError extends Error {
   override readonly name = 'ApiCallError';
+  readonly detail?: string;
+  /**
+   * The message and detail often quote what the user opened (a plan file's name, a path in it) or
+   * what the machine said: every control, bidi and invisible character in them is made visible.
+   */
   constructor(
     readonly code: string,
     message: string,
-    readonly detail?: string,
+    detail?: string,
   ) {
-    super(message);
+    super(visibleText(message, { multiline: true }));
+    if (detail !== undefined) this.detail = visibleText(detail, { multiline: true });
   }
 }
 
