@@ -322,7 +322,7 @@ export function addApplyCommands(
     program
       .command('apply')
       .description(
-        'apply a plan made by `cohabit plan`: lists every change, asks once, then runs it as root with rollback.\n' +
+        'apply a plan made by `cohabit plan`: lists every step as the helper will run it (argv; files with mode, size and sha256), asks once, then runs it as root with rollback.\n' +
           'With --dry-run --demo (or --host-snapshot FILE), walk through its steps on that recorded machine; nothing runs.',
       )
       .argument('<plan>', 'the plan JSON file')
