@@ -71,6 +71,8 @@ describe('visibleText: concrete attacks', () => {
     expect(visibleText('cohabit\u200b.nix')).toBe('cohabit\\u200b.nix');
     expect(visibleText('\ufeffa\u00adb\u2060c\u3164d')).toBe('\\ufeffa\\xadb\\u2060c\\u3164d');
     expect(visibleText('x\u{e0041}\u{e007f}')).toBe('x\\u{e0041}\\u{e007f}');
+    // Unassigned in the tag block and beside the word joiner: shown too (found by fast-check).
+    expect(visibleText('\u{e0002}\u2065')).toBe('\\u{e0002}\\u2065');
     expect(visibleText('\ud800z')).toBe('\\ud800z');
   });
 

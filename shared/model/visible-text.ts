@@ -14,11 +14,13 @@
  * - Cs: a lone UTF-16 surrogate, which a terminal would print as U+FFFD and hide;
  * - the characters that render as nothing but are letters or marks: the combining grapheme joiner
  *   U+034F, the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the Mongolian vowel separator
- *   (Cf only since Unicode 6.3) and the variation selectors (U+FE00..U+FE0F, U+E0100..U+E01EF).
+ *   (Cf only since Unicode 6.3) and the variation selectors (U+FE00..U+FE0F, U+E0100..U+E01EF);
+ * - the whole of the tag block (U+E0000..U+E007F) and of U+2060..U+206F, unassigned code points
+ *   included: a later Unicode may make them format characters, and they show nothing today.
  */
 const HIDDEN =
   // eslint-disable-next-line no-misleading-character-class -- U+034F is matched alone, on purpose
-  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u034F\u115F\u1160\u180E\u3164\uFFA0\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u034F\u115F\u1160\u180E\u3164\uFFA0\uFE00-\uFE0F\u2060-\u206F\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
 
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
