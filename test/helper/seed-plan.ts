@@ -22,7 +22,8 @@ export const HOST_CONFIGURATION = `{ config, pkgs, ... }:
 /** The current content a write replaces: the seed plan replaces only the host's configuration. */
 function previousOf(args: { previousSha256: string | null }): string | null {
   if (args.previousSha256 === null) return null;
-  return args.previousSha256 === sha256Hex(HOST_CONFIGURATION) ? HOST_CONFIGURATION : '';
+  const host = createHash('sha256').update(HOST_CONFIGURATION).digest('hex');
+  return args.previousSha256 === host ? HOST_CONFIGURATION : '';
 }
 
 export function makeStep(
