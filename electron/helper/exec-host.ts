@@ -1,16 +1,10 @@
 // ExecHost: a Host that may also change the machine, for the executor only (the root helper or the
 // in-process executor when Cohabit already runs as root). LocalExecHost does it on this machine.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
-  chmod,
-  chown,
-  copyFile as fsCopyFile,
-  lstat,
   mkdir as fsMkdir,
-  open,
   realpath as fsRealpath,
-  rename,
-  rm,
   rmdir as fsRmdir,
   unlink as fsUnlink,
 } from 'node:fs/promises';
@@ -19,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { HostError, describeArgv } from '../host/host';
 import type { Host, HostErrorCode, RunOptions, RunResult, StatResult } from '../host/host';
 import { LocalHost } from '../host/local-host';
+import { SwappedError, appendNoFollow, copyNoFollow, writeNoFollow } from './safe-files';
 
 export interface StreamOptions {
   /** Each line of stdout or stderr as soon as the tool prints it (a line ends at \n or \r). */
@@ -32,33 +27,73 @@ export interface WriteOptions {
   /** Owner of the new file; when the file exists and these are absent, its owner is kept. */
   uid?: number;
   gid?: number;
-  /** Names the temp file (the plan id), so a crash's leftover can be found and removed. */
+  /** Goes into the random temp name (the plan id), so a crash's leftover says whose it is. */
   tempTag?: string;
+  /**
+   * The temp file to use, from tempNameFor (random, beside the target): the executor journals it
+   * before the write, so that a crash's leftover is removed on rollback. Created exclusively.
+   */
+  temp?: string;
 }
 
 export interface ExecHost extends Host {
-  /** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
+  /**
+   * A new temp file beside the target (random name, created with O_CREAT|O_EXCL|O_NOFOLLOW, so a
+   * link planted there is never followed), fsync, rename over the target, fsync the directory.
+   */
   writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions): Promise<void>;
-  /** Copies a regular file with its mode, creating the target's directories; durable when it returns. */
+  /**
+   * Copies a regular file (never through a link) with its mode and owner, creating the target's
+   * directories; atomic (temp file and rename) and durable when it returns.
+   */
   copyFile(source: string, target: string): Promise<void>;
   mkdir(path: string, mode: number, options?: { recursive?: boolean }): Promise<void>;
   rmdir(path: string): Promise<void>;
   /** Removes a file; a missing file is not an error (undo must be repeatable after a crash). */
   unlink(path: string): Promise<void>;
   realpath(path: string): Promise<string>;
-  /** Appends text and fsyncs before returning: the journal's write. */
-  appendDurable(path: string, text: string): Promise<void>;
+  /**
+   * Appends text and fsyncs before returning: the journal's write. Never through a link; with
+   * `createNew` the file must not exist yet (a plan's first record: an id runs once).
+   */
+  appendDurable(path: string, text: string, options?: AppendOptions): Promise<void>;
   /** Runs argv, streaming lines; on timeout or abort the child gets SIGINT, then SIGTERM, then SIGKILL. */
   runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult>;
+  /**
+   * The uid the changes are made as (root for the helper, the user for an unprivileged dry run or a
+   * test): Cohabit's state directories must belong to root or to it. Absent: root only.
+   */
+  readonly actingUid?: number;
 }
 
-/** The temp name an atomic write uses: fixed per plan so recovery can remove a leftover. */
+export interface AppendOptions {
+  createNew?: boolean;
+}
+
+/**
+ * A temp name beside path: the tag (the plan id) says whose a leftover is, and 96 random bits make
+ * it unguessable, so nobody can plant a link there in advance (and O_EXCL refuses one anyway).
+ */
 export function tempNameFor(path: string, tag: string): string {
-  return join(dirname(path), `.${basename(path)}.cohabit-${tag}.tmp`);
+  const base = basename(path).slice(0, 160);
+  return join(dirname(path), `.${base}.cohabit-${tag}-${randomBytes(12).toString('hex')}.tmp`);
+}
+
+/** Whether temp is a name tempNameFor could have given for path (the write refuses others). */
+export function isTempFor(path: string, temp: string): boolean {
+  const base = basename(path).slice(0, 160);
+  const name = basename(temp);
+  return (
+    dirname(temp) === dirname(path) &&
+    name.startsWith(`.${base}.cohabit-`) &&
+    /-[0-9a-f]{24}\.tmp$/.test(name)
+  );
 }
 
 const KNOWN = new Set(['ENOENT', 'EACCES', 'ENOTDIR', 'EISDIR', 'EINVAL', 'ELOOP', 'EIO']);
 function hostError(error: unknown, target: string): HostError {
+  if (error instanceof SwappedError)
+    return new HostError('ELOOP', target, `${target}: ${error.message}`);
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'EPERM') return new HostError('EACCES', target);
   if (code !== undefined && KNOWN.has(code)) return new HostError(code as HostErrorCode, target);
@@ -69,20 +104,14 @@ function hostError(error: unknown, target: string): HostError {
   );
 }
 
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Forwards every call to another ExecHost: extend it to watch, refuse or change a few. */
 export class ForwardingExecHost implements ExecHost {
   readonly description: string;
   constructor(protected readonly inner: ExecHost) {
     this.description = inner.description;
+  }
+  get actingUid(): number | undefined {
+    return this.inner.actingUid;
   }
   readFile(path: string, options?: { maxBytes?: number }): Promise<Uint8Array> {
     return this.inner.readFile(path, options);
@@ -120,8 +149,8 @@ export class ForwardingExecHost implements ExecHost {
   unlink(path: string): Promise<void> {
     return this.inner.unlink(path);
   }
-  appendDurable(path: string, text: string): Promise<void> {
-    return this.inner.appendDurable(path, text);
+  appendDurable(path: string, text: string, options?: AppendOptions): Promise<void> {
+    return this.inner.appendDurable(path, text, options);
   }
   runStreaming(argv: readonly string[], options: StreamOptions): Promise<RunResult> {
     return this.inner.runStreaming(argv, options);
@@ -140,30 +169,20 @@ export class LocalExecHost extends LocalHost implements ExecHost {
     super();
   }
 
+  readonly actingUid = process.geteuid?.() ?? 0;
+
   async writeFileAtomic(path: string, bytes: Uint8Array, options: WriteOptions): Promise<void> {
-    const temp = tempNameFor(path, options.tempTag ?? this.tempTag);
-    let uid = options.uid;
-    let gid = options.gid;
-    if (uid === undefined || gid === undefined) {
-      const existing = await lstat(path).catch(() => null);
-      uid ??= existing?.uid;
-      gid ??= existing?.gid;
-    }
+    const temp = options.temp ?? tempNameFor(path, options.tempTag ?? this.tempTag);
+    if (!isTempFor(path, temp))
+      throw new HostError('EINVAL', path, `${path}: ${temp} is not a temp name beside it`);
     try {
-      const handle = await open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(bytes);
-        if (uid !== undefined && gid !== undefined && process.geteuid?.() === 0)
-          await handle.chown(uid, gid);
-        await handle.chmod(options.mode);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
-      await fsyncPath(dirname(path));
+      await writeNoFollow(path, bytes, {
+        temp,
+        mode: options.mode,
+        ...(options.uid === undefined ? {} : { uid: options.uid }),
+        ...(options.gid === undefined ? {} : { gid: options.gid }),
+      });
     } catch (error) {
-      await rm(temp, { force: true });
       throw hostError(error, path);
     }
   }
@@ -171,12 +190,7 @@ export class LocalExecHost extends LocalHost implements ExecHost {
   async copyFile(source: string, target: string): Promise<void> {
     try {
       await fsMkdir(dirname(target), { recursive: true, mode: 0o700 });
-      await fsCopyFile(source, target);
-      const s = await lstat(source);
-      await chmod(target, s.mode & 0o7777);
-      if (process.geteuid?.() === 0) await chown(target, s.uid, s.gid);
-      await fsyncPath(target);
-      await fsyncPath(dirname(target));
+      await copyNoFollow(source, target, tempNameFor(target, this.tempTag));
     } catch (error) {
       throw hostError(error, target);
     }
@@ -215,15 +229,9 @@ export class LocalExecHost extends LocalHost implements ExecHost {
     }
   }
 
-  async appendDurable(path: string, text: string): Promise<void> {
+  async appendDurable(path: string, text: string, options?: AppendOptions): Promise<void> {
     try {
-      const handle = await open(path, 'a', 0o600);
-      try {
-        await handle.appendFile(text);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await appendNoFollow(path, text, options?.createNew ?? false);
     } catch (error) {
       throw hostError(error, path);
     }

@@ -11,6 +11,9 @@ import { ForwardingExecHost, tempNameFor } from './exec-host';
 import { DEFAULT_JOURNAL_DIR, Journal } from './journal';
 import type { Undo } from './journal';
 import { PlanEffects, stepProblem } from './preconditions';
+import type { CheckContext } from './preconditions';
+import { allowListProblems, planAllowProblems } from './allow-list';
+import { ensureStateDir } from './state-dirs';
 import { backupPathFor, planSha256 } from '../../shared/ops/plan-identity';
 import { emptyResult, finish, refused } from './apply-result';
 import { markIncomplete, rollBack, tolerantRecorder, unfinishedAdvice } from './rollback';
@@ -58,7 +61,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   if (ids.size !== plan.steps.length)
     return finish(refused(plan.id, ['Two steps share one id.']), emit);
 
-  const problems = await checkAll(plan, options.host);
+  const problems = await checkAll(plan, options.host, options.journalDir ?? DEFAULT_JOURNAL_DIR);
   if (problems.length > 0) return finish(refused(plan.id, problems), emit);
 
   emit({
@@ -158,14 +161,14 @@ class ReadOnce extends ForwardingExecHost {
  * cannot be made (a program this machine lacks, a file only root reads) is a problem in plain words,
  * one per missing program however many steps need it, never an exception.
  */
-async function checkAll(plan: Plan, machine: ExecHost): Promise<string[]> {
+async function checkAll(plan: Plan, machine: ExecHost, journalDir: string): Promise<string[]> {
   const host = new ReadOnce(machine);
   const effects = new PlanEffects();
-  const problems: string[] = [];
+  const problems: string[] = await planAllowProblems(plan, host, journalDir);
   const missing = new Map<string, string[]>();
   for (const step of plan.steps) {
     try {
-      const problem = await stepProblem(step, { plan, host, effects, phase: 'initial' });
+      const problem = await stepRefusal(step, { plan, host, effects, phase: 'initial' });
       if (problem) problems.push(problem);
     } catch (error) {
       const command = missingCommand(error);
@@ -180,6 +183,14 @@ async function checkAll(plan: Plan, machine: ExecHost): Promise<string[]> {
   for (const [command, steps] of missing)
     problems.push(missingCommandSentence(command, machine.description, steps));
   return problems;
+}
+
+/** The step's preconditions and the rules of the helper's allow-list it breaks, in one sentence. */
+async function stepRefusal(step: Step, ctx: CheckContext): Promise<string | null> {
+  const problem = await stepProblem(step, ctx);
+  const rules = await allowListProblems(step, ctx);
+  if (rules.length === 0) return problem;
+  return `${problem ?? `Step ${step.id} (${step.title}):`}${problem === null ? ' ' : '; '}${rules.join('; ')}`;
 }
 
 /** What a run of one plan holds, from its first step (or a resumed one) to its result. */
@@ -228,7 +239,7 @@ export class PlanRun {
       let current: Ran | null = null;
       try {
         if (signal?.aborted) throw new HostError('ABORTED', step.id, 'Cancelled before this step.');
-        const problem = await stepProblem(step, { plan, host, effects, phase: 'live' });
+        const problem = await stepRefusal(step, { plan, host, effects, phase: 'live' });
         if (problem) throw new StepFailure(problem);
         const undo = withCover(
           await prepareUndo(plan, step, host, options.journalDir),
@@ -246,7 +257,7 @@ export class PlanRun {
           total: plan.steps.length,
           title: step.title,
         });
-        await runStep(plan, step, options, emit);
+        await runStep(plan, step, options, emit, undo);
         await journal.append({ t: 'done', step: step.id });
         current.done = true;
         effects.record(step);
@@ -343,15 +354,19 @@ async function prepareUndo(
   const c = step.call;
   if (c.verb === 'file.write') {
     const path = c.args.path;
+    // Random, and journaled before the write uses it: a crash's leftover is removed on rollback.
     const temp = tempNameFor(path, plan.id);
     const existing = await host.stat(path).catch((error: unknown) => {
       if (error instanceof HostError && error.code === 'ENOENT') return null;
       throw error;
     });
+    // A link swapped in since the check: its mode and owner must not become the restored file's.
+    if (existing !== null && existing.kind !== 'file')
+      throw new StepFailure(`${path} is no longer a regular file`);
     if (existing === null)
       return { kind: 'remove-file', path, temp, text: `Remove ${path} (it did not exist before).` };
     const backup = await backupPathFor(plan.id, path, journalDir);
-    await host.mkdir(`${journalDir}/backups/${plan.id}`, 0o700, { recursive: true });
+    await ensureStateDir(host, `${journalDir}/backups/${plan.id}`, 0o700, journalDir);
     await host.copyFile(path, backup);
     return {
       kind: 'restore-file',
@@ -389,6 +404,7 @@ async function runStep(
   step: Step,
   options: ApplyOptions,
   emit: (e: ApplyEvent) => void,
+  undo: Undo,
 ): Promise<void> {
   const { host } = options;
   const c = step.call;
@@ -396,6 +412,7 @@ async function runStep(
     await host.writeFileAtomic(c.args.path, new TextEncoder().encode(c.args.content), {
       mode: c.args.mode,
       tempTag: plan.id,
+      ...(undo.kind === 'argv' ? {} : { temp: undo.temp }),
     });
     return;
   }

@@ -7,6 +7,7 @@ import { HostError, readText } from '../host/host';
 import type { Host } from '../host/host';
 import type { ExecHost } from './exec-host';
 import { findUnfinishedMarkers, removeMarker, writeMarker } from './unfinished-markers';
+import { ensureStateDir } from './state-dirs';
 import type { Marker } from './unfinished-markers';
 
 export const DEFAULT_JOURNAL_DIR = '/var/lib/cohabit';
@@ -71,6 +72,8 @@ export function journalPath(journalDir: string, planId: string): string {
 export class Journal {
   readonly path: string;
   private markerDirsMade = false;
+  /** The journal file is not there yet: the first append must create it. */
+  private fresh = false;
 
   constructor(
     private readonly host: ExecHost,
@@ -80,11 +83,15 @@ export class Journal {
     this.path = journalPath(journalDir, planId);
   }
 
+  /** Opens a new plan's journal: its first record creates the file, which must not exist. */
   static async open(host: ExecHost, journalDir: string, planId: string): Promise<Journal> {
-    // /var/lib/cohabit itself stays traversable for the world-readable markers beside the journal.
-    await host.mkdir(journalDir, 0o755, { recursive: true });
-    await host.mkdir(`${journalDir}/journal`, 0o700, { recursive: true });
-    return new Journal(host, journalDir, planId);
+    // /var/lib/cohabit itself stays traversable for the world-readable markers beside the journal;
+    // both are refused unless only root can change them (a planted journal would run as root).
+    await ensureStateDir(host, journalDir, 0o755);
+    await ensureStateDir(host, `${journalDir}/journal`, 0o700, journalDir);
+    const journal = new Journal(host, journalDir, planId);
+    journal.fresh = true;
+    return journal;
   }
 
   /**
@@ -92,7 +99,24 @@ export class Journal {
    * rollback could not finish: that plan stays listed until `recover` finishes it.
    */
   async append(record: JournalRecord): Promise<void> {
-    await this.host.appendDurable(this.path, JSON.stringify(record) + '\n');
+    const createNew = this.fresh;
+    try {
+      await this.host.appendDurable(this.path, JSON.stringify(record) + '\n', { createNew });
+    } catch (error) {
+      // Two runs of one plan id at once: the second finds the first's journal.
+      if (
+        createNew &&
+        (await this.host.stat(this.path).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw new Error(
+          `rule helper.plan-id-reused: ${this.path} already exists: plan ${this.planId} was started on this machine before`,
+        );
+      throw error;
+    }
+    this.fresh = false;
     if (record.t === 'end' && record.status !== 'rollback-incomplete')
       await removeMarker(this.host, this.journalDir, this.planId);
   }

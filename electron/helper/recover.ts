@@ -17,6 +17,7 @@ import { PlanEffects } from './preconditions';
 import { markIncomplete, rollBack, tolerantRecorder, unfinishedAdvice } from './rollback';
 import type { Ran } from './rollback';
 import { removeMarker } from './unfinished-markers';
+import { stateDirProblem } from './state-dirs';
 
 export interface RecoverOptions {
   host: ExecHost;
@@ -36,6 +37,10 @@ export async function recover(
   const journalDir = options.journalDir ?? DEFAULT_JOURNAL_DIR;
   if (!/^[0-9a-f]{16}$/.test(planId))
     return finish(refused(null, [`${planId} is not a plan id`]), emit);
+  // A journal's undo records are argv run as root: one that someone else could have written is
+  // never read.
+  const unsafe = await stateDirProblem(options.host, `${journalDir}/journal`, journalDir);
+  if (unsafe !== null) return finish(refused(planId, [unsafe]), emit);
   let state: Awaited<ReturnType<typeof readPlanJournal>>;
   try {
     state = await readPlanJournal(options.host, journalDir, planId);

@@ -5,6 +5,7 @@ import type { Plan } from '../../shared/model/plan';
 import type { ApplyEvent, ApplyResult } from '../../shared/ops/helper-protocol';
 import { describeArgv, isUnreachable } from '../host/host';
 import type { ExecHost } from './exec-host';
+import { isTempFor } from './exec-host';
 import type { Journal, JournalRecord, Undo } from './journal';
 
 const UNDO_TIMEOUT_MS = 30 * 60_000;
@@ -67,7 +68,14 @@ async function undoOne(entry: Ran, host: ExecHost): Promise<void> {
     case 'restore-file': {
       await host.unlink(u.temp);
       const bytes = await host.readFile(u.backup, { maxBytes: 64 * 1024 * 1024 });
-      await host.writeFileAtomic(u.path, bytes, { mode: u.mode, uid: u.uid, gid: u.gid });
+      // The journaled temp name again (its leftover was just removed), unless the journal is
+      // older than random temp names.
+      await host.writeFileAtomic(u.path, bytes, {
+        mode: u.mode,
+        uid: u.uid,
+        gid: u.gid,
+        ...(isTempFor(u.path, u.temp) ? { temp: u.temp } : {}),
+      });
       return;
     }
   }

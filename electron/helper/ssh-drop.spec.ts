@@ -174,8 +174,8 @@ describe.skipIf(missing.length > 0)('a connection that drops mid-step', () => {
     expect(readdirSync(dir).sort()).toEqual(['journal', 'target']);
   }, 60_000);
 
-  // Files are written only into a system's /etc/nixos (or /boot) under the mount root.
-  const bigFile = (dir: string) => `${dir}/etc/nixos/big.nix`;
+  // Files are written only where the planner writes them: a system's configuration.nix under the mount root.
+  const bigFile = (dir: string) => `${dir}/etc/nixos/configuration.nix`;
   function dropPlan(dir: string, id: string) {
     return planOf(
       [

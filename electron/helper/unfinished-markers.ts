@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { HostError, readText } from '../host/host';
 import type { Host } from '../host/host';
 import type { ExecHost } from './exec-host';
+import { ensureStateDir } from './state-dirs';
 
 /**
  * What a marker holds: progress only; the plan itself (paths, file contents) stays in the journal.
@@ -41,8 +42,8 @@ export async function writeMarker(
 ): Promise<void> {
   // The parent must stay traversable by everyone, or the marker is as hidden as the journal.
   if (!options.dirsExist) {
-    await host.mkdir(journalDir, 0o755, { recursive: true });
-    await host.mkdir(markerDir(journalDir), 0o755, { recursive: true });
+    await ensureStateDir(host, journalDir, 0o755);
+    await ensureStateDir(host, markerDir(journalDir), 0o755, journalDir);
   }
   await host.writeFileAtomic(
     markerPath(journalDir, marker.planId),

@@ -126,6 +126,22 @@ export const VerbCallSchema = v.variant(
 
 const LIBVIRT = ['virsh', '--connect', 'qemu:///system'];
 
+/**
+ * Every mount Cohabit makes is nosuid,nodev, whatever the plan says (issue 13): nothing a dataset
+ * holds can become a set-uid program or a device node for the host. nixos-install needs neither
+ * (docs/decisions.md). The plan's own options come after; the helper refuses suid, dev and the
+ * like among them, since a later option would win.
+ */
+export function mountArgv(
+  fstype: string,
+  options: readonly string[],
+  source: string,
+  target: string,
+): string[] {
+  const rest = options.filter((o) => o !== 'nosuid' && o !== 'nodev');
+  return ['mount', '-t', fstype, '-o', ['nosuid', 'nodev', ...rest].join(','), source, target];
+}
+
 /** What one verb does: how risky, what runs (null for verbs the executor performs itself). */
 export interface VerbSpec<V extends Verb> {
   risk: (args: VerbArgs<V>) => Risk;
@@ -251,30 +267,14 @@ export function verbSpecs(journal: string): { [V in Verb]: VerbSpec<V> } {
     },
     'fs.mount': {
       risk: () => 'creates',
-      argv: (a) => [
-        'mount',
-        '-t',
-        a.fstype,
-        ...(a.options.length > 0 ? ['-o', a.options.join(',')] : []),
-        a.source,
-        a.target,
-      ],
+      argv: (a) => mountArgv(a.fstype, a.options, a.source, a.target),
       undo: (a) => ({ argv: [['umount', a.target]], text: `Unmount ${a.target}.` }),
     },
     'fs.unmount': {
       risk: () => 'modifies',
       argv: (a) => ['umount', a.target],
       undo: (a) => ({
-        argv: [
-          [
-            'mount',
-            '-t',
-            a.fstype,
-            ...(a.options.length > 0 ? ['-o', a.options.join(',')] : []),
-            a.source,
-            a.target,
-          ],
-        ],
+        argv: [mountArgv(a.fstype, a.options, a.source, a.target)],
         text: `Mount ${a.source} on ${a.target} again.`,
       }),
     },

@@ -8,7 +8,13 @@ import { HostError, describeArgv } from '../../electron/host/host';
 import type { RunOptions, RunResult, StatResult } from '../../electron/host/host';
 import { statKind } from '../../electron/host/local-host';
 import { LocalExecHost, tempNameFor } from '../../electron/helper/exec-host';
-import type { ExecHost, StreamOptions, WriteOptions } from '../../electron/helper/exec-host';
+import type {
+  AppendOptions,
+  ExecHost,
+  StreamOptions,
+  WriteOptions,
+} from '../../electron/helper/exec-host';
+import { createExclusive } from '../../electron/helper/safe-files';
 
 interface Dataset {
   type: 'filesystem' | 'volume';
@@ -27,6 +33,8 @@ const fail = (stderr: string, exitCode = 1): RunResult => ({ stdout: '', stderr,
 
 export class FakeMachine implements ExecHost {
   readonly description = 'fake machine';
+  /** The test's own uid: the fake's state directories are made by it, as root's are by root. */
+  readonly actingUid = process.geteuid?.() ?? 0;
   readonly calls: string[][] = [];
   datasets = new Map<string, Dataset>();
   snapshots = new Set<string>();
@@ -130,8 +138,8 @@ export class FakeMachine implements ExecHost {
       throw new HostError('EIO', path, `${path}: injected write failure`);
     }
     const real = this.map(path);
-    const temp = this.map(tempNameFor(path, options.tempTag ?? 'fake'));
-    const handle = await fs.open(temp, 'w', 0o600);
+    const temp = this.map(options.temp ?? tempNameFor(path, options.tempTag ?? 'fake'));
+    const handle = await createExclusive(temp);
     const pause = this.pauseWrite?.path === path ? this.pauseWrite : null;
     await handle.writeFile(bytes.subarray(0, bytes.length >> 1));
     await handle.sync();
@@ -170,8 +178,8 @@ export class FakeMachine implements ExecHost {
       await this.local.realpath(this.map(path)).catch((e: unknown) => this.rethrow(e, path)),
     );
   }
-  async appendDurable(path: string, text: string): Promise<void> {
-    await this.local.appendDurable(this.map(path), text);
+  async appendDurable(path: string, text: string, options?: AppendOptions): Promise<void> {
+    await this.local.appendDurable(this.map(path), text, options);
   }
 
   async run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
