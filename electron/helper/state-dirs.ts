@@ -46,14 +46,21 @@ export async function stateDirProblem(
   strictFrom: string = path,
 ): Promise<string | null> {
   const trusted = trustedUids(host);
-  for (const prefix of prefixesOf(path)) {
-    let s: StatResult;
-    try {
-      s = await host.stat(prefix);
-    } catch (error) {
-      if (error instanceof HostError && error.code === 'ENOENT') return null;
-      throw error;
-    }
+  const prefixes = prefixesOf(path);
+  // Asked for all at once (over SSH, one round trip), read in order as a walk from / would.
+  const stats = await Promise.all(
+    prefixes.map((prefix) =>
+      host.stat(prefix).then(
+        (s): unknown => s,
+        (error: unknown) => error,
+      ),
+    ),
+  );
+  for (const [i, prefix] of prefixes.entries()) {
+    const s = stats[i];
+    if (s instanceof HostError && s.code === 'ENOENT') return null;
+    if (s instanceof Error) throw s;
+    if (!isStat(s)) throw new Error(`${prefix}: no answer`);
     const strict = prefix === strictFrom || prefix.startsWith(`${strictFrom}/`);
     const problem = entryProblem(prefix, s, trusted, strict);
     if (problem !== null)
@@ -61,6 +68,9 @@ export async function stateDirProblem(
   }
   return null;
 }
+
+const isStat = (s: unknown): s is StatResult =>
+  typeof s === 'object' && s !== null && 'kind' in s && 'uid' in s && 'mode' in s;
 
 export class UnsafeStateDir extends Error {}
 

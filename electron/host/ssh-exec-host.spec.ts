@@ -1,7 +1,7 @@
 // SshExecHost against a real sshd on 127.0.0.1: atomic writes that keep owner and mode and leave no
 // temp file, hostile names, errno mapping, the journal's durable append, and lines streamed live.
 import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { clientOptions, sshdPrerequisites, startSshd } from '../../test/lab/loca
 import type { Sshd } from '../../test/lab/local-sshd';
 import { Journal } from '../helper/journal';
 import { SshExecHost, errnoOfMessage } from './ssh-exec-host';
+import { tempNameFor } from '../helper/exec-host';
 
 const missing = sshdPrerequisites('SshExecHost tests');
 
@@ -108,6 +109,61 @@ describe.skipIf(missing.length > 0)('SshExecHost against sshd on 127.0.0.1', () 
     await expect(host.copyFile(join(dir, 'absent'), join(dir, 'x'))).rejects.toMatchObject({
       code: 'ENOENT',
     });
+  });
+
+  it('never writes through a link planted at the temp name, old or new (issue 13)', async () => {
+    const attic = join(dir, 'user-owned');
+    await mkdir(attic, { mode: 0o777 });
+    const victim = join(attic, 'shadow');
+    await writeFile(victim, 'root:secret\n', { mode: 0o600 });
+    const untouched = () => {
+      expect(readFileSync(victim, 'utf8')).toBe('root:secret\n');
+      expect(lstatSync(victim).mode & 0o7777).toBe(0o600);
+    };
+    const target = join(attic, 'cohabit.nix');
+    // The name the helper derived from its tag (the plan id) before issue 13.
+    await symlink(victim, join(attic, '.cohabit.nix.cohabit-abcdef0123456789.tmp'));
+    await host.writeFileAtomic(target, new TextEncoder().encode('{ }\n'), { mode: 0o644 });
+    untouched();
+    expect(readFileSync(target, 'utf8')).toBe('{ }\n');
+    expect(lstatSync(target).mode & 0o7777).toBe(0o644);
+    // The exact temp name taken by a link: dd's O_EXCL|O_NOFOLLOW refuses it.
+    const temp = tempNameFor(target, 'abcdef0123456789');
+    await symlink(victim, temp);
+    await expect(
+      host.writeFileAtomic(target, new TextEncoder().encode('new\n'), { mode: 0o644, temp }),
+    ).rejects.toBeInstanceOf(HostError);
+    untouched();
+    expect(readFileSync(target, 'utf8')).toBe('{ }\n');
+    // A link at the target itself is replaced, never followed.
+    const linked = join(attic, 'configuration.nix');
+    await symlink(victim, linked);
+    await host.writeFileAtomic(linked, new TextEncoder().encode('{ }\n'), { mode: 0o644 });
+    untouched();
+    expect(lstatSync(linked).isFile()).toBe(true);
+    // The backup copy refuses a source that is a link, and the journal a link in its place.
+    await expect(host.copyFile(join(attic, 'source-link'), join(dir, 'b', 'x'))).rejects.toThrow();
+    await symlink(victim, join(attic, 'source-link'));
+    await expect(
+      host.copyFile(join(attic, 'source-link'), join(dir, 'b', 'x')),
+    ).rejects.toMatchObject({ code: 'ELOOP' });
+    await symlink(victim, join(attic, 'journal.jsonl'));
+    await expect(host.appendDurable(join(attic, 'journal.jsonl'), '{}\n')).rejects.toThrow();
+    untouched();
+  });
+
+  it('sets a mode a umask cannot give only in a directory nobody else can change', async () => {
+    const path = join(dir, 'script.sh');
+    await host.writeFileAtomic(path, new TextEncoder().encode('#!/bin/sh\n'), { mode: 0o755 });
+    expect(lstatSync(path).mode & 0o7777).toBe(0o755);
+    const attic = join(dir, 'open-to-all');
+    await mkdir(attic, { mode: 0o777 });
+    await chmod(attic, 0o777);
+    await expect(
+      host.writeFileAtomic(join(attic, 'script.sh'), new TextEncoder().encode('x'), {
+        mode: 0o755,
+      }),
+    ).rejects.toThrow(/cannot be set safely/);
   });
 
   it('makes and removes directories, unlinks (a missing file is fine), resolves links', async () => {
