@@ -149,81 +149,111 @@ async function dirProblem(path: string, ctx: CheckContext): Promise<string | nul
 const parentOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
 
 /**
+ * The rules a step breaks that need nothing from the machine: modes, paths, mount options. A
+ * configuration edit is only recognised here (`configEdit`); what it changes is checked against
+ * the file by allowListProblems.
+ */
+export function staticRuleProblems(step: Step): { problems: string[]; configEdit: boolean } {
+  const c = step.call;
+  const problems: (string | null)[] = [];
+  let configEdit = false;
+  const modeRule = (id: Rule, path: string, mode: number, max: number, what: string) =>
+    (mode & ~max) === 0
+      ? null
+      : rule(id, `${path} would get mode ${octal(mode)}; ${what} at most ${octal(max)}`);
+  switch (c.verb) {
+    case 'file.write': {
+      const { path } = c.args;
+      problems.push(
+        modeRule(
+          RULES.fileMode,
+          path,
+          c.args.mode,
+          MAX_FILE_MODE,
+          'Cohabit writes files (no execute, set-id or sticky bit, nothing writable by group or others)',
+        ),
+      );
+      if (!WRITABLE.some((w) => w.re.test(path))) {
+        configEdit = CONFIG_FILE.test(path) && c.args.previousSha256 !== null;
+        if (!configEdit) problems.push(filePathProblem(path));
+      }
+      break;
+    }
+    case 'file.copySecret':
+      problems.push(
+        modeRule(RULES.secretMode, c.args.target, c.args.mode, MAX_SECRET_MODE, 'a secret is'),
+      );
+      if (!SECRET_TARGET.test(c.args.target)) problems.push(filePathProblem(c.args.target));
+      break;
+    case 'fs.mkdir':
+      problems.push(
+        modeRule(
+          RULES.dirMode,
+          c.args.path,
+          c.args.mode,
+          MAX_DIR_MODE,
+          'Cohabit makes directories',
+        ),
+      );
+      break;
+    case 'fs.mount':
+    case 'fs.unmount':
+      // An unmount's undo mounts again with its options.
+      problems.push(mountOptionProblem(c.args.options));
+      break;
+    case 'libvirt.define':
+      if (!VM_XML.test(c.args.xmlPath)) problems.push(filePathProblem(c.args.xmlPath));
+      break;
+    default:
+      break;
+  }
+  return { problems: problems.filter((p): p is string => p !== null), configEdit };
+}
+
+/** The directory a step works in, which must be safe to use (state-dirs.ts). */
+function workDir(step: Step): string | null {
+  const c = step.call;
+  switch (c.verb) {
+    case 'file.write':
+      return parentOf(c.args.path);
+    case 'file.copySecret':
+      return parentOf(c.args.target);
+    case 'fs.mkdir':
+      return c.args.path;
+    case 'fs.mount':
+      return c.args.target;
+    case 'nixos.generateConfig':
+    case 'nixos.install':
+      return c.args.root;
+    case 'libvirt.define':
+      return parentOf(c.args.xmlPath);
+    default:
+      return null;
+  }
+}
+
+/**
  * Every rule this step breaks, in words naming each rule; [] when it keeps them all. Checked with
  * the preconditions, before the whole plan and again right before the step.
  */
 export async function allowListProblems(step: Step, ctx: CheckContext): Promise<string[]> {
   const c = step.call;
-  const problems: (string | null)[] = [];
-  switch (c.verb) {
-    case 'file.write': {
-      const { path, mode } = c.args;
-      if ((mode & ~MAX_FILE_MODE) !== 0)
-        problems.push(
-          rule(
-            RULES.fileMode,
-            `${path} would get mode ${octal(mode)}; Cohabit writes files at most ${octal(MAX_FILE_MODE)} (no execute, set-id or sticky bit, nothing writable by group or others)`,
-          ),
-        );
-      if (!WRITABLE.some((w) => w.re.test(path))) {
-        if (CONFIG_FILE.test(path) && c.args.previousSha256 !== null)
-          problems.push(await configEditProblem(path, c.args.content, ctx));
-        else problems.push(filePathProblem(path));
-      }
-      problems.push(await dirProblem(parentOf(path), ctx));
-      break;
-    }
-    case 'file.copySecret':
-      if ((c.args.mode & ~MAX_SECRET_MODE) !== 0)
-        problems.push(
-          rule(
-            RULES.secretMode,
-            `the secret ${c.args.target} would get mode ${octal(c.args.mode)}; a secret is at most ${octal(MAX_SECRET_MODE)}`,
-          ),
-        );
-      if (!SECRET_TARGET.test(c.args.target)) problems.push(filePathProblem(c.args.target));
-      problems.push(await dirProblem(parentOf(c.args.target), ctx));
-      break;
-    case 'fs.mkdir':
-      if ((c.args.mode & ~MAX_DIR_MODE) !== 0)
-        problems.push(
-          rule(
-            RULES.dirMode,
-            `${c.args.path} would get mode ${octal(c.args.mode)}; Cohabit makes directories at most ${octal(MAX_DIR_MODE)}`,
-          ),
-        );
-      problems.push(await dirProblem(c.args.path, ctx));
-      break;
-    case 'fs.mount':
-      problems.push(mountOptionProblem(c.args.options));
-      problems.push(await mountSourceProblem(c.args.source, c.args.fstype, ctx));
-      problems.push(await dirProblem(c.args.target, ctx));
-      break;
-    case 'fs.unmount':
-      // Its undo mounts again with these options.
-      problems.push(mountOptionProblem(c.args.options));
-      break;
-    case 'zfs.destroyManaged':
-      // The planner never destroys; a plan may only take back what an earlier step of it made.
-      if (!ctx.effects.datasets.has(c.args.dataset))
-        problems.push(
-          rule(
-            RULES.destroyOwn,
-            `${c.args.dataset} was not created by an earlier step of this plan, and a plan destroys nothing else`,
-          ),
-        );
-      break;
-    case 'nixos.generateConfig':
-    case 'nixos.install':
-      problems.push(await dirProblem(c.args.root, ctx));
-      break;
-    case 'libvirt.define':
-      if (!VM_XML.test(c.args.xmlPath)) problems.push(filePathProblem(c.args.xmlPath));
-      problems.push(await dirProblem(parentOf(c.args.xmlPath), ctx));
-      break;
-    default:
-      break;
-  }
+  const fixed = staticRuleProblems(step);
+  const problems: (string | null)[] = [...fixed.problems];
+  if (fixed.configEdit && c.verb === 'file.write')
+    problems.push(await configEditProblem(c.args.path, c.args.content, ctx));
+  if (c.verb === 'fs.mount')
+    problems.push(await mountSourceProblem(c.args.source, c.args.fstype, ctx));
+  // The planner never destroys; a plan may only take back what an earlier step of it made.
+  if (c.verb === 'zfs.destroyManaged' && !ctx.effects.datasets.has(c.args.dataset))
+    problems.push(
+      rule(
+        RULES.destroyOwn,
+        `${c.args.dataset} was not created by an earlier step of this plan, and a plan destroys nothing else`,
+      ),
+    );
+  const dir = workDir(step);
+  if (dir !== null) problems.push(await dirProblem(dir, ctx));
   return problems.filter((p): p is string => p !== null);
 }
 
