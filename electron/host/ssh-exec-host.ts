@@ -48,8 +48,10 @@ export const WRITE_ATOMIC = [
   '    "0 "*) chmod -- "$mode" "$temp" ;;',
   '    *) echo "cohabit-write: ${path%/*} is not root\'s, so mode $mode cannot be set safely there: Operation not permitted" >&2; exit 1 ;;',
   '  esac',
-  '  sync -- "$temp"',
   'fi',
+  // The owner and mode changed after dd's fsync: make them durable before the rename (sync opens
+  // the name, but only to fsync: harmless through any link).
+  'sync -- "$temp"',
   // -T: a directory at the target is an error, not a place to move the file into.
   'mv -f -T -- "$temp" "$path"',
   // The temp file sits beside the target, so the directory is the path up to its last slash.
