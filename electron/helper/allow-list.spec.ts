@@ -19,6 +19,7 @@ import {
 } from '../../test/helper/seed-plan';
 import { applyPlan } from './executor';
 import { recover } from './recover';
+import { Journal } from './journal';
 import { sha256Hex } from './preconditions';
 
 const JOURNAL = '/var/lib/cohabit';
@@ -115,6 +116,16 @@ describe('the allow-list refuses what Cohabit never plans', () => {
     expect(m.datasets.has('zroot/nixos/new')).toBe(true);
   });
 
+  it('two runs of one id at once: the second cannot create the journal', async () => {
+    const m = await machine();
+    const first = await Journal.open(m, JOURNAL, SEED_PLAN_ID);
+    const second = await Journal.open(m, JOURNAL, SEED_PLAN_ID);
+    await first.append({ t: 'done', step: 's01' });
+    await expect(second.append({ t: 'done', step: 's01' })).rejects.toThrow(
+      'rule helper.plan-id-reused',
+    );
+  });
+
   it('a mount of a dataset this plan did not make, with suid and dev', async () => {
     const m = await machine();
     const plan = planOf([
@@ -196,6 +207,15 @@ describe('state directories are used only when nobody but root can change them',
       'rule helper.state-dir',
       '/var/lib/cohabit is writable by its group',
     ]);
+  });
+
+  it('the journal is not opened in a directory others can write', async () => {
+    const m = await machine();
+    mkdirSync(m.map(`${JOURNAL}/journal`), { recursive: true });
+    chmodSync(m.map(`${JOURNAL}/journal`), 0o733);
+    await expect(Journal.open(m, JOURNAL, SEED_PLAN_ID)).rejects.toThrow(
+      /rule helper\.state-dir: \/var\/lib\/cohabit\/journal is writable by its group/,
+    );
   });
 
   it('a /mnt/cohabit that belongs to another user refuses every mount under it', async () => {
