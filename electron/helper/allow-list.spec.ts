@@ -20,7 +20,7 @@ import {
 import { applyPlan } from './executor';
 import { recover } from './recover';
 import { Journal } from './journal';
-import { sha256Hex } from './preconditions';
+import { sha256Hex } from '../../shared/ops/plan-identity';
 
 const JOURNAL = '/var/lib/cohabit';
 const dirs: string[] = [];
@@ -95,7 +95,7 @@ describe('the allow-list refuses what Cohabit never plans', () => {
             '  security.sudo.wheelNeedsPassword = false;\n}',
           ),
           mode: 0o644,
-          previousSha256: sha256Hex(HOST_CONFIGURATION),
+          previousSha256: await sha256Hex(HOST_CONFIGURATION),
         },
       },
     ]);

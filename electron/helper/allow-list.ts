@@ -10,7 +10,8 @@ import { IMPORT_LINE, MODULE_FILE_NAME } from '../../shared/planner/planner-path
 import { HostError } from '../host/host';
 import { journalPath } from './journal';
 import type { CheckContext } from './preconditions';
-import { MOUNT_ROOT, STATE_DIR, sha256Hex } from './preconditions';
+import { MOUNT_ROOT, STATE_DIR } from './preconditions';
+import { sha256Hex } from '../../shared/ops/plan-identity';
 import { stateDirProblem } from './state-dirs';
 import type { ExecHost } from './exec-host';
 
@@ -127,7 +128,7 @@ async function configEditProblem(
   if (edit.kind === 'added' && edit.text === content) return null;
   return rule(
     RULES.configEdit,
-    `the new ${path} is not the file as it is with ${IMPORT_LINE} added to its imports; Cohabit changes nothing else in it (${sha256Hex(content).slice(0, 12)}…)`,
+    `the new ${path} is not the file as it is with ${IMPORT_LINE} added to its imports; Cohabit changes nothing else in it (${(await sha256Hex(content)).slice(0, 12)}…)`,
   );
 }
 

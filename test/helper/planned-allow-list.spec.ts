@@ -18,7 +18,7 @@ describe.each(DEMO_MACHINE_LIST.map((d) => d.name))('the seed plan on %s', (name
       const base = seedLayout(inventory);
       const layout = { ...base, host: { ...base.host, mainConfiguration } };
       const files = await readPlanFiles(host, inventory, layout);
-      const p = plan(inventory, layout, {
+      const p = await plan(inventory, layout, {
         id: '00000000c0ffee00',
         now: '2026-11-27T00:00:00Z',
         files: files.files,
