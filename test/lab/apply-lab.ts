@@ -30,6 +30,7 @@ import { findUnfinished, journalPath } from '../../electron/helper/journal';
 import { SshExecHost } from '../../electron/host/ssh-exec-host';
 import type { SshError } from '../../electron/host/ssh-host';
 import { bootLab, buildLabImage, labPrerequisites, createLabPool } from './boot';
+import { isStorageStep } from './storage-steps';
 import type { LabMachine } from './boot';
 
 type PlanFiles = Awaited<ReturnType<typeof readPlanFiles>>;
@@ -44,25 +45,6 @@ const POOL = 'zroot';
 const LAB_START = '/run/cohabit-lab-start';
 const DATASET = `${POOL}/new-system`;
 const JOURNAL_DIR = '/var/lib/cohabit';
-
-// Verbs the Debian guest can really run. nixos.* need NixOS and libvirt.* a libvirt daemon: their
-// argv and the files handed to them are checked on the fake machine (test/helper/
-// planned-seed-apply.spec.ts). file.copySecret needs the main system's LUKS key file, which a
-// guest without LUKS does not have; the main system's /etc/nixos files do not exist on Debian.
-const STORAGE_VERBS = new Set([
-  'zfs.createDataset',
-  'zfs.createVolume',
-  'zfs.setUserProp',
-  'disk.waitForDevice',
-  'disk.partitionEsp',
-  'disk.mkfsFat',
-  'fs.mkdir',
-  'fs.mount',
-  'fs.unmount',
-]);
-const isStorageStep = (s: Step): boolean =>
-  STORAGE_VERBS.has(s.call.verb) ||
-  (s.call.verb === 'file.write' && s.call.args.path.startsWith(`${DEFAULT_MOUNT_ROOT}/`));
 
 /**
  * Runs `after` once, right after the first call that matches really ran; by default it fails that

@@ -22,7 +22,13 @@ export const LAB_TOPOLOGY = {
   behindBridge: ['0000:01:01.0', '0000:01:02.0'],
   nvme: ['0000:00:06.0', '0000:00:07.0'],
   rootDisk: '0000:00:08.0',
+  /** Only in the boot proof: the disk GRUB is installed on. */
+  bootDisk: '0000:00:09.0',
 } as const;
+
+/** The guest kernel's parameters when QEMU loads it (`boot: 'kernel'`); the boot proof's GRUB entry uses them too. */
+export const LAB_KERNEL_PARAMS =
+  'root=/dev/vda rw console=ttyS0 net.ifnames=0 intel_iommu=on systemd.show_status=1';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -112,16 +118,61 @@ export interface LabMachine {
   bootSeconds: number;
   /** Logs in as another of the guest's users (`lab` has passwordless sudo, `lab-nopw` has not). */
   connect(user: string, options?: { root?: boolean }): Promise<SshHost>;
+  /**
+   * Reboots the guest from inside (QEMU stays: the firmware and boot loader run again) and waits
+   * until a new boot answers SSH as root; `host` is then that login. Answers the seconds it took.
+   */
+  reboot(timeoutS?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
 /** The QEMU argv for the lab machine (exported so a test can show what was booted). */
-export function qemuArgv(image: LabImage, work: string, port: number, extraAppend = ''): string[] {
+export interface BootOptions {
+  timeoutS?: number;
+  extraAppend?: string;
+  /**
+   * A directory whose disks outlive this guest (nvme0.raw, nvme1.raw, and boot.raw when `bootDisk`
+   * is set), for a test that boots the same machine more than once. Made by `labDisks`; `stop`
+   * leaves it alone.
+   */
+  disks?: string;
+  /** Attach `boot.raw` of `disks` as a virtio disk with serial COHABITBOOT (by-id: virtio-COHABITBOOT). */
+  bootDisk?: boolean;
+  /**
+   * `kernel` (the default): QEMU loads the image's kernel and initrd itself, no boot loader.
+   * `disk`: SeaBIOS boots whatever boot loader is installed on boot.raw, as a PC boots.
+   */
+  boot?: 'kernel' | 'disk';
+}
+
+/** Sparse disks for `BootOptions.disks`: the pool's two NVMe disks and, if asked, a boot disk. */
+export async function labDisks(
+  dir: string,
+  sizes: { nvme?: string; boot?: string } = {},
+): Promise<void> {
+  const files: [string, string][] = [
+    ['nvme0.raw', sizes.nvme ?? '1G'],
+    ['nvme1.raw', sizes.nvme ?? '1G'],
+  ];
+  if (sizes.boot !== undefined) files.push(['boot.raw', sizes.boot]);
+  for (const [name, size] of files) {
+    await writeFile(join(dir, name), '');
+    await promisify(execFile)('truncate', ['-s', size, join(dir, name)]);
+  }
+}
+
+export function qemuArgv(
+  image: LabImage,
+  work: string,
+  port: number,
+  options: Pick<BootOptions, 'extraAppend' | 'disks' | 'bootDisk' | 'boot'> = {},
+): string[] {
+  const disks = options.disks ?? work;
   const t = LAB_TOPOLOGY;
   const slot = (address: string) => address.slice('0000:00:'.length).replace('.', '.0x');
   const nvmeDisk = (i: number) => [
     '-drive',
-    `file=${join(work, `nvme${i}.raw`)},if=none,id=nvd${i},format=raw`,
+    `file=${join(disks, `nvme${i}.raw`)},if=none,id=nvd${i},format=raw`,
     '-device',
     `nvme,drive=nvd${i},serial=COHABITLAB${i},bus=pcie.0,addr=0x${slot(t.nvme[i] ?? '')}`,
   ];
@@ -149,17 +200,31 @@ export function qemuArgv(image: LabImage, work: string, port: number, extraAppen
     'none',
     '-serial',
     `file:${join(work, 'console.log')}`,
-    '-kernel',
-    image.kernel,
-    '-initrd',
-    image.initrd,
-    '-append',
-    `root=/dev/vda rw console=ttyS0 net.ifnames=0 intel_iommu=on systemd.show_status=1 ${extraAppend}`.trim(),
+    ...(options.boot === 'disk'
+      ? []
+      : [
+          '-kernel',
+          image.kernel,
+          '-initrd',
+          image.initrd,
+          '-append',
+          `${LAB_KERNEL_PARAMS} ${options.extraAppend ?? ''}`.trim(),
+        ]),
     // The root image stays as cached: writes go to a throwaway overlay.
     '-drive',
     `file=${image.rootImage},if=none,id=root,format=raw,snapshot=on`,
     '-device',
     `virtio-blk-pci,drive=root,bus=pcie.0,addr=0x${slot(t.rootDisk)}`,
+    ...(options.bootDisk === true
+      ? [
+          '-drive',
+          `file=${join(disks, 'boot.raw')},if=none,id=boot,format=raw`,
+          '-device',
+          // bootindex 0 when booting from it: SeaBIOS tries this disk first (BIOS drive 0x80,
+          // GRUB's hd0). With -kernel, QEMU's own loader holds bootindex 0.
+          `virtio-blk-pci,drive=boot,serial=COHABITBOOT${options.boot === 'disk' ? ',bootindex=0' : ''},bus=pcie.0,addr=0x${slot(t.bootDisk)}`,
+        ]
+      : []),
     '-netdev',
     `user,id=net0,hostfwd=tcp:127.0.0.1:${port}-:22`,
     '-device',
@@ -186,28 +251,19 @@ export function qemuArgv(image: LabImage, work: string, port: number, extraAppen
 }
 
 /** Boots the lab machine and waits (up to `timeoutS`) until SSH logs in as root. */
-export async function bootLab(
-  image: LabImage,
-  options: { timeoutS?: number; extraAppend?: string } = {},
-): Promise<LabMachine> {
+export async function bootLab(image: LabImage, options: BootOptions = {}): Promise<LabMachine> {
   const timeoutS = options.timeoutS ?? 240;
   const work = await mkdtemp(join(tmpdir(), 'cohabit-lab-run-'));
-  for (const i of [0, 1]) {
-    // Sparse 1 GiB disks for the mirrored pool.
-    await writeFile(join(work, `nvme${i}.raw`), '');
-    await promisify(execFile)('truncate', ['-s', '1G', join(work, `nvme${i}.raw`)]);
-  }
+  // Sparse 1 GiB disks for the mirrored pool, unless the caller keeps its own.
+  if (options.disks === undefined) await labDisks(work);
+  const disks = options.disks ?? work;
   await writeFile(join(work, 'known_hosts'), '');
   const port = await freePort();
   const consoleLog = join(work, 'console.log');
   const started = Date.now();
-  const qemu: ChildProcess = spawn(
-    'qemu-system-x86_64',
-    qemuArgv(image, work, port, options.extraAppend),
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const qemu: ChildProcess = spawn('qemu-system-x86_64', qemuArgv(image, work, port, options), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let qemuErr = '';
   qemu.stderr?.on('data', (b: Buffer) => (qemuErr += b.toString()));
   const stop = async () => {
@@ -251,19 +307,53 @@ export async function bootLab(
     }
     try {
       const host = await SshHost.connect({ user: 'root', host: '127.0.0.1', port }, sshOptions);
-      return {
+      const machine: LabMachine = {
         host,
         port,
         consoleLog,
-        nvmeImages: [0, 1].map((i) => join(work, `nvme${i}.raw`)),
+        nvmeImages: [0, 1].map((i) => join(disks, `nvme${i}.raw`)),
         bootSeconds: Math.round((Date.now() - started) / 1000),
         connect: (user, more = {}) =>
           SshHost.connect({ user, host: '127.0.0.1', port }, { ...sshOptions, ...more }),
+        reboot: async (rebootTimeoutS = 300) => {
+          const t0 = Date.now();
+          const bootId = async (h: SshHost) =>
+            new TextDecoder().decode(await h.readFile('/proc/sys/kernel/random/boot_id')).trim();
+          const before = await bootId(machine.host);
+          // The guest may drop the connection before systemctl answers: that is the reboot.
+          await machine.host.run(['systemctl', 'reboot'], { timeoutMs: 30_000 }).catch(() => null);
+          await machine.host.close().catch(() => undefined);
+          const until = Date.now() + rebootTimeoutS * 1000;
+          let last = '';
+          while (Date.now() < until) {
+            if (qemu.exitCode !== null) throw new Error(`QEMU exited with ${qemu.exitCode}`);
+            await new Promise((r) => setTimeout(r, 2_000));
+            try {
+              const next = await SshHost.connect(
+                { user: 'root', host: '127.0.0.1', port },
+                sshOptions,
+              );
+              // Still the old boot, on its way down: try again.
+              if ((await bootId(next)) === before) {
+                await next.close();
+                continue;
+              }
+              machine.host = next;
+              return Math.round((Date.now() - t0) / 1000);
+            } catch (error) {
+              last = error instanceof Error ? error.message : String(error);
+            }
+          }
+          throw new Error(
+            `the lab guest did not come back within ${rebootTimeoutS} s (last: ${last})\n--- guest console (last 60 lines) ---\n${consoleTail()}`,
+          );
+        },
         stop: async () => {
-          await host.close();
+          await machine.host.close();
           await stop();
         },
       };
+      return machine;
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
       await new Promise((r) => setTimeout(r, 2_000));

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the lab guest (Debian 12 with its kernel, OpenZFS from contrib via zfs-dkms, sshd) and
 # caches kernel, initrd, root image and SSH key in ~/.cache/cohabit-lab/<hash of this recipe>/.
+# The guest also carries GRUB for BIOS (grub-pc-bin, grub2-common: the boot proof installs it on a
+# disk of its own from inside the guest, where partitions have device nodes) and zfs-initramfs (the
+# second system's initramfs mounts its root from the pool).
 # Prints that directory on the last line of stdout. A second run with the same recipe reuses it.
 # Needs root (debootstrap, chroot) and: debootstrap, e2fsprogs (mkfs.ext4 -d), ssh-keygen.
 set -euo pipefail
@@ -73,7 +76,7 @@ in_root apt-get install -y -q --no-install-recommends linux-image-amd64 linux-he
 kver=$(basename "$(ls -d "$root"/lib/modules/*-amd64 | sort -V | tail -1)")
 echo "lab image: kernel $kver installed in $(($(date +%s) - step)) s" >&2
 step=$(date +%s)
-in_root apt-get install -y -q --no-install-recommends zfs-dkms zfsutils-linux >>"$work/apt.log" 2>&1 || {
+in_root apt-get install -y -q --no-install-recommends zfs-dkms zfsutils-linux zfs-initramfs grub-pc-bin grub2-common >>"$work/apt.log" 2>&1 || {
   tail -30 "$work/apt.log" >&2
   exit 1
 }
