@@ -2,6 +2,7 @@
 // events out, one per line, ending with a result. Both sides parse with these schemas.
 import * as v from 'valibot';
 import { PlanSchema } from '../model/plan';
+import { StepFailureSchema } from './step-failure';
 
 /** The whole request line may not exceed this; a bigger one is refused unread. */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -85,6 +86,8 @@ export const ApplyResultSchema = v.strictObject({
   message: v.string(),
   cancelled: v.boolean(),
   failedStep: v.nullable(v.string()),
+  /** Why `failedStep` failed, as data (command, exit code, stderr's tail); null when none did. */
+  failure: v.nullable(StepFailureSchema),
   /** Why the plan was refused or failed: each names the step and the rule. */
   problems: v.array(v.string()),
   undone: v.array(v.strictObject({ step: v.string(), text: v.string() })),
@@ -128,7 +131,7 @@ const progressEvents = [
     type: v.literal('step-finished'),
     step: v.string(),
     ok: v.boolean(),
-    error: v.nullable(v.string()),
+    failure: v.nullable(StepFailureSchema),
   }),
   v.strictObject({ type: v.literal('rollback-started'), reason: v.string() }),
   v.strictObject({
@@ -186,7 +189,10 @@ export const EXIT = {
   notRoot: 4,
 } as const;
 
-export function exitCodeFor(result: ApplyResult): number {
+/** The closed set of exit codes the helper (and `cohabit apply`/`recover`) end with. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export function exitCodeFor(result: ApplyResult): ExitCode {
   switch (result.status) {
     case 'applied':
     case 'dry-run':
