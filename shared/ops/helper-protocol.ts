@@ -29,8 +29,27 @@ export const RequestSchema = v.variant('type', [
 ]);
 export type Request = v.InferOutput<typeof RequestSchema>;
 
+/**
+ * Why the helper took no request at all (its `error` event), a closed list the backend and the CLI
+ * can switch on: the request's own faults, the helper's situation, and a failure of its own.
+ */
+export const HELPER_ERROR_CODES = [
+  'not-json',
+  'bad-request',
+  'bad-plan',
+  'bad-input',
+  'too-large',
+  'no-request',
+  'not-root',
+  'internal',
+] as const;
+export type HelperErrorCode = (typeof HELPER_ERROR_CODES)[number];
+
 /** Why a request line was not taken: the code is the helper's `error` event's. */
-export type RequestRefusal = { code: 'not-json' | 'bad-request' | 'bad-plan'; message: string };
+export type RequestRefusal = {
+  code: Extract<HelperErrorCode, 'not-json' | 'bad-request' | 'bad-plan'>;
+  message: string;
+};
 
 type Parsed = { ok: true; request: Request } | { ok: false; refusal: RequestRefusal };
 
@@ -149,7 +168,11 @@ export const EventSchema = v.variant('type', [
   ...progressEvents,
   v.strictObject({ type: v.literal('unfinished'), plans: v.array(UnfinishedSchema) }),
   /** The helper could not take the request at all: nothing was changed. */
-  v.strictObject({ type: v.literal('error'), code: v.string(), message: v.string() }),
+  v.strictObject({
+    type: v.literal('error'),
+    code: v.picklist(HELPER_ERROR_CODES),
+    message: v.string(),
+  }),
   /** The last line: the outcome, also when the helper refused the request. */
   v.strictObject({ type: v.literal('result'), result: ApplyResultSchema }),
 ]);
