@@ -72,6 +72,8 @@ export interface BackendOptions {
   log?: AppLog | null;
 }
 
+// Long because the handlers are closures over the machine shown (source, host, inventory) that each
+// call reads and some change.
 export function createBackend(initial: BackendSource, options: BackendOptions = {}): Backend {
   const allowLocal = options.allowLocal ?? initial.kind === 'local';
   const sshOptions = options.ssh ?? {};

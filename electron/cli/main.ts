@@ -102,6 +102,8 @@ async function readChosenInventory(choice: HostChoice) {
   }
 }
 
+// Long because it declares the read-only commands for commander one after another (plan's and
+// apply's have their own files).
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('cohabit')
     .description(

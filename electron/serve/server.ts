@@ -137,6 +137,7 @@ function isJsonContentType(header: string | undefined): boolean {
   return header !== undefined && header.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
+// Long because the request handlers are closures over the server's token, port and event streams.
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const backend =
     options.backend ?? createBackend(backendSourceFor(options), { log: options.log ?? null });

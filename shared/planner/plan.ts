@@ -161,24 +161,7 @@ export async function plan(
     }
   });
 
-  layout.volumes.forEach((vol, i) => {
-    const existing = findDataset(inventory, vol.dataset);
-    if (existing !== undefined && isManaged(existing, 'vm-volume')) return;
-    list.add(
-      'zfs.createVolume',
-      {
-        dataset: vol.dataset,
-        sizeBytes: vol.sizeBytes,
-        volblocksizeBytes: vol.volblocksizeBytes,
-        sparse: vol.provisioning === 'sparse',
-        compression: vol.compression,
-        role: 'vm-volume',
-        system: vol.id,
-      },
-      `Create the ${vol.provisioning} volume ${vol.dataset}`,
-      { element: `volumes[${i}]`, text: `The VM disk ${vol.id} of the layout.` },
-    );
-  });
+  planVolumes(inventory, layout, list);
 
   const vfio = vfioInput(inventory, layout);
   planMain(inventory, layout, vfio, {
@@ -200,4 +183,26 @@ export async function plan(
     nextSteps: [...new Set(nextSteps)],
     ...(menuEntries.length > 0 ? { bootOnce: bootOnceOffer(inventory, menuEntries) } : {}),
   };
+}
+
+/** Each VM disk of the layout that the pool does not have yet, as a volume Cohabit owns. */
+function planVolumes(inventory: Inventory, layout: Layout, list: StepList): void {
+  layout.volumes.forEach((vol, i) => {
+    const existing = findDataset(inventory, vol.dataset);
+    if (existing !== undefined && isManaged(existing, 'vm-volume')) return;
+    list.add(
+      'zfs.createVolume',
+      {
+        dataset: vol.dataset,
+        sizeBytes: vol.sizeBytes,
+        volblocksizeBytes: vol.volblocksizeBytes,
+        sparse: vol.provisioning === 'sparse',
+        compression: vol.compression,
+        role: 'vm-volume',
+        system: vol.id,
+      },
+      `Create the ${vol.provisioning} volume ${vol.dataset}`,
+      { element: `volumes[${i}]`, text: `The VM disk ${vol.id} of the layout.` },
+    );
+  });
 }
