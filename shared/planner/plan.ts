@@ -108,9 +108,8 @@ async function previousHashes(files: PlanContext['files']): Promise<Map<string, 
 
 /**
  * Async only for its hashes (Web Crypto's digest, the one SHA-256 of shared/ops/plan-identity.ts,
- * is async); everything else is computed from the arguments alone. Over 80 lines: the plan's parts
- * in the order they run (systems, volumes, the main system, VMs); issue 12 item 4 turns the
- * per-system planning into a builder.
+ * is async); everything else is computed from the arguments alone. The plan's parts in the order
+ * they run: systems (system-plan.ts), volumes, the main system (plan-main.ts), VMs (vm-plan.ts).
  */
 export async function plan(
   inventory: Inventory,
