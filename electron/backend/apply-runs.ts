@@ -51,6 +51,7 @@ export function outcomeOf(o: HelperOutcome): ApplyOutcome {
   return { kind: o.kind, message: o.message, result: o.result, recoverPlanId: o.recoverPlanId };
 }
 
+// Long because the methods are closures over the one current run they start, cancel and wait for.
 export function createApplyRuns(emit: Emit, options: ApplyRunsOptions = {}): ApplyRuns {
   const env: RunEnvironment = { ...options };
   const local = () => (env.local ??= realLocalEnvironment());

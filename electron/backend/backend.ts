@@ -25,6 +25,8 @@ import { readPlanFiles } from '../planner/read-plan-files';
 import { createApplyRuns } from './apply-runs';
 import type { ApplyRunsOptions, RunTarget } from './apply-runs';
 import { BackendError } from './backend-error';
+import type { AppLog } from '../log/app-log';
+import { version } from '../../package.json';
 import { createDraftStore, draftHandlers, machineKey } from './drafts';
 import { keepBootOncePlan } from './boot-once-run';
 
@@ -39,6 +41,8 @@ type Listener = <E extends EventChannel>(channel: E, payload: EventPayload<E>) =
 
 export interface Backend {
   handlers: Handlers;
+  /** Where failed calls and apply runs are written with what the envelope drops; null: nowhere. */
+  readonly log: AppLog | null;
   /** Registers a sink for backend -> renderer events; returns the unsubscribe function. */
   subscribe(listener: Listener): () => void;
   /** Whether an apply, recover or dry run is in progress (closing would cancel it). */
@@ -64,8 +68,12 @@ export interface BackendOptions {
   draftsDir?: string;
   /** The plans this backend keeps (tests put a plan there as if the backend had made it). */
   plans?: PlanStore;
+  /** The user's log (the app and `serve` give openAppLog()); tests leave it out and write none. */
+  log?: AppLog | null;
 }
 
+// Long because the handlers are closures over the machine shown (source, host, inventory) that each
+// call reads and some change.
 export function createBackend(initial: BackendSource, options: BackendOptions = {}): Backend {
   const allowLocal = options.allowLocal ?? initial.kind === 'local';
   const sshOptions = options.ssh ?? {};
@@ -120,7 +128,12 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
   };
   // Root is chosen per run by apply-runs, so the backend's own choice of it is not passed on.
   const { root: _root, ...runSsh } = sshOptions;
-  const runs = createApplyRuns(emit, { ...options.apply, ssh: options.apply?.ssh ?? runSsh });
+  const log = options.log ?? null;
+  const runs = createApplyRuns(emit, {
+    ...options.apply,
+    ssh: options.apply?.ssh ?? runSsh,
+    log: options.apply?.log ?? log,
+  });
   const target = async (): Promise<RunTarget> =>
     source.kind === 'local'
       ? { kind: 'local' }
@@ -131,6 +144,10 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
           { kind: 'recorded', description: (await info()).description };
 
   const handlers: Handlers = {
+    'app:about': (request) => {
+      parseRequest('app:about', request);
+      return Promise.resolve({ version, logPath: log?.path ?? null });
+    },
     'machine:info': async (request) => {
       parseRequest('machine:info', request);
       return info();
@@ -273,6 +290,7 @@ export function createBackend(initial: BackendSource, options: BackendOptions = 
   };
   return {
     handlers,
+    log,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

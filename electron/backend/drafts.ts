@@ -5,7 +5,6 @@
 // browser-mode token, so a draft outlives the session that made it.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
 import type { CallResponse } from '../../shared/api/contract';
@@ -15,6 +14,7 @@ import type { Layout } from '../../shared/model/layout';
 import { DraftLayoutSchema, withoutSecrets } from '../../shared/model/layout-draft';
 import { formatSshUrl } from '../host/ssh-host';
 import type { BackendSource } from './backend';
+import { defaultStateDir } from '../log/app-log';
 
 const DRAFT_FORMAT = 'cohabit-draft/1';
 const DraftFileSchema = v.strictObject({
@@ -25,11 +25,7 @@ const DraftFileSchema = v.strictObject({
 
 /** `$XDG_STATE_HOME/cohabit/drafts`, or `~/.local/state/cohabit/drafts` as the spec's default. */
 export function defaultDraftsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const state = env.XDG_STATE_HOME;
-  // The XDG spec says a relative path there is invalid and must be ignored.
-  const base =
-    state !== undefined && state.startsWith('/') ? state : join(homedir(), '.local', 'state');
-  return join(base, 'cohabit', 'drafts');
+  return join(defaultStateDir(env), 'drafts');
 }
 
 /**

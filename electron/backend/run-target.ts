@@ -2,6 +2,7 @@
 // pkexec or sudo, or in-process when root; dry runs in-process without root), a remote machine
 // (the executor here over SSH, root there), or a recorded machine (the demo's walk-through, which
 // runs nothing).
+import { randomBytes } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import type { ApplyProgress, ApplyResult, CallResponse } from '../../shared/api/contract';
 import { errorMessage } from '../../shared/model/errors';
@@ -41,6 +42,8 @@ export interface LocalApplyEnvironment {
   /** Unfinished plans, from the journal or its world-readable markers, without a password. */
   listUnfinished(): Promise<UnfinishedAnswer>;
 }
+import type { AppLog } from '../log/app-log';
+import { applyLogger } from '../log/apply-log';
 
 export interface RunEnvironment {
   local?: LocalApplyEnvironment;
@@ -48,6 +51,8 @@ export interface RunEnvironment {
   ssh?: Omit<SshHostOptions, 'root'>;
   /** Pause between the steps of a recorded machine's walk-through, so its progress can be followed. */
   simulatedStepMs?: number;
+  /** The user's log: each run's steps, times and failures (electron/log/apply-log.ts). */
+  log?: AppLog | null;
 }
 
 export const JOURNAL_UNREADABLE_NOTE =
@@ -142,9 +147,31 @@ async function onRemote<T>(
 /**
  * Runs one request on the target and says what became of it. A dry run never asks for root: it
  * checks preconditions in-process, unprivileged (some facts may then be unreadable). Events come
- * as the helper sends them, the final `result`, `unfinished` or `error` included.
+ * as the helper sends them, the final `result`, `unfinished` or `error` included. The run's steps,
+ * times and failures go to the user's log when the environment has one (app and CLI alike).
  */
 export async function runOnTarget(
+  target: RunTarget,
+  request: Request,
+  env: RunEnvironment,
+  options: { onEvent: (event: HelperEvent) => void; signal?: AbortSignal },
+): Promise<HelperOutcome> {
+  const logged = applyLogger(env.log ?? null, randomBytes(4).toString('hex'), request, target.kind);
+  const onEvent = (event: HelperEvent) => {
+    logged.event(event);
+    options.onEvent(event);
+  };
+  try {
+    const outcome = await runUnlogged(target, request, env, { ...options, onEvent });
+    logged.outcome(outcome);
+    return outcome;
+  } catch (error) {
+    logged.threw(error);
+    throw error;
+  }
+}
+
+async function runUnlogged(
   target: RunTarget,
   request: Request,
   env: RunEnvironment,
@@ -210,7 +237,7 @@ async function walkRecorded(
       stream: 'stdout',
       line: `${nothingRan} This step ${would}`,
     });
-    onEvent({ type: 'step-finished', step: step.id, ok: true, error: null });
+    onEvent({ type: 'step-finished', step: step.id, ok: true, failure: null });
     walked++;
   }
   const cancelled = walked < plan.steps.length;
@@ -222,6 +249,7 @@ async function walkRecorded(
       : `Dry run on ${machine}: nothing ran, because it is a recorded machine with no real host to check against (its preconditions were not checked either). On the machine itself these ${plan.steps.length} steps would run in this order.`,
     cancelled,
     failedStep: null,
+    failure: null,
     problems: [],
     undone: [],
     notUndone: [],

@@ -49,11 +49,17 @@ export const ABOUT: readonly AboutSection[] = [
     rows: [
       ['NO_COLOR', 'when set, the inventory is printed without colours'],
       ['COHABIT_DEBUG', 'when set, an unexpected error is printed with its stack trace'],
+      ['XDG_STATE_HOME', 'where the log and the drafts are kept (default ~/.local/state)'],
     ],
   },
   {
     title: 'Files',
     rows: [
+      [
+        '$XDG_STATE_HOME/cohabit/cohabit.log',
+        "Cohabit's log (default ~/.local/state/cohabit/): each apply's commands, exit codes, stderr and times, and the stack of every unexpected error; 1 MiB, three files kept. `cohabit snapshot --log` attaches its end",
+      ],
+      ['$XDG_STATE_HOME/cohabit/drafts', 'the layouts being drawn in the app, one per machine'],
       ['/var/lib/cohabit', "the root helper's journal: every step of a plan and its undo"],
       [
         '<package>/lib/cohabit/helper/cohabit-helper',

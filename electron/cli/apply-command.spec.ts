@@ -84,9 +84,31 @@ describe('cohabit apply', () => {
     });
     print({ type: 'step-started', step: 's01', index: 0, total: 1, title: 'Install NixOS' });
     print({ type: 'output', step: 's01', stream: 'stdout', line: 'copying path' });
-    print({ type: 'step-finished', step: 's01', ok: false, error: 'nixos-install exited 1' });
+    print({
+      type: 'step-finished',
+      step: 's01',
+      ok: false,
+      failure: {
+        kind: 'command-failed',
+        message: 'nixos-install exited 1: error: path is not valid',
+        argv: ['nixos-install', '--root', '/mnt/cohabit/new system'],
+        exitCode: 1,
+        stderrTail: ['building the system', 'error: path is not valid'],
+      },
+    });
+    // The command as typed in a shell, its exit code and stderr's last lines, not one string.
     expect(t.out.join('')).toBe(
-      'Applying plan 0123456789abcdef: 1 steps\n[1/1] s01 Install NixOS\n    copying path\n    failed: nixos-install exited 1\n',
+      [
+        'Applying plan 0123456789abcdef: 1 steps',
+        '[1/1] s01 Install NixOS',
+        '    copying path',
+        '    failed: exited 1: nixos-install exited 1: error: path is not valid',
+        "    command: nixos-install --root '/mnt/cohabit/new system'",
+        '    stderr (last lines):',
+        '      building the system',
+        '      error: path is not valid',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -95,7 +117,18 @@ describe('cohabit apply', () => {
     const print = eventPrinter(t.io);
     print({ type: 'step-started', step: 's01', index: 0, total: 1, title: 'a\x1b[2K\rb\u202ec' });
     print({ type: 'output', step: 's01', stream: 'stdout', line: '\x1b]0;title\x07done' });
-    print({ type: 'step-finished', step: 's01', ok: false, error: 'bad\nforged line' });
+    print({
+      type: 'step-finished',
+      step: 's01',
+      ok: false,
+      failure: {
+        kind: 'host-error',
+        message: 'bad\nforged line',
+        argv: null,
+        exitCode: null,
+        stderrTail: [],
+      },
+    });
     expect(t.out.join('')).toBe(
       '[1/1] s01 a\\x1b[2K\\rb\\u202ec\n    \\x1b]0;title\\x07done\n    failed: bad\\nforged line\n',
     );

@@ -10,6 +10,8 @@ import { errorMessage } from '../../shared/model/errors';
 import type { ApplyResult, HelperEvent, Request } from '../../shared/ops/helper-protocol';
 import { visibleText } from '../../shared/model/visible-text';
 import { confirmPlan, confirmationLines } from '../../shared/ops/verb-confirmation';
+import { exitCodeFor } from '../../shared/ops/helper-protocol';
+import { formatStepFailure } from '../../shared/ops/step-failure';
 import { BackendError } from '../backend/backend-error';
 import { PlanStore } from '../backend/plan-store';
 import { runOnTarget } from '../backend/run-target';
@@ -21,6 +23,7 @@ import { releaseHost, selectHost } from '../host/select-host';
 import type { HostChoice } from '../host/select-host';
 import { readInventory } from '../inventory/read-inventory';
 import { afterApplyBootOnce, bootOnceConfirmLine, bootOnceRefusal } from './boot-once-command';
+import { openAppLog } from '../log/app-log';
 
 export interface ApplyCliIo {
   stdout: (text: string) => void;
@@ -38,6 +41,8 @@ export class ApplyCliError extends Error {
 export interface RemoteOptions {
   ssh?: Omit<SshHostOptions, 'root'>;
   local?: RunEnvironment['local'];
+  /** The user's log, where each run's steps, times and failures are kept. */
+  log?: RunEnvironment['log'];
 }
 
 export type ApplyOptions = HostChoice & {
@@ -99,7 +104,13 @@ export function eventPrinter(io: ApplyCliIo): (event: HelperEvent) => void {
         break;
       case 'step-finished':
         if (e.ok) done++;
-        if (!e.ok) io.stdout(`    failed: ${shown(e.error ?? '')}\n`);
+        // The command, its exit code and stderr's tail, each made visible like any machine text.
+        if (!e.ok && e.failure !== null)
+          io.stdout(
+            formatStepFailure(e.failure)
+              .map((l, i) => `    ${i === 0 ? 'failed: ' : ''}${shown(l)}\n`)
+              .join(''),
+          );
         if (io.isTty) io.stdout(`\r\x1b[K${bar(done, total)}`);
         break;
       case 'rollback-started':
@@ -121,12 +132,8 @@ function printResult(io: ApplyCliIo, result: ApplyResult): number {
   io.stdout(`${visibleText(result.message, { multiline: true })}\n`);
   for (const n of result.notUndone)
     io.stdout(`  not undone: ${shown(n.step)} ${shown(n.text)}: ${shown(n.error)}\n`);
-  if (result.status === 'refused') return 2;
-  return result.status === 'applied' ||
-    result.status === 'dry-run' ||
-    result.status === 'nothing-to-do'
-    ? 0
-    : 1;
+  // The helper's own mapping: a rollback that left steps is 3, as --help says, not 1.
+  return exitCodeFor(result);
 }
 
 function printOutcome(io: ApplyCliIo, outcome: HelperOutcome): number {
@@ -337,7 +344,7 @@ export function addApplyCommands(
       )
       .addOption(sshHostOption('apply it').conflicts(['demo', 'hostSnapshot'])),
   ).action(async (file: string, opts: ApplyOptions) => {
-    setExitCode(await applyCommand(file, opts, io));
+    setExitCode(await applyCommand(file, opts, io, { log: openAppLog() }));
   });
   program
     .command('recover')
@@ -353,7 +360,7 @@ export function addApplyCommands(
         planId: string | undefined,
         opts: { rollback?: boolean; resume?: boolean; host?: SshTarget },
       ) => {
-        setExitCode(await recoverCommand(planId, opts, io));
+        setExitCode(await recoverCommand(planId, opts, io, { log: openAppLog() }));
       },
     );
 }

@@ -80,6 +80,7 @@ function diagnosticLine(d: Diagnostic, style: Style): string {
   return `  ${mark}: ${safe(d.message)}${d.fix ? `\n    fix: ${safe(d.fix)}` : ''}`;
 }
 
+// Long because it is the report top to bottom, one section after another, as the terminal shows it.
 export function formatInventory(read: Inventory, style: Style = plainStyle): string {
   // Every string the machine gave (os-release, device names, reasons, ports...) made visible
   // once, so that a field printed without safe() cannot carry an escape sequence either.

@@ -20,6 +20,7 @@ import { SshUrlError, formatSshUrl, parseSshUrl } from '../host/ssh-host';
 import { createBackend } from '../backend/backend';
 import { readInventory } from '../inventory/read-inventory';
 import { openInBrowser } from '../serve/open-browser';
+import { defaultLogPath, openAppLog, readLogTail } from '../log/app-log';
 import { startServer } from '../serve/server';
 import { addPlanCommand } from '../planner/plan-command';
 import { ansiStyle, formatInventory, plainStyle } from './format-inventory';
@@ -101,6 +102,8 @@ async function readChosenInventory(choice: HostChoice) {
   }
 }
 
+// Long because it declares the read-only commands for commander one after another (plan's and
+// apply's have their own files).
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('cohabit')
     .description(
@@ -210,14 +213,23 @@ export function buildProgram(io: CliIo = processIo): Command {
     .requiredOption('--out <file>', 'where to write the snapshot')
     .option(
       '--redact',
-      'replace serial numbers, UUIDs, pool GUIDs, the hostid and the hostname with stand-ins',
+      'replace serial numbers, UUIDs, pool GUIDs, the hostid and the hostname with stand-ins (in the log tail too, and the home directory with ~)',
     )
-    .action(async (opts: { out: string; redact?: boolean }) => {
+    .option(
+      '--log',
+      `attach the last ${LOG_TAIL_BYTES / 1024} KiB of Cohabit's log ($XDG_STATE_HOME/cohabit/cohabit.log) for a bug report`,
+    )
+    .action(async (opts: { out: string; redact?: boolean; log?: boolean }) => {
       const recorder = new RecordingHost(new LocalHost(), 'recorded with cohabit snapshot');
       const inventory = await readInventory(recorder);
-      const snapshot = opts.redact ? redactSnapshot(recorder.snapshot) : recorder.snapshot;
+      const path = defaultLogPath();
+      const recorded = opts.log
+        ? { ...recorder.snapshot, log: { path, tail: readLogTail(path, LOG_TAIL_BYTES) } }
+        : recorder.snapshot;
+      const snapshot = opts.redact ? redactSnapshot(recorded) : recorded;
       await writeFile(opts.out, JSON.stringify(snapshot, null, 1) + '\n', { mode: 0o600 });
-      const counts = `${Object.keys(snapshot.files).length} files, ${snapshot.commands.length} commands`;
+      const lines = snapshot.log?.tail.split('\n').filter((l) => l !== '').length;
+      const counts = `${Object.keys(snapshot.files).length} files, ${snapshot.commands.length} commands${lines === undefined ? '' : `, ${lines} log lines`}`;
       io.stderr(
         `Wrote ${opts.out} (${counts}${opts.redact ? ', redacted' : ''}); ${inventory.diagnostics.length} diagnostics.\n`,
       );
@@ -248,7 +260,9 @@ export function buildProgram(io: CliIo = processIo): Command {
           `${errorMessage(error)}. Nothing is served; record a snapshot with \`cohabit snapshot --out FILE\`.`,
         );
       });
+    const log = openAppLog(defaultLogPath());
     const server = await startServer({
+      log,
       demo: opts.demo,
       hostSnapshot: opts.hostSnapshot,
       port: opts.port,
@@ -257,7 +271,7 @@ export function buildProgram(io: CliIo = processIo): Command {
       backend:
         remote === undefined
           ? undefined
-          : createBackend({ kind: 'ssh', target: remote }, { allowLocal: false }),
+          : createBackend({ kind: 'ssh', target: remote }, { allowLocal: false, log }),
     });
     const shown = opts.demo
       ? `the demo machine${typeof opts.demo === 'string' ? ` "${opts.demo}"` : ''}`
@@ -320,6 +334,9 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The last part of the log `snapshot --log` attaches: the latest runs, not months of them. */
+const LOG_TAIL_BYTES = 64 * 1024;
+
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = buildProgram(io);
   try {
@@ -331,12 +348,21 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       io.stderr(`cohabit: ${visibleText(error.message, { multiline: true })}\n`);
       return 2;
     }
-    if (error instanceof UserError || error instanceof HostError) {
+    if (error instanceof UserError) {
       io.stderr(`cohabit: ${visibleText(error.message, { multiline: true })}\n`);
       return 1;
     }
+    // A machine that answered unexpectedly, or a bug: the one line is said, the log keeps the
+    // stack and the command line, and the user is told where it is.
+    const log = openAppLog(defaultLogPath());
+    log.write(error instanceof HostError ? 'info' : 'error', 'cli-failed', {
+      argv: [...argv],
+      message: errorMessage(error),
+      stack: error instanceof Error ? (error.stack ?? null) : null,
+    });
     io.stderr(`cohabit: ${visibleText(errorMessage(error), { multiline: true })}\n`);
     if (process.env.COHABIT_DEBUG) io.stderr(`${(error as Error).stack ?? ''}\n`);
+    else io.stderr(`cohabit: the details are in ${log.path}\n`);
     return 1;
   }
 }

@@ -7,6 +7,7 @@ export const emptyResult = (planId: string | null): ApplyResult => ({
   message: '',
   cancelled: false,
   failedStep: null,
+  failure: null,
   problems: [],
   undone: [],
   notUndone: [],

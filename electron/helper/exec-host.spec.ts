@@ -166,8 +166,17 @@ describe('the executor with a tool that will not stop', () => {
         type: 'step-finished',
         step: 's13',
         ok: false,
-        error:
-          how === 'timeout' ? (expect.stringContaining('did not finish') as string) : 'Cancelled.',
+        failure: {
+          kind: how === 'timeout' ? 'timed-out' : 'cancelled',
+          message:
+            how === 'timeout'
+              ? (expect.stringContaining('did not finish') as string)
+              : 'Cancelled.',
+          // The real command that was killed, and what it had said on stderr by then.
+          argv: expect.arrayContaining(['nixos-install']) as string[],
+          exitCode: null,
+          stderrTail: expect.any(Array) as string[],
+        },
       });
       expect(await m.state()).toEqual(before);
     }, 15_000);

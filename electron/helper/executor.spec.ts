@@ -116,6 +116,18 @@ describe('fault injection: step k fails, the machine is back as it was', () => {
         const result = await applyPlan(seedPlan(), { host: m, journalDir: JOURNAL });
         expect(result.status).toBe('rolled-back');
         expect(result.failedStep).toBe(id);
+        // The failure as data: the command the helper built, its exit code, stderr's tail.
+        if (argv === null) expect(result.failure).toMatchObject({ kind: 'host-error', argv: null });
+        else
+          expect(result.failure).toEqual({
+            kind: 'command-failed',
+            message: expect.stringContaining(`exited 1`) as string,
+            argv,
+            exitCode: 1,
+            stderrTail: [
+              when === 'before' ? 'injected failure' : 'injected failure after the change',
+            ],
+          });
         expect(result.notUndone).toEqual([]);
         expect(m.fault).toBeNull();
         expect(await m.state()).toEqual(before);
@@ -271,6 +283,11 @@ describe('timeouts and cancel', () => {
     expect(result.status).toBe('rolled-back');
     expect(result.failedStep).toBe('s13');
     expect(result.message).toContain('did not finish within 200 ms');
+    expect(result.failure).toMatchObject({
+      kind: 'timed-out',
+      argv: ['nixos-install', '--root', '/mnt/cohabit/new', '--no-root-passwd'],
+      exitCode: null,
+    });
     expect(await m.state()).toEqual(before);
   });
 
@@ -290,6 +307,10 @@ describe('timeouts and cancel', () => {
     expect(result.status).toBe('rolled-back');
     expect(result.cancelled).toBe(true);
     expect(result.message).toContain('You cancelled during step s13');
+    expect(result.failure).toMatchObject({
+      kind: 'cancelled',
+      argv: expect.arrayContaining(['nixos-install']) as string[],
+    });
     expect(await m.state()).toEqual(before);
   });
 });

@@ -1,7 +1,6 @@
 // The executor: applies a Plan on an ExecHost step by step, journaling each step's undo before it
 // runs, and rolls back in reverse order on failure or cancel. Host-agnostic: root helper, in-process.
 import type { Plan, Step } from '../../shared/model/plan';
-import { errorMessage } from '../../shared/model/errors';
 import { specOf } from '../../shared/ops/verbs';
 import type { Verb } from '../../shared/ops/verbs';
 import { HostError, describeArgv } from '../host/host';
@@ -20,6 +19,8 @@ import { markIncomplete, rollBack, tolerantRecorder, unfinishedAdvice } from './
 import type { Ran } from './rollback';
 import { missingCommand, missingCommandSentence, uncheckedSentence } from './missing-facility';
 import type { ApplyEvent, ApplyResult } from '../../shared/ops/helper-protocol';
+import { STDERR_TAIL_LINES, stderrTail } from '../../shared/ops/step-failure';
+import { StepFailed, commandStopped, preconditionFailed, stepFailureOf } from './step-failed';
 
 export interface ApplyOptions {
   host: ExecHost;
@@ -40,8 +41,6 @@ const VERB_TIMEOUTS: Partial<Record<Verb, number>> = {
   'nixos.generateConfig': 5 * 60_000,
   'disk.waitForDevice': 6 * 60_000,
 };
-
-class StepFailure extends Error {}
 
 /**
  * Applies a plan that was parsed at the boundary it crossed (the helper's request, or the backend's
@@ -83,7 +82,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         total: plan.steps.length,
         title: step.title,
       });
-      emit({ type: 'step-finished', step: step.id, ok: true, error: null });
+      emit({ type: 'step-finished', step: step.id, ok: true, failure: null });
     }
     return finish(
       {
@@ -240,7 +239,7 @@ export class PlanRun {
       try {
         if (signal?.aborted) throw new HostError('ABORTED', step.id, 'Cancelled before this step.');
         const problem = await stepRefusal(step, { plan, host, effects, phase: 'live' });
-        if (problem) throw new StepFailure(problem);
+        if (problem) throw preconditionFailed(problem);
         const undo = withCover(
           await prepareUndo(plan, step, host, options.journalDir),
           step,
@@ -261,20 +260,16 @@ export class PlanRun {
         await journal.append({ t: 'done', step: step.id });
         current.done = true;
         effects.record(step);
-        emit({ type: 'step-finished', step: step.id, ok: true, error: null });
+        emit({ type: 'step-finished', step: step.id, ok: true, failure: null });
       } catch (error) {
-        const cancelled = error instanceof HostError && error.code === 'ABORTED';
-        const command = missingCommand(error);
-        const message = cancelled
-          ? 'Cancelled.'
-          : command !== null
-            ? missingCommandSentence(command, host.description, [step.id])
-            : errorMessage(error);
+        const failure = stepFailureOf(error, step.id, host.description);
+        const cancelled = failure.kind === 'cancelled';
+        const { message } = failure;
         // From here on the journal may be out of reach (a dropped connection): what cannot be
         // recorded is said in the result, and the undos written before each step stay there.
         const record = tolerantRecorder(journal);
         await record.append({ t: 'failed', step: step.id, error: message });
-        if (current) emit({ type: 'step-finished', step: step.id, ok: false, error: message });
+        if (current) emit({ type: 'step-finished', step: step.id, ok: false, failure });
         emit({
           type: 'rollback-started',
           reason: cancelled ? 'You cancelled.' : `Step ${step.id} failed: ${message}`,
@@ -298,6 +293,7 @@ export class PlanRun {
             message: head + tail,
             cancelled,
             failedStep: step.id,
+            failure,
             problems: [message],
             ...rollback,
           },
@@ -362,7 +358,7 @@ async function prepareUndo(
     });
     // A link swapped in since the check: its mode and owner must not become the restored file's.
     if (existing !== null && existing.kind !== 'file')
-      throw new StepFailure(`${path} is no longer a regular file`);
+      throw preconditionFailed(`${path} is no longer a regular file`);
     if (existing === null)
       return { kind: 'remove-file', path, temp, text: `Remove ${path} (it did not exist before).` };
     const backup = await backupPathFor(plan.id, path, journalDir);
@@ -418,22 +414,34 @@ async function runStep(
   }
   // The helper builds argv from the verb itself; the argv in the plan's preview is only shown.
   const argv = specOf(c, plan.id).argv(c.args);
-  if (argv === null) throw new StepFailure(`${c.verb} has no command`);
+  if (argv === null) throw new Error(`${c.verb} has no command`);
   const timeoutMs = options.timeoutsMs?.[c.verb] ?? VERB_TIMEOUTS[c.verb] ?? DEFAULT_TIMEOUT_MS;
-  const result = await host.runStreaming(argv, {
-    timeoutMs,
-    ...(options.signal ? { signal: options.signal } : {}),
-    onLine: (line, stream) => {
-      emit({ type: 'output', step: step.id, stream, line });
-      const m = PERCENT.exec(line);
-      const percent = m ? Number(m[1]) : NaN;
-      if (percent >= 0 && percent <= 100) emit({ type: 'progress', step: step.id, percent });
-    },
-  });
+  // Kept here, not taken from the result: a command that times out or is cancelled has none.
+  const stderrSoFar: string[] = [];
+  const result = await host
+    .runStreaming(argv, {
+      timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onLine: (line, stream) => {
+        if (stream === 'stderr' && stderrSoFar.push(line) > STDERR_TAIL_LINES) stderrSoFar.shift();
+        emit({ type: 'output', step: step.id, stream, line });
+        const m = PERCENT.exec(line);
+        const percent = m ? Number(m[1]) : NaN;
+        if (percent >= 0 && percent <= 100) emit({ type: 'progress', step: step.id, percent });
+      },
+    })
+    .catch((error: unknown) => {
+      throw commandStopped(error, argv, stderrSoFar);
+    });
   if (result.exitCode !== 0) {
-    const detail = result.stderr.trim().split('\n').slice(-3).join(' / ');
-    throw new StepFailure(
-      `${describeArgv(argv)} exited ${result.exitCode}${detail ? `: ${detail}` : ''}`,
-    );
+    const tail = stderrTail(result.stderr);
+    const detail = tail.slice(-3).join(' / ');
+    throw new StepFailed({
+      kind: 'command-failed',
+      message: `${describeArgv(argv)} exited ${result.exitCode}${detail ? `: ${detail}` : ''}`,
+      argv: [...argv],
+      exitCode: result.exitCode,
+      stderrTail: tail,
+    });
   }
 }

@@ -6,7 +6,7 @@ import { LocalExecHost } from './exec-host';
 import type { Verb } from '../../shared/ops/verbs';
 import { handleRequest } from './handle-request';
 import { EXIT, MAX_REQUEST_BYTES, parseRequestLine } from '../../shared/ops/helper-protocol';
-import type { HelperEvent } from '../../shared/ops/helper-protocol';
+import type { HelperErrorCode, HelperEvent } from '../../shared/ops/helper-protocol';
 
 export interface HelperOptions {
   input: AsyncIterable<Uint8Array | string> | Iterable<string>;
@@ -58,7 +58,7 @@ export async function runHelper(options: HelperOptions): Promise<number> {
       // The app went away; the journal still records everything.
     }
   };
-  const refuse = (code: string, message: string, exit: number = EXIT.refused) => {
+  const refuse = (code: HelperErrorCode, message: string, exit: number = EXIT.refused) => {
     send({ type: 'error', code, message: `${message} Nothing was changed.` });
     return exit;
   };

@@ -168,6 +168,7 @@ export async function stepProblem(step: Step, ctx: CheckContext): Promise<string
   return problem === null ? null : `Step ${step.id} (${step.title}): ${problem}`;
 }
 
+// Long because it is one case per verb, each a few checks, so the verbs' rules read side by side.
 async function rawProblem(step: Step, ctx: CheckContext): Promise<string | null> {
   const { plan, host, effects, phase } = ctx;
   const live = phase === 'live';

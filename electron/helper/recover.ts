@@ -28,6 +28,8 @@ export interface RecoverOptions {
 }
 
 /** Finishes a plan a crash interrupted: roll back what its journal says ran, or resume it. */
+// Long because it is the journal read back in order (what ran, what was undone, then rollback or
+// resume), and each record's place matters.
 export async function recover(
   planId: string,
   mode: 'rollback' | 'resume',

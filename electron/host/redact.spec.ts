@@ -20,6 +20,34 @@ describe('redactSnapshot', () => {
     for (const t of tokens) expect(text.includes(t), t).toBe(false);
   });
 
+  it('redacts an attached log tail with the same stand-ins, and the home directory as ~', async () => {
+    const original = await recordDemo();
+    const tokens = sensitiveTokens(original);
+    const serial = tokens.find((t) => /[A-Z]/.test(t) && t.length > 6) ?? '';
+    const guid = tokens.find((t) => /^\d{10,}$/.test(t)) ?? '';
+    expect([serial, guid].every((t) => t.length > 0)).toBe(true);
+    const tail = [
+      JSON.stringify({ event: 'step-failed', argv: ['sgdisk', `/dev/disk/by-id/ata-${serial}`] }),
+      JSON.stringify({
+        event: 'cli-failed',
+        stack: `at /home/alice/cohabit/x.js pool ${guid} on atlas`,
+      }),
+    ].join('\n');
+    const withLog = {
+      ...original,
+      log: { path: '/home/alice/.local/state/cohabit/cohabit.log', tail },
+    };
+    const redacted = redactSnapshot(withLog, '/home/alice');
+    const text = JSON.stringify(redacted.log);
+    for (const t of [serial, guid, 'atlas', '/home/alice']) expect(text.includes(t), t).toBe(false);
+    expect(redacted.log?.path).toBe('~/.local/state/cohabit/cohabit.log');
+    // The tail names the disk as the redacted snapshot does, so the two still read together.
+    const standIn = redacted.log?.tail.match(/ata-([^"]+)"/)?.[1] ?? '';
+    expect(JSON.stringify({ ...redacted, log: undefined })).toContain(standIn);
+    // Without --redact the tail is the user's own, as the rest of the snapshot is.
+    expect(redactSnapshot(original, '/home/alice').log).toBeUndefined();
+  });
+
   it('replays to the same machine shape with consistent stand-ins', async () => {
     const original = await recordDemo();
     const before = await readInventory(new SnapshotHost(original));

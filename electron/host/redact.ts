@@ -1,6 +1,7 @@
 // `cohabit snapshot --redact`: replaces serial numbers, WWNs, UUIDs, pool GUIDs, the hostid and
 // the hostname everywhere in a snapshot (contents, paths, argv) with stand-ins of the same shape,
 // the same stand-in for the same value, so the redacted snapshot still replays consistently.
+import { homedir } from 'node:os';
 import { ZPOOL_GET_ARGV, ZPOOL_LIST_ARGV, LSBLK_ARGV } from '../inventory/commands';
 import { argvKey } from './snapshot-format';
 import type { HostSnapshot } from './snapshot-format';
@@ -75,11 +76,28 @@ export function sensitiveTokens(snapshot: HostSnapshot): string[] {
   return [...tokens].filter((t) => t.length >= MIN_TOKEN && t !== '-' && t !== '0');
 }
 
-export function redactSnapshot(snapshot: HostSnapshot): HostSnapshot {
+/** Replaces each sensitive value of `snapshot` in a text with its stand-in, as redactSnapshot does. */
+export function snapshotRedactor(snapshot: HostSnapshot): {
+  text: (s: string) => string;
+  map: ReadonlyMap<string, string>;
+} {
   const tokens = sensitiveTokens(snapshot).sort((a, b) => b.length - a.length);
   const map = new Map(tokens.map((t, i) => [t, standIn(t, i)]));
   const pattern = tokens.length === 0 ? null : new RegExp(tokens.map(escapeRegExp).join('|'), 'g');
-  const r = (s: string) => (pattern === null ? s : s.replace(pattern, (m) => map.get(m) ?? m));
+  return {
+    text: (s) => (pattern === null ? s : s.replace(pattern, (m) => map.get(m) ?? m)),
+    map,
+  };
+}
+
+/**
+ * `home` is the user's home directory: a log tail (`snapshot --log`) names it in paths, and with
+ * it the user; there it becomes `~`. The tail's machine values get the snapshot's own stand-ins,
+ * so the two still read together.
+ */
+export function redactSnapshot(snapshot: HostSnapshot, home: string = homedir()): HostSnapshot {
+  const { text: r, map } = snapshotRedactor(snapshot);
+  const unHome = (s: string) => (home.length > 1 ? s.split(home).join('~') : s);
   const rekey = <T>(record: Record<string, T>, value: (v: T) => T): Record<string, T> =>
     Object.fromEntries(Object.entries(record).map(([k, v]) => [r(k), value(v)]));
 
@@ -111,6 +129,9 @@ export function redactSnapshot(snapshot: HostSnapshot): HostSnapshot {
     dirs: rekey(snapshot.dirs, (e) => ('entries' in e ? { entries: e.entries.map(r) } : e)),
     links: rekey(snapshot.links, (e) => ('target' in e ? { target: r(e.target) } : e)),
     stats: rekey(snapshot.stats, (e) => e),
+    ...(snapshot.log === undefined
+      ? {}
+      : { log: { path: unHome(r(snapshot.log.path)), tail: unHome(r(snapshot.log.tail)) } }),
     commands: snapshot.commands.map((c) =>
       'stdout' in c
         ? {

@@ -42,6 +42,8 @@ export const HostSnapshotSchema = v.object({
   links: v.record(v.string(), LinkEntry),
   stats: v.record(v.string(), StatEntry),
   commands: v.array(CommandEntry),
+  /** `cohabit snapshot --log`: the end of the user's log, for a bug report (not replayed). */
+  log: v.optional(v.object({ path: v.string(), tail: v.string() })),
 });
 export type HostSnapshot = v.InferOutput<typeof HostSnapshotSchema>;
 export type SnapshotFileEntry = v.InferOutput<typeof FileEntry>;

@@ -48,19 +48,7 @@ export async function readInventory(
   const os = await readOs(ctx, { disks, mounts, boot });
   const grubEnv = await readGrubEnv(ctx);
 
-  if (!zfs.available)
-    ctx.report(
-      diagnostic(
-        'zfs.absent',
-        'info',
-        'No ZFS on this machine: there is no pool to add systems or VM volumes to.',
-        {
-          fix: 'On NixOS: boot.supportedFilesystems = [ "zfs" ]; then create a pool. Cohabit plans into an existing pool.',
-        },
-      ),
-    );
-  else if (zfs.pools.length === 0)
-    ctx.report(diagnostic('zfs.no-pools', 'info', 'ZFS is installed but no pool is imported.'));
+  reportZfs(ctx, zfs);
   if (!iommu.enabled)
     ctx.report(
       diagnostic(
@@ -105,4 +93,21 @@ export async function readInventory(
     grubEnv,
     diagnostics: ctx.diagnostics,
   };
+}
+
+/** Without ZFS, or without a pool, there is nothing to plan into: said once, as information. */
+function reportZfs(ctx: ReadContext, zfs: Inventory['zfs']): void {
+  if (!zfs.available)
+    ctx.report(
+      diagnostic(
+        'zfs.absent',
+        'info',
+        'No ZFS on this machine: there is no pool to add systems or VM volumes to.',
+        {
+          fix: 'On NixOS: boot.supportedFilesystems = [ "zfs" ]; then create a pool. Cohabit plans into an existing pool.',
+        },
+      ),
+    );
+  else if (zfs.pools.length === 0)
+    ctx.report(diagnostic('zfs.no-pools', 'info', 'ZFS is installed but no pool is imported.'));
 }

@@ -65,22 +65,7 @@ export async function readIommu(
       'The firmware provides no DMAR or IVRS table: VT-d / AMD-Vi is off or absent in the firmware setup.',
     );
   else reasons.push('The ACPI tables could not be listed, so the firmware side is unknown.');
-  if (
-    argValue('intel_iommu') === 'off' ||
-    argValue('amd_iommu') === 'off' ||
-    argValue('iommu') === 'off'
-  )
-    reasons.push('The kernel command line turns the IOMMU off.');
-  else if (argValue('intel_iommu') === 'on' || argValue('amd_iommu') === 'on')
-    reasons.push('The kernel command line turns the IOMMU on.');
-  else if (!enabled && cpu?.vendor === 'intel')
-    reasons.push(
-      'intel_iommu=on is not on the kernel command line (many kernels leave VT-d off without it).',
-    );
-  if (argValue('iommu') === 'pt' || argValue('iommu.passthrough') === '1')
-    reasons.push(
-      'iommu=pt: host devices bypass translation, which is the usual setting for passthrough hosts.',
-    );
+  reasons.push(...cmdlineReasons(argValue, enabled, cpu));
   if (acsOverride)
     reasons.push(
       'pcie_acs_override is on the command line: the groups shown are split by a kernel patch and do not prove isolation.',
@@ -110,4 +95,30 @@ export async function readIommu(
     cmdlineArgs: args.map((a) => (a.value === null ? a.key : `${a.key}=${a.value}`)),
     groups,
   };
+}
+
+/** What the kernel command line says about the IOMMU, in the words the Machine view shows. */
+function cmdlineReasons(
+  argValue: (key: string) => string | null,
+  enabled: boolean,
+  cpu: Cpu | null,
+): string[] {
+  const reasons: string[] = [];
+  if (
+    argValue('intel_iommu') === 'off' ||
+    argValue('amd_iommu') === 'off' ||
+    argValue('iommu') === 'off'
+  )
+    reasons.push('The kernel command line turns the IOMMU off.');
+  else if (argValue('intel_iommu') === 'on' || argValue('amd_iommu') === 'on')
+    reasons.push('The kernel command line turns the IOMMU on.');
+  else if (!enabled && cpu?.vendor === 'intel')
+    reasons.push(
+      'intel_iommu=on is not on the kernel command line (many kernels leave VT-d off without it).',
+    );
+  if (argValue('iommu') === 'pt' || argValue('iommu.passthrough') === '1')
+    reasons.push(
+      'iommu=pt: host devices bypass translation, which is the usual setting for passthrough hosts.',
+    );
+  return reasons;
 }

@@ -118,6 +118,7 @@ function luksFromDisks(disks: readonly BlockDevice[]): Nixos['luksDevices'] {
   return found;
 }
 
+// Long because it reads the NixOS facts one after another, each with what its absence means.
 async function readNixos(
   ctx: ReadContext,
   hostname: string | null,

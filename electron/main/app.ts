@@ -5,6 +5,7 @@ import { app, dialog, ipcMain, protocol, session, shell } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { errorMessage } from '../../shared/model/errors';
 import { createBackend } from '../backend/backend';
+import { openAppLog } from '../log/app-log';
 import { parseAppArgs } from './app-args';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, isAppUrl, serveAppRequest } from './app-protocol';
 import { confirmLeaveWithUnkeptChange } from './confirm-leave';
@@ -47,7 +48,7 @@ export function startCohabit(options: StartOptions): boolean {
 
   const paths = bundlePaths(options.mainDir);
   // The desktop app runs as the user on their own machine, so it may always switch to it.
-  const backend = createBackend(source, { allowLocal: true });
+  const backend = createBackend(source, { allowLocal: true, log: openAppLog() });
   const security: SecurityOptions = { isAppUrl, openExternal: (url) => shell.openExternal(url) };
   secureApp(app, security);
 

@@ -44,10 +44,13 @@ export async function handleCall(
       },
     };
   }
-  return envelope<unknown>(() => {
-    const parsed = parseRequest(channel, request);
-    return backend.handlers[channel](parsed);
-  });
+  return envelope<unknown>(
+    () => {
+      const parsed = parseRequest(channel, request);
+      return backend.handlers[channel](parsed);
+    },
+    backend.log === null ? undefined : { to: backend.log, channel },
+  );
 }
 
 /** Registers every call channel; returns the function that removes them again. */

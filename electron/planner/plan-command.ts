@@ -28,6 +28,8 @@ interface PlanOptions extends HostChoice {
   moduleOnly?: boolean;
 }
 
+// Long because it is one commander declaration and its action, which picks the layout, the machine
+// and the output.
 export function addPlanCommand(
   program: Command,
   io: PlanIo,

@@ -11,6 +11,7 @@ import {
   parseResponse,
 } from '../../shared/api/contract';
 import type { ApiError, Envelope, EventChannel } from '../../shared/api/contract';
+import type { ApiErrorCode } from '../../shared/api/error-codes';
 import { IPC_EVENT_CHANNEL } from './ipc-names';
 
 /**
@@ -26,7 +27,7 @@ export interface CohabitBridge {
 
 type IpcPort = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
 
-function failure(code: string, message: string, detail?: string): Envelope<never> {
+function failure(code: ApiErrorCode, message: string, detail?: string): Envelope<never> {
   const error: ApiError = detail === undefined ? { code, message } : { code, message, detail };
   return { ok: false, error };
 }

@@ -48,7 +48,10 @@ describe('window.cohabit in the page', () => {
 
     it(`throws an error carrying the backend code and message (${how})`, async () => {
       const page: { cohabit?: CohabitApi } = {};
-      const error = { code: 'forbidden', message: 'This session shows a recorded machine only' };
+      const error = {
+        code: 'forbidden' as const,
+        message: 'This session shows a recorded machine only',
+      };
       install(fakeBridge({ ok: false, error }).bridge, page);
       const failure = await page.cohabit
         ?.call('machine:select', { source: 'local' })

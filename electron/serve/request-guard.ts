@@ -1,11 +1,12 @@
 // The checks every browser-mode request passes before anything else runs: the Host header (DNS
 // rebinding), the Origin of API calls (cross-site requests) and the token.
 import type { IncomingMessage } from 'node:http';
+import type { ApiErrorCode } from '../../shared/api/error-codes';
 import { bearerToken, tokensEqual } from './serve-token';
 
 export interface Refusal {
   status: number;
-  code: string;
+  code: ApiErrorCode;
   message: string;
 }
 

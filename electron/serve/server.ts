@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiError, Envelope, EventChannel } from '../../shared/api/contract';
 import { isCallChannel } from '../../shared/api/contract';
 import { createBackend } from '../backend/backend';
+import type { AppLog } from '../log/app-log';
 import type { Backend, BackendSource } from '../backend/backend';
 import { envelope } from '../backend/envelope';
 import { TOKEN_REFUSAL, checkHost, checkOrigin, hasToken } from './request-guard';
@@ -32,6 +33,8 @@ export interface ServeOptions {
    * The server owns it from then on: close() closes it, ending its SSH connection.
    */
   backend?: Backend;
+  /** The user's log for the backend built here (`cohabit serve` gives openAppLog()); none by default. */
+  log?: AppLog | null;
 }
 
 export interface RunningServer {
@@ -134,8 +137,10 @@ function isJsonContentType(header: string | undefined): boolean {
   return header !== undefined && header.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
+// Long because the request handlers are closures over the server's token, port and event streams.
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
-  const backend = options.backend ?? createBackend(backendSourceFor(options));
+  const backend =
+    options.backend ?? createBackend(backendSourceFor(options), { log: options.log ?? null });
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const token = createServeToken();
   const streams = new Set<ServerResponse>();
@@ -207,7 +212,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       return;
     }
     const handler = backend.handlers[channel] as (request: unknown) => Promise<unknown>;
-    const result = await envelope(() => handler(parsed));
+    const result = await envelope(
+      () => handler(parsed),
+      backend.log === null ? undefined : { to: backend.log, channel },
+    );
     sendEnvelope(response, result.ok ? 200 : statusFor(result.error), result);
   }
 

@@ -13,6 +13,8 @@ import {
   ApplyResultSchema,
   UnfinishedSchema as UnfinishedPlanSchema,
 } from '../ops/helper-protocol';
+import { ApiErrorCodeSchema } from './error-codes';
+import type { ContractErrorCode } from './error-codes';
 
 export const MachineSourceSchema = v.picklist(['local', 'demo', 'snapshot', 'ssh']);
 
@@ -64,6 +66,11 @@ export const MAX_PLAN_FILE_CHARS = 1024 * 1024;
 
 /** `<service>:<method>` -> request and response schemas (renderer -> backend calls). */
 export const calls = {
+  /** The app's version, and where this backend's log is (null: it keeps none), for errors to name. */
+  'app:about': {
+    request: Empty,
+    response: v.strictObject({ version: v.string(), logPath: v.nullable(v.string()) }),
+  },
   'machine:info': { request: Empty, response: MachineInfoSchema },
   'machine:inventory': {
     request: v.strictObject({ refresh: v.optional(v.boolean()) }),
@@ -185,7 +192,7 @@ export const EVENT_CHANNELS = Object.keys(events) as EventChannel[];
 
 /** One error shape across every boundary, so the renderer shows the real message and code. */
 export const ApiErrorSchema = v.object({
-  code: v.string(),
+  code: ApiErrorCodeSchema,
   message: v.string(),
   detail: v.optional(v.string()),
 });
@@ -211,7 +218,7 @@ function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
 export class ContractError extends Error {
   override readonly name = 'ContractError';
   constructor(
-    readonly code: 'bad-request' | 'bad-response' | 'bad-event' | 'unknown-channel',
+    readonly code: ContractErrorCode,
     message: string,
   ) {
     super(message);

@@ -165,6 +165,8 @@ function guestSlots(hostdevs: readonly DomainHostdev[]): DomainHostdev[][] {
 }
 
 /** The domain XML text, ready for `virsh define`. */
+// Long because it writes the domain element by element in the order libvirt's schema wants, each
+// with its reason; split, that order would be spread over functions.
 export function emitDomainXml(input: DomainInput): string {
   if (!NAME_RE.test(input.name)) {
     throw new DomainXmlError(

@@ -2,6 +2,7 @@
 // events out, one per line, ending with a result. Both sides parse with these schemas.
 import * as v from 'valibot';
 import { PlanSchema } from '../model/plan';
+import { StepFailureSchema } from './step-failure';
 
 /** The whole request line may not exceed this; a bigger one is refused unread. */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -28,8 +29,27 @@ export const RequestSchema = v.variant('type', [
 ]);
 export type Request = v.InferOutput<typeof RequestSchema>;
 
+/**
+ * Why the helper took no request at all (its `error` event), a closed list the backend and the CLI
+ * can switch on: the request's own faults, the helper's situation, and a failure of its own.
+ */
+export const HELPER_ERROR_CODES = [
+  'not-json',
+  'bad-request',
+  'bad-plan',
+  'bad-input',
+  'too-large',
+  'no-request',
+  'not-root',
+  'internal',
+] as const;
+export type HelperErrorCode = (typeof HELPER_ERROR_CODES)[number];
+
 /** Why a request line was not taken: the code is the helper's `error` event's. */
-export type RequestRefusal = { code: 'not-json' | 'bad-request' | 'bad-plan'; message: string };
+export type RequestRefusal = {
+  code: Extract<HelperErrorCode, 'not-json' | 'bad-request' | 'bad-plan'>;
+  message: string;
+};
 
 type Parsed = { ok: true; request: Request } | { ok: false; refusal: RequestRefusal };
 
@@ -85,6 +105,8 @@ export const ApplyResultSchema = v.strictObject({
   message: v.string(),
   cancelled: v.boolean(),
   failedStep: v.nullable(v.string()),
+  /** Why `failedStep` failed, as data (command, exit code, stderr's tail); null when none did. */
+  failure: v.nullable(StepFailureSchema),
   /** Why the plan was refused or failed: each names the step and the rule. */
   problems: v.array(v.string()),
   undone: v.array(v.strictObject({ step: v.string(), text: v.string() })),
@@ -128,7 +150,7 @@ const progressEvents = [
     type: v.literal('step-finished'),
     step: v.string(),
     ok: v.boolean(),
-    error: v.nullable(v.string()),
+    failure: v.nullable(StepFailureSchema),
   }),
   v.strictObject({ type: v.literal('rollback-started'), reason: v.string() }),
   v.strictObject({
@@ -146,7 +168,11 @@ export const EventSchema = v.variant('type', [
   ...progressEvents,
   v.strictObject({ type: v.literal('unfinished'), plans: v.array(UnfinishedSchema) }),
   /** The helper could not take the request at all: nothing was changed. */
-  v.strictObject({ type: v.literal('error'), code: v.string(), message: v.string() }),
+  v.strictObject({
+    type: v.literal('error'),
+    code: v.picklist(HELPER_ERROR_CODES),
+    message: v.string(),
+  }),
   /** The last line: the outcome, also when the helper refused the request. */
   v.strictObject({ type: v.literal('result'), result: ApplyResultSchema }),
 ]);
@@ -186,7 +212,10 @@ export const EXIT = {
   notRoot: 4,
 } as const;
 
-export function exitCodeFor(result: ApplyResult): number {
+/** The closed set of exit codes the helper (and `cohabit apply`/`recover`) end with. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export function exitCodeFor(result: ApplyResult): ExitCode {
   switch (result.status) {
     case 'applied':
     case 'dry-run':

@@ -161,6 +161,8 @@ const cohabitProps = (role: string, system: string | undefined, journal: string)
 ];
 
 /** The journal id is stamped on every dataset a plan creates, so destroy can check it made it. */
+// Long because it is the table of every verb (argv, undo, risk), one entry each, read top to
+// bottom.
 export function verbSpecs(journal: string): { [V in Verb]: VerbSpec<V> } {
   return {
     'zfs.createDataset': {

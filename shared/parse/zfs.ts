@@ -29,6 +29,20 @@ function isDatasetType(value: string): value is ZfsDataset['type'] {
   return (TYPES as readonly string[]).includes(value);
 }
 
+/** One line's fields by column; a line with another number of fields is not this listing. */
+function rowOf(line: string, keys: readonly string[], lineNo: number): Map<string, string> {
+  const fields = line.split('\t');
+  if (fields.length !== keys.length) {
+    const shown = JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
+    throw new ParseError(
+      FORMAT,
+      `expected ${keys.length} tab-separated fields, found ${fields.length}: ${shown}`,
+      lineNo,
+    );
+  }
+  return new Map(keys.map((key, i) => [key, fields[i] ?? '']));
+}
+
 /**
  * `zfs list -Hp -t all -o <columns>` with the columns given (any list with at least name and type).
  * `-` is "none"; numbers are exact because of -p; names may hold spaces since tab separates fields.
@@ -44,17 +58,7 @@ export function parseZfsList(text: string, columns: readonly string[]): ZfsDatas
     const lineNo = index + 1;
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     if (line.trim() === '') return;
-    const fields = line.split('\t');
-    if (fields.length !== keys.length) {
-      const shown = JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
-      throw new ParseError(
-        FORMAT,
-        `expected ${keys.length} tab-separated fields, found ${fields.length}: ${shown}`,
-        lineNo,
-      );
-    }
-    const row = new Map<string, string>();
-    keys.forEach((key, i) => row.set(key, fields[i] ?? ''));
+    const row = rowOf(line, keys, lineNo);
     const name = row.get('name') ?? '';
     if (name === '') throw new ParseError(FORMAT, 'empty dataset name', lineNo);
 

@@ -46,6 +46,8 @@ export function newSystemConfiguration(system: NixosSystem): string {
   );
 }
 
+// Long because each NixOS option it sets carries the comment that explains it in the diff the user
+// reads.
 export function newSystemModule(inventory: Inventory, system: NixosSystem): string {
   const nixos = inventory.os.nixos;
   const mainHostId = nixos?.hostId ?? inventory.os.hostId ?? '';
@@ -264,27 +266,31 @@ export function mainModule(input: MainModuleInput): string {
         libvirtd: { enable: withComment('libvirt runs the VMs of the layout.', true) },
       },
     });
-  const sanoid = layout.volumes.filter((v) => v.snapshots.policy === 'sanoid');
-  if (sanoid.length > 0) {
-    const datasets: NixAttrs = {};
-    for (const vol of sanoid) {
-      if (vol.snapshots.policy !== 'sanoid') continue;
-      datasets[vol.dataset] = {
-        autosnap: true,
-        autoprune: true,
-        hourly: vol.snapshots.hourly,
-        daily: vol.snapshots.daily,
-        monthly: vol.snapshots.monthly,
-      };
-    }
-    merge(body, {
-      services: {
-        sanoid: {
-          enable: withComment('Takes and prunes the snapshots of the VM volumes.', true),
-          datasets,
-        },
-      },
-    });
-  }
+  const sanoid = sanoidBody(layout);
+  if (sanoid !== null) merge(body, sanoid);
   return emitNixModule(body, { header: HEADER });
+}
+
+/** Snapshots of the VM volumes whose policy is sanoid's; null when none has it. */
+function sanoidBody(layout: Layout): NixAttrs | null {
+  const datasets: NixAttrs = {};
+  for (const vol of layout.volumes) {
+    if (vol.snapshots.policy !== 'sanoid') continue;
+    datasets[vol.dataset] = {
+      autosnap: true,
+      autoprune: true,
+      hourly: vol.snapshots.hourly,
+      daily: vol.snapshots.daily,
+      monthly: vol.snapshots.monthly,
+    };
+  }
+  if (Object.keys(datasets).length === 0) return null;
+  return {
+    services: {
+      sanoid: {
+        enable: withComment('Takes and prunes the snapshots of the VM volumes.', true),
+        datasets,
+      },
+    },
+  };
 }

@@ -2,6 +2,8 @@
 // "Error invoking remote method" or a stack trace.
 import { ContractError } from '../../../shared/api/contract';
 import { visibleText } from '../../../shared/model/visible-text';
+import type { ApiErrorCode } from '../../../shared/api/error-codes';
+import { isApiErrorCode } from '../../../shared/api/error-codes';
 
 export class ApiCallError extends Error {
   override readonly name = 'ApiCallError';
@@ -11,7 +13,7 @@ export class ApiCallError extends Error {
    * what the machine said: every control, bidi and invisible character in them is made visible.
    */
   constructor(
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     detail?: string,
   ) {
@@ -32,7 +34,8 @@ export function toApiCallError(error: unknown): ApiCallError {
     const code = field(error, 'code');
     const message = field(error, 'message');
     const detail = field(error, 'detail');
-    if (typeof code === 'string' && typeof message === 'string')
+    // A code outside the closed list is a peer out of step with this build: shown as internal.
+    if (isApiErrorCode(code) && typeof message === 'string')
       return new ApiCallError(code, message, typeof detail === 'string' ? detail : undefined);
     if (typeof message === 'string') return new ApiCallError('internal', message);
   }

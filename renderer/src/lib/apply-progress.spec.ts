@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplyOutcome, ApplyProgress, ApplyResult } from '../../../shared/api/contract';
 import type { Plan, Step } from '../../../shared/model/plan';
+import type { StepFailure } from '../../../shared/ops/step-failure';
 import type { RunState } from './apply-progress';
 import {
   LOG_LIMIT,
@@ -39,6 +40,7 @@ const result = (patch: Partial<ApplyResult>): ApplyResult => ({
   message: '',
   cancelled: false,
   failedStep: null,
+  failure: null,
   problems: [],
   undone: [],
   notUndone: [],
@@ -68,8 +70,15 @@ const ok = (i: number): ApplyProgress => ({
   type: 'step-finished',
   step: plan.steps[i]?.id ?? '',
   ok: true,
-  error: null,
+  failure: null,
 });
+const installFailed: StepFailure = {
+  kind: 'command-failed',
+  message: 'nixos-install exited 1',
+  argv: ['nixos-install', '--root', '/mnt/cohabit/new-system'],
+  exitCode: 1,
+  stderrTail: ['error: out of space'],
+};
 const planStarted: ApplyProgress = {
   type: 'plan-started',
   planId: plan.id,
@@ -133,7 +142,7 @@ describe('reduceRun', () => {
         started(0),
         ok(0),
         started(1),
-        { type: 'step-finished', step: 's02', ok: false, error: 'nixos-install exited 1' },
+        { type: 'step-finished', step: 's02', ok: false, failure: installFailed },
         { type: 'rollback-started', reason: 'Step s02 failed: nixos-install exited 1' },
         { type: 'step-undone', step: 's02', ok: true, message: 'nothing to undo' },
         { type: 'step-undone', step: 's01', ok: true, message: 'Destroy zroot/new-system' },
@@ -141,7 +150,7 @@ describe('reduceRun', () => {
       finished(r),
     );
     expect(run.steps.map((s) => s.state)).toEqual(['undone', 'undone', 'pending']);
-    expect(run.steps[1]?.error).toBe('nixos-install exited 1');
+    expect(run.steps[1]?.failure).toEqual(installFailed);
     expect(run.rollback).toBe('Step s02 failed: nixos-install exited 1');
     expect(run.log.some((l) => l.kind === 'stderr' && l.text.includes('s02 failed'))).toBe(true);
     expect(outcomeHeadline(run)).toBe('A step failed and everything was rolled back');

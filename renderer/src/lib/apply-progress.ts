@@ -3,6 +3,8 @@
 import type { ApplyOutcome, ApplyProgress } from '../../../shared/api/contract';
 import type { Plan } from '../../../shared/model/plan';
 import { visibleStrings, visibleText } from '../../../shared/model/visible-text';
+import type { StepFailure } from '../../../shared/ops/step-failure';
+import { failureHeadline } from '../../../shared/ops/step-failure';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'undone' | 'not-undone';
 
@@ -13,7 +15,8 @@ export interface RunStep {
   state: StepState;
   /** What the tool reported as a percentage, while the step runs. */
   percent: number | null;
-  error: string | null;
+  /** Why the step failed: the command, its exit code and stderr's last lines when it ran one. */
+  failure: StepFailure | null;
   /** The undo's own words once it ran (or why it could not). */
   undoMessage: string | null;
 }
@@ -54,7 +57,7 @@ export function startRun(applyId: string, kind: RunKind, plan: Plan | null): Run
       risk: s.risk,
       state: 'pending',
       percent: null,
-      error: null,
+      failure: null,
       undoMessage: null,
     })),
     log: [],
@@ -81,7 +84,7 @@ function patchStep(steps: RunStep[], id: string, patch: Partial<RunStep>): RunSt
         risk: '',
         state: 'pending',
         percent: null,
-        error: null,
+        failure: null,
         undoMessage: null,
         ...patch,
       },
@@ -109,7 +112,7 @@ export function reduceRun(state: RunState, received: ApplyProgress): RunState {
               risk: s.risk,
               state: 'pending',
               percent: null,
-              error: null,
+              failure: null,
               undoMessage: null,
             }
           );
@@ -143,14 +146,14 @@ export function reduceRun(state: RunState, received: ApplyProgress): RunState {
         steps: patchStep(state.steps, event.step, {
           state: event.ok ? 'done' : 'failed',
           percent: null,
-          error: event.error,
+          failure: event.failure,
         }),
         log: event.ok
           ? state.log
           : appendLog(state.log, {
               step: event.step,
               kind: 'stderr',
-              text: `${event.step} failed: ${event.error ?? 'no reason given'}`,
+              text: `${event.step} failed: ${event.failure === null ? 'no reason given' : failureHeadline(event.failure)}`,
             }),
       };
     case 'rollback-started':
