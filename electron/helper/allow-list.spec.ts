@@ -2,14 +2,13 @@
 // /etc/nixos/flake.nix at 0666, a plan reusing a journaled id to destroy what the first made, a
 // mount of a foreign dataset with suid, and state directories someone else can change. Each is
 // refused before anything runs, naming its rule; the seed-shaped plan still applies.
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../shared/model/plan';
 import { specOf } from '../../shared/ops/verbs';
 import type { VerbCall } from '../../shared/ops/verbs';
-import { FakeMachine, makeTempDirs } from '../../test/helper/fake-machine';
+import type { FakeMachine } from '../../test/helper/fake-machine';
+import { tempFakeMachine } from '../../test/helper/fake-machine';
 import {
   HOST_CONFIGURATION,
   SEED_PLAN_ID,
@@ -28,15 +27,14 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function machine(): Promise<FakeMachine> {
-  const base = mkdtempSync(join(tmpdir(), 'cohabit-allow-'));
-  dirs.push(base);
-  const { root, store } = makeTempDirs(base);
-  const m = new FakeMachine(root, store);
-  await m.seed({
-    '/etc/nixos/configuration.nix': { content: HOST_CONFIGURATION, mode: 0o644 },
-  });
-  return m;
+function machine(): Promise<FakeMachine> {
+  return tempFakeMachine(
+    'cohabit-allow-',
+    {
+      '/etc/nixos/configuration.nix': { content: HOST_CONFIGURATION, mode: 0o644 },
+    },
+    dirs,
+  );
 }
 
 /** Applies the plan and expects it refused with every text given, the machine unchanged. */

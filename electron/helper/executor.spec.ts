@@ -3,19 +3,16 @@
 import {
   appendFileSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../shared/model/plan';
 import { specOf } from '../../shared/ops/verbs';
-import { FakeMachine, makeTempDirs } from '../../test/helper/fake-machine';
+import { FakeMachine, tempFakeMachine } from '../../test/helper/fake-machine';
 import {
   HOST_CONFIGURATION,
   SEED_PLAN_ID,
@@ -38,16 +35,15 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function machine(): Promise<FakeMachine> {
-  const base = mkdtempSync(join(tmpdir(), 'cohabit-exec-'));
-  dirs.push(base);
-  const { root, store } = makeTempDirs(base);
-  const m = new FakeMachine(root, store);
-  await m.seed({
-    '/etc/nixos/configuration.nix': { content: HOST_CONFIGURATION, mode: 0o640 },
-    '/etc/nixos/hardware-configuration.nix': { content: '{ }\n', mode: 0o644 },
-  });
-  return m;
+function machine(): Promise<FakeMachine> {
+  return tempFakeMachine(
+    'cohabit-exec-',
+    {
+      '/etc/nixos/configuration.nix': { content: HOST_CONFIGURATION, mode: 0o640 },
+      '/etc/nixos/hardware-configuration.nix': { content: '{ }\n', mode: 0o644 },
+    },
+    dirs,
+  );
 }
 
 describe('applyPlan on the seed-shaped plan', () => {

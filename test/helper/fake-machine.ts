@@ -1,7 +1,8 @@
 // A host double for the executor's tests: files live in a temporary root directory (every absolute
 // path is mapped into it), ZFS, mounts, partitions, libvirt and NixOS generations are fake state
 // that the commands the verbs run act on. It records every argv and can fail or hang on request.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as fs from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HostError, describeArgv } from '../../electron/host/host';
@@ -498,4 +499,21 @@ export function makeTempDirs(base: string): { root: string; store: string } {
   mkdirSync(root, { recursive: true });
   mkdirSync(store, { recursive: true });
   return { root, store };
+}
+
+/**
+ * A FakeMachine in a fresh temp directory (recorded in `dirs`, for the spec's afterEach to
+ * remove) holding `files`.
+ */
+export async function tempFakeMachine(
+  prefix: string,
+  files: Record<string, { content: string; mode: number }>,
+  dirs: string[],
+): Promise<FakeMachine> {
+  const base = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(base);
+  const { root, store } = makeTempDirs(base);
+  const m = new FakeMachine(root, store);
+  await m.seed(files);
+  return m;
 }
