@@ -5,11 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Inventory } from '../../shared/model/inventory';
-import { seedLayout } from '../../shared/planner/examples';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
-import { launchChromium } from './browser';
+import { fetchInventory, launchChromium, openSeedLayout } from './browser';
 
 const VIEWS = ['machine', 'layout', 'plan', 'apply'] as const;
 const HEADINGS = { machine: 'The demo machine', layout: 'Layout', plan: 'Plan', apply: 'Apply' };
@@ -29,15 +27,6 @@ interface AxeViolation {
   impact: string | null;
   help: string;
   nodes: AxeNode[];
-}
-
-async function fetchInventory(): Promise<Inventory> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/call/machine:inventory`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-    body: '{}',
-  });
-  return ((await res.json()) as { value: Inventory }).value;
 }
 
 async function show(view: (typeof VIEWS)[number]): Promise<void> {
@@ -75,19 +64,14 @@ beforeAll(async () => {
   const require = createRequire(import.meta.url);
   axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   server = await startServer({ demo: true, port: 0 });
-  const inventory = await fetchInventory();
+  const inventory = await fetchInventory(server);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   page = await context.newPage();
   await page.goto(server.url);
   await page.getByRole('heading', { level: 1, name: 'The demo machine' }).waitFor();
   await show('layout');
-  await page.getByLabel('Open a layout file').setInputFiles({
-    name: 'seed.json',
-    mimeType: 'application/json',
-    buffer: Buffer.from(JSON.stringify(seedLayout(inventory))),
-  });
-  await page.getByRole('article', { name: 'New System', exact: true }).waitFor();
+  await openSeedLayout(page, inventory);
   await show('plan');
 });
 

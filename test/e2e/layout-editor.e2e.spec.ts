@@ -13,7 +13,7 @@ import { SAMPLE_PASSWORD_HASH, seedLayout } from '../../shared/planner/examples'
 import { validate } from '../../shared/planner/validate';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
-import { SCREENSHOT_DIR, launchChromium } from './browser';
+import { SCREENSHOT_DIR, fetchInventory, launchChromium } from './browser';
 import { DARK, LIGHT, inViewport, pageColours } from './screen-checks';
 
 let server: RunningServer;
@@ -28,16 +28,6 @@ const shot = (name: string) => fileURLToPath(new URL(`${name}.png`, SCREENSHOT_D
 const NVIDIA = '0000:01:00.0';
 const ASMEDIA = '0000:03:00.0';
 const RX560 = '0000:04:00.0';
-
-async function fetchInventory(): Promise<Inventory> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/call/machine:inventory`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-    body: '{}',
-  });
-  const body = (await res.json()) as { ok: true; value: Inventory };
-  return body.value;
-}
 
 const systemCard = (): Locator => page.getByRole('article', { name: 'New System', exact: true });
 const vmCard = (): Locator => page.getByRole('article', { name: 'macos', exact: true });
@@ -84,7 +74,7 @@ async function openFile(name: string, text: string): Promise<void> {
 beforeAll(async () => {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   server = await startServer({ demo: true, port: 0 });
-  inventory = await fetchInventory();
+  inventory = await fetchInventory(server);
   browser = await launchChromium();
   context = await browser.newContext({
     viewport: { width: 1280, height: 800 },

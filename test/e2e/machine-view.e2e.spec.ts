@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../shared/model/inventory';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
-import { SCREENSHOT_DIR, launchChromium } from './browser';
+import { SCREENSHOT_DIR, fetchInventory, launchChromium } from './browser';
 import { DARK, LIGHT, inViewport, pageColours } from './screen-checks';
 
 let server: RunningServer;
@@ -18,16 +18,6 @@ let inventory: Inventory;
 const problems: string[] = [];
 
 const shot = (name: string) => fileURLToPath(new URL(`${name}.png`, SCREENSHOT_DIR));
-
-async function fetchInventory(): Promise<Inventory> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/call/machine:inventory`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-    body: '{}',
-  });
-  const body = (await res.json()) as { ok: true; value: Inventory };
-  return body.value;
-}
 
 /** Console errors and CSP violations fail the run: a blocked style or script is a broken view. */
 function watch(p: Page): void {
@@ -40,7 +30,7 @@ function watch(p: Page): void {
 beforeAll(async () => {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   server = await startServer({ demo: true, port: 0 });
-  inventory = await fetchInventory();
+  inventory = await fetchInventory(server);
   browser = await launchChromium();
   context = await browser.newContext({
     viewport: { width: 1280, height: 800 },

@@ -11,11 +11,16 @@ import type { Inventory } from '../../shared/model/inventory';
 import type { Layout } from '../../shared/model/layout';
 import { PlanSchema } from '../../shared/model/plan';
 import type { Plan } from '../../shared/model/plan';
-import { seedLayout } from '../../shared/planner/examples';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
 import { makeStep, seedPlan } from '../helper/seed-plan';
-import { SCREENSHOT_DIR, launchChromium } from './browser';
+import {
+  SCREENSHOT_DIR,
+  callServer,
+  fetchInventory,
+  launchChromium,
+  openSeedLayout,
+} from './browser';
 
 let server: RunningServer;
 let browser: Browser;
@@ -27,17 +32,7 @@ const problems: string[] = [];
 
 const shot = (name: string) => fileURLToPath(new URL(`${name}.png`, SCREENSHOT_DIR));
 
-async function call<T>(channel: string): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/call/${channel}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-    body: '{}',
-  });
-  const body = (await res.json()) as { ok: true; value: T };
-  return body.value;
-}
-
-const fetchInventory = () => call<Inventory>('machine:inventory');
+const call = <T>(channel: string) => callServer<T>(server, channel);
 
 async function screenshots(name: string): Promise<void> {
   await page.screenshot({ path: shot(`${name}-light-1280x800`) });
@@ -49,7 +44,7 @@ async function screenshots(name: string): Promise<void> {
 beforeAll(async () => {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   server = await startServer({ demo: true, port: 0 });
-  inventory = await fetchInventory();
+  inventory = await fetchInventory(server);
   browser = await launchChromium();
   context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
@@ -95,12 +90,7 @@ describe('Plan and Apply on the demo machine (browser mode)', () => {
 
   it('plans the seed layout opened in the editor', async () => {
     await page.getByRole('link', { name: 'Layout' }).click();
-    await page.getByLabel('Open a layout file').setInputFiles({
-      name: 'seed.json',
-      mimeType: 'application/json',
-      buffer: Buffer.from(JSON.stringify(seedLayout(inventory))),
-    });
-    await page.getByRole('article', { name: 'New System', exact: true }).waitFor();
+    await openSeedLayout(page, inventory);
     await page.getByRole('link', { name: 'Plan' }).click();
     const steps = page.getByRole('region', { name: /^Steps/ }).getByRole('article');
     await steps.first().waitFor();

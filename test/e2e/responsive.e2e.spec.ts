@@ -5,11 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Inventory } from '../../shared/model/inventory';
-import { seedLayout } from '../../shared/planner/examples';
 import { startServer } from '../../electron/serve/server';
 import type { RunningServer } from '../../electron/serve/server';
-import { SCREENSHOT_DIR, launchChromium } from './browser';
+import { SCREENSHOT_DIR, fetchInventory, launchChromium, openSeedLayout } from './browser';
 import { findOverlaps } from './layout-checks';
 
 const WIDTHS = [800, 1024, 1366, 1440, 3840] as const;
@@ -20,15 +18,6 @@ let browser: Browser;
 let page: Page;
 
 const shot = (name: string) => fileURLToPath(new URL(`${name}.png`, SCREENSHOT_DIR));
-
-async function fetchInventory(): Promise<Inventory> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/call/machine:inventory`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-    body: '{}',
-  });
-  return ((await res.json()) as { value: Inventory }).value;
-}
 
 async function show(view: (typeof VIEWS)[number]): Promise<void> {
   await page.evaluate((v) => (window.location.hash = `#/${v}`), view);
@@ -41,19 +30,14 @@ async function show(view: (typeof VIEWS)[number]): Promise<void> {
 beforeAll(async () => {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   server = await startServer({ demo: true, port: 0 });
-  const inventory = await fetchInventory();
+  const inventory = await fetchInventory(server);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(server.url);
   await page.getByRole('heading', { level: 1, name: 'The demo machine' }).waitFor();
   // The seed layout: a system, a volume and a VM with devices, so every view has its full content.
   await show('layout');
-  await page.getByLabel('Open a layout file').setInputFiles({
-    name: 'seed.json',
-    mimeType: 'application/json',
-    buffer: Buffer.from(JSON.stringify(seedLayout(inventory))),
-  });
-  await page.getByRole('article', { name: 'New System', exact: true }).waitFor();
+  await openSeedLayout(page, inventory);
   await show('plan');
 });
 
