@@ -8,9 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zfsGrubPath } from '../../shared/emit/grub';
 import type { Inventory } from '../../shared/model/inventory';
-import type { Plan, Step } from '../../shared/model/plan';
-import { seedLayout } from '../../shared/planner/examples';
-import { plan } from '../../shared/planner/plan';
+import type { Step } from '../../shared/model/plan';
 import {
   DEFAULT_MOUNT_ROOT,
   fakeEfiDevice,
@@ -19,9 +17,6 @@ import {
 import { specOf } from '../../shared/ops/verbs';
 import { HostError, describeArgv, runChecked } from '../../electron/host/host';
 import type { RunOptions, RunResult } from '../../electron/host/host';
-import { loadDemoHost } from '../../electron/host/select-host';
-import { readInventory } from '../../electron/inventory/read-inventory';
-import { readPlanFiles } from '../../electron/planner/read-plan-files';
 import { applyPlan } from '../../electron/helper/executor';
 import { recover } from '../../electron/helper/recover';
 import type { ExecHost, StreamOptions, WriteOptions } from '../../electron/helper/exec-host';
@@ -30,10 +25,9 @@ import { findUnfinished, journalPath } from '../../electron/helper/journal';
 import { SshExecHost } from '../../electron/host/ssh-exec-host';
 import type { SshError } from '../../electron/host/ssh-host';
 import { bootLab, buildLabImage, labPrerequisites, createLabPool } from './boot';
-import { isStorageStep } from './storage-steps';
+import { nixosLikeInventory as labInventory, planForLab } from './lab-plan';
+import type { PlanFiles } from './lab-plan';
 import type { LabMachine } from './boot';
-
-type PlanFiles = Awaited<ReturnType<typeof readPlanFiles>>;
 
 const missing = labPrerequisites(
   'apply lab',
@@ -94,7 +88,6 @@ export function describeApplyLab(part: 'rollbacks' | 'apply'): void {
     () => {
       let lab: LabMachine;
       let host: SshExecHost;
-      let demo: Inventory;
       /**
        * The inventory of the guest as it is before any test changes it, read once (over SSH under TCG
        * a read takes about 17 s). The tests that use it leave the machine exactly as it was (each
@@ -122,39 +115,9 @@ export function describeApplyLab(part: 'rollbacks' | 'apply'): void {
         }
       }
 
-      /**
-       * The guest's real storage facts, with the main system's OS and boot facts taken from the demo
-       * NixOS machine: the guest is Debian booted by QEMU's -kernel, and the planner plans only for
-       * a NixOS main system that boots with GRUB on UEFI.
-       */
-      async function nixosLikeInventory(): Promise<Inventory> {
-        const real = await readInventory(lab.host);
-        return { ...real, os: demo.os, boot: demo.boot };
-      }
-
-      async function planFor(
-        inventory: Inventory,
-        id: string,
-        dataset = DATASET,
-        known?: PlanFiles,
-      ): Promise<{ full: Plan; storage: Plan; files: PlanFiles }> {
-        const seed = seedLayout(inventory);
-        // The VM of the seed layout (a 128 GiB zvol, a GPU) does not fit the lab's 1 GiB pool.
-        const layout = {
-          ...seed,
-          systems: seed.systems.map((s) => ({ ...s, dataset })),
-          volumes: [],
-          vms: [],
-        };
-        const files = known ?? (await readPlanFiles(lab.host, inventory, layout));
-        const full = await plan(inventory, layout, {
-          id,
-          now: new Date().toISOString(),
-          files: files.files,
-          dirs: files.dirs,
-        });
-        return { full, storage: { ...full, steps: full.steps.filter(isStorageStep) }, files };
-      }
+      const nixosLikeInventory = () => labInventory(lab.host);
+      const planFor = (inventory: Inventory, id: string, dataset = DATASET, known?: PlanFiles) =>
+        planForLab(lab.host, inventory, id, dataset, known);
 
       /** Everything a rollback must restore: every dataset with every property, mounts, files. */
       async function machineState(): Promise<string> {
@@ -212,7 +175,6 @@ export function describeApplyLab(part: 'rollbacks' | 'apply'): void {
       }
 
       beforeAll(async () => {
-        demo = await readInventory(await loadDemoHost());
         let t = Date.now();
         const image = await buildLabImage();
         lab = await bootLab(image);

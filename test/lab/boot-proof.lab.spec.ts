@@ -18,18 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grubZfsUuid, zfsGrubPath } from '../../shared/emit/grub';
-import type { Inventory } from '../../shared/model/inventory';
-import type { Layout } from '../../shared/model/layout';
 import type { Plan } from '../../shared/model/plan';
-import { seedLayout } from '../../shared/planner/examples';
-import { plan } from '../../shared/planner/plan';
+import { bootOncePlan } from '../../shared/planner/boot-once';
 import { runChecked } from '../../electron/host/host';
 import { SshExecHost } from '../../electron/host/ssh-exec-host';
 import { applyPlan } from '../../electron/helper/executor';
 import type { RunOptions } from '../../electron/host/host';
-import { loadDemoHost } from '../../electron/host/select-host';
-import { readInventory } from '../../electron/inventory/read-inventory';
-import { readPlanFiles } from '../../electron/planner/read-plan-files';
 import { NIXPKGS_LIB_TARBALL, NixosEvaluator } from '../nixos/nixos-eval';
 import {
   LAB_KERNEL_PARAMS,
@@ -39,8 +33,8 @@ import {
   labDisks,
   labPrerequisites,
 } from './boot';
-import type { LabImage, LabMachine } from './boot';
-import { isStorageStep } from './storage-steps';
+import type { BootOptions, LabImage, LabMachine } from './boot';
+import { demoInventory, nixosLikeInventory, planForLab } from './lab-plan';
 
 const missing = labPrerequisites('boot proof', [
   ...(existsSync(NIXPKGS_LIB_TARBALL) ? [] : [`the vendored nixpkgs lib (${NIXPKGS_LIB_TARBALL})`]),
@@ -50,6 +44,13 @@ const POOL = 'zroot';
 const DATASET = `${POOL}/new-system`;
 const BOOT_DISK = '/dev/disk/by-id/virtio-COHABITBOOT';
 const BOOT_MOUNT = '/mnt/lab-boot';
+/** The disk that later holds a filesystem labelled like the pool (GRUB reaches it before the pool's disks). */
+const SPARE_DISK = '/dev/disk/by-id/virtio-COHABITSPARE';
+const JOURNAL_DIR = '/var/lib/cohabit';
+/** The `--id` of the chain entry the planner gives the seed layout's system. */
+const ENTRY_ID = 'cohabit-new-system';
+/** GRUB's words when the entry it started, and every fallback, failed (grub-core/normal/menu.c). */
+const GRUB_GAVE_UP = 'Failed to boot both default and fallback entries.';
 
 /**
  * The main system's grub.cfg: the header NixOS's install-grub.pl writes (load_env, then a one-time
@@ -100,42 +101,49 @@ describe.skipIf(missing.length > 0)(
     const timings: string[] = [];
     const seconds = (t: number) => Math.round((Date.now() - t) / 1000);
 
-    let demoCache: Inventory | undefined;
-    async function demoInventory(): Promise<Inventory> {
-      demoCache ??= await readInventory(await loadDemoHost());
-      return demoCache;
-    }
-
-    /** The guest's storage and devices with the demo NixOS machine's OS and boot facts (the planner plans for NixOS). */
-    async function nixosLikeInventory(machine: LabMachine): Promise<Inventory> {
-      const demo = await demoInventory();
-      const real = await readInventory(machine.host);
-      return { ...real, os: demo.os, boot: demo.boot };
-    }
-
-    /** The seed layout with one system in DATASET and nothing else (its 128 GiB VM volume does not fit the lab's pool). */
-    function labLayout(inventory: Inventory): Layout {
-      const seed = seedLayout(inventory);
-      return {
-        ...seed,
-        systems: seed.systems.map((s) => ({ ...s, dataset: DATASET })),
-        volumes: [],
-        vms: [],
-      };
+    /** The seed plan for DATASET against the guest as it is now, its errors not yet judged. */
+    async function planNow(machine: LabMachine, id: string): Promise<Plan> {
+      const { full } = await planForLab(
+        machine.host,
+        await nixosLikeInventory(machine.host),
+        id,
+        DATASET,
+      );
+      return full;
     }
 
     async function planFor(machine: LabMachine, id: string): Promise<Plan> {
-      const inventory = await nixosLikeInventory(machine);
-      const layout = labLayout(inventory);
-      const files = await readPlanFiles(machine.host, inventory, layout);
-      const made = await plan(inventory, layout, {
-        id,
-        now: new Date().toISOString(),
-        files: files.files,
-        dirs: files.dirs,
-      });
+      const made = await planNow(machine, id);
       expect(made.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       return made;
+    }
+
+    /** Every boot of the machine after the first: SeaBIOS, then GRUB from the boot disk. */
+    const fromDisk: BootOptions = { bootDisk: true, spareDisk: true, boot: 'disk' };
+
+    /**
+     * After a boot that stopped in GRUB: the machine is switched off and on again (GRUB cleared its
+     * one-time choice before it ran the entry, so this boot is the main system's), and the pool is
+     * imported again under the main system's hostId (the guest's root is a throwaway overlay).
+     */
+    async function powerCycle(): Promise<LabMachine> {
+      await lab?.stop();
+      const t = Date.now();
+      lab = await bootLab(image, { disks, ...fromDisk });
+      timings.push(`switched off and on, up through GRUB in ${seconds(t)} s`);
+      const main = await demoInventory();
+      await runChecked(lab.host, [
+        'zgenhostid',
+        '-f',
+        main.os.nixos?.hostId ?? main.os.hostId ?? '',
+      ]);
+      await runChecked(lab.host, ['zpool', 'import', '-N', POOL], { timeoutMs: 120_000 });
+      return lab;
+    }
+
+    /** Mounts the boot disk's filesystem at /boot, as the main NixOS system has its /boot (ext4, holding GRUB's grubenv). */
+    async function mountMainBoot(machine: LabMachine): Promise<void> {
+      await runChecked(machine.host, ['mount', `${BOOT_DISK}-part2`, '/boot']);
     }
 
     /** The text a plan writes to `path`. */
@@ -176,12 +184,12 @@ describe.skipIf(missing.length > 0)(
       image = await buildLabImage();
       disks = await mkdtemp(join(tmpdir(), 'cohabit-boot-proof-'));
       // 3 GiB pool disks (sparse): the second system's root is a copy of the guest's own (~1.1 GB).
-      await labDisks(disks, { nvme: '3G', boot: '256M' });
+      await labDisks(disks, { nvme: '3G', boot: '256M', spare: '64M' });
       timings.push(`image ready in ${seconds(t)} s`);
 
       // First boot, by QEMU's -kernel: lay out the boot disk, install GRUB on it, make the pool.
       t = Date.now();
-      const setup = await bootLab(image, { disks, bootDisk: true });
+      const setup = await bootLab(image, { disks, bootDisk: true, spareDisk: true });
       timings.push(`set-up guest up in ${seconds(t)} s`);
       try {
         t = Date.now();
@@ -224,7 +232,7 @@ describe.skipIf(missing.length > 0)(
 
       // Second boot: SeaBIOS, then GRUB from the boot disk. No -kernel: nothing else can load Linux.
       t = Date.now();
-      lab = await bootLab(image, { disks, bootDisk: true, boot: 'disk' });
+      lab = await bootLab(image, { disks, ...fromDisk });
       timings.push(`guest up through GRUB in ${seconds(t)} s`);
     });
 
@@ -276,6 +284,8 @@ describe.skipIf(missing.length > 0)(
       );
     });
 
+    /** The plan that put the new system in place: its offer to boot it once is taken up below. */
+    let installPlan: Plan | undefined;
     /** What the second system must show once booted: from its generated cohabit.nix. */
     let expected: { hostId: string; efiMount: string; efiDevice: string } | undefined;
 
@@ -285,14 +295,30 @@ describe.skipIf(missing.length > 0)(
         const machine = lab as LabMachine;
         const run = (argv: string[]) => runChecked(machine.host, argv, { timeoutMs: 20 * 60_000 });
         let t = Date.now();
-        const made = await planFor(machine, '1ab0000000000b02');
-        const storage: Plan = { ...made, steps: made.steps.filter(isStorageStep) };
+        // The main system's /boot as NixOS has it: ext4, holding GRUB's menu and grubenv. The plan
+        // is made with it in place, so it carries the offer to boot the new system once.
+        await mountMainBoot(machine);
+        const { full: made, storage } = await planForLab(
+          machine.host,
+          await nixosLikeInventory(machine.host),
+          '1ab0000000000b02',
+          DATASET,
+        );
+        expect(made.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        expect(made.bootOnce).toMatchObject({
+          possible: true,
+          envFile: '/boot/grub/grubenv',
+          entries: [{ entryId: ENTRY_ID }],
+        });
+        installPlan = made;
         const result = await applyPlan(storage, {
           host: new SshExecHost(machine.host),
-          journalDir: '/var/lib/cohabit',
+          journalDir: JOURNAL_DIR,
         });
         expect(result, JSON.stringify(result)).toMatchObject({ status: 'applied' });
         timings.push(`${storage.steps.length} storage and boot steps applied in ${seconds(t)} s`);
+        // Out of the way of the copy below, which must see the guest's own /boot (its kernel).
+        await run(['umount', '/boot']);
 
         // The new system's own module, as nixos-install would read it from the dataset.
         const config = await evaluateModule(
@@ -383,16 +409,30 @@ search --set=drive1 --label ${POOL}
       async () => {
         const machine = lab as LabMachine;
         if (expected === undefined) throw new Error('the new system was not put in place');
+        if (installPlan === undefined) throw new Error('the new system was not planned');
         const run = (argv: string[]) => runChecked(machine.host, argv, { timeoutMs: 120_000 });
-        // Boot it once: the next boot only, as grub-reboot does (GRUB clears next_entry as it starts).
-        await run(['mount', `${BOOT_DISK}-part2`, BOOT_MOUNT]);
-        await run([
-          'grub-editenv',
-          `${BOOT_MOUNT}/grub/grubenv`,
-          'set',
-          'next_entry=cohabit-new-system',
+        // Boot it once, as the result screen and `cohabit apply --boot-once` do it: a one-step plan
+        // made from the install plan's offer, applied through the executor (the root helper's own
+        // checks first: the entry in /boot/grub/grub.cfg, grubenv a real block on ext4).
+        await mountMainBoot(machine);
+        const once = bootOncePlan(installPlan, ENTRY_ID, {
+          id: '1ab0000000000b03',
+          now: new Date().toISOString(),
+        });
+        expect(once.steps.map((s) => s.call)).toEqual([
+          {
+            verb: 'grub.bootOnce',
+            args: { envFile: '/boot/grub/grubenv', entryId: ENTRY_ID },
+          },
         ]);
-        await run(['umount', BOOT_MOUNT]);
+        const result = await applyPlan(once, {
+          host: new SshExecHost(machine.host),
+          journalDir: JOURNAL_DIR,
+        });
+        expect(result, JSON.stringify(result)).toMatchObject({ status: 'applied' });
+        expect(await run(['grub-editenv', '/boot/grub/grubenv', 'list'])).toMatch(
+          new RegExp(`^next_entry=${ENTRY_ID}$`, 'm'),
+        );
         const consoleBefore = readFileSync(machine.consoleLog, 'latin1').length;
         timings.push(`rebooted into the new system in ${await machine.reboot()} s`);
 
@@ -434,6 +474,144 @@ search --set=drive1 --label ${POOL}
         }
       },
       15 * 60_000,
+    );
+
+    /** Imports the pool unless this boot already has it (plainly: the hostId is the main system's). */
+    async function poolImported(machine: LabMachine): Promise<void> {
+      const listed = await machine.host.run(['zpool', 'list', '-H', '-o', 'name', POOL]);
+      if (listed.exitCode !== 0)
+        await runChecked(machine.host, ['zpool', 'import', '-N', POOL], { timeoutMs: 120_000 });
+    }
+
+    /** Sets GRUB's next_entry by hand, as grub-reboot does: for an entry Cohabit itself would not offer. */
+    async function forceNextEntry(machine: LabMachine, entryId: string): Promise<void> {
+      const run = (argv: string[]) => runChecked(machine.host, argv, { timeoutMs: 60_000 });
+      await run(['mount', `${BOOT_DISK}-part2`, BOOT_MOUNT]);
+      try {
+        await run(['grub-editenv', `${BOOT_MOUNT}/grub/grubenv`, 'set', `next_entry=${entryId}`]);
+      } finally {
+        await run(['umount', BOOT_MOUNT]);
+      }
+    }
+
+    /** What the console shows after GRUB gave up: the menu drawn again, and no kernel, for `waitS` seconds. */
+    async function consoleAfterGivingUp(machine: LabMachine, from: number, waitS: number) {
+      await new Promise((r) => setTimeout(r, waitS * 1000));
+      const text = readFileSync(machine.consoleLog).subarray(from).toString('latin1');
+      return text.slice(text.indexOf(GRUB_GAVE_UP) + GRUB_GAVE_UP.length);
+    }
+
+    it(
+      'refuses the entry while the pool uses a feature GRUB cannot read; GRUB, sent through a forced copy, stops at its menu',
+      async () => {
+        let machine = lab as LabMachine;
+        const run = (argv: string[]) => runChecked(machine.host, argv, { timeoutMs: 120_000 });
+        await poolImported(machine);
+        // One zstd dataset anywhere in the pool: GRUB checks the pool's features_for_read before
+        // it reads any path (check_mos_features in grub-core/fs/zfs/zfs.c).
+        await run(['zfs', 'create', '-o', 'compression=zstd', `${POOL}/grubless`]);
+        expect(
+          (await run(['zpool', 'get', '-H', '-o', 'value', 'feature@zstd_compress', POOL])).trim(),
+        ).toBe('active');
+        const refused = await planNow(machine, '1ab0000000000b04');
+        const refusal = refused.diagnostics.find((d) => d.code === 'grub.pool-features');
+        expect(refusal, JSON.stringify(refused.diagnostics)).toMatchObject({ severity: 'error' });
+        expect(refusal?.message).toContain('zstd_compress');
+
+        // The menu still holds the entry written while the pool was readable: the forced copy,
+        // chosen for the next boot the way grub-reboot does it (Cohabit would not offer it now).
+        await forceNextEntry(machine, ENTRY_ID);
+        await run(['zpool', 'sync', POOL]);
+        const from = readFileSync(machine.consoleLog).length;
+        const t = Date.now();
+        const stopped = await machine.rebootUntilConsole(
+          new RegExp(`${GRUB_GAVE_UP.replaceAll('.', '\\.')}|Linux version`),
+        );
+        timings.push(`GRUB gave up on the forced entry ${seconds(t)} s after the reboot`);
+        expect(stopped).not.toContain('Linux version');
+        // search by the GUID finds nothing, so configfile has no device to read from.
+        expect(stopped).toContain(`no such device: ${grubZfsUuid(poolGuid)}`);
+        const after = await consoleAfterGivingUp(machine, from, 25);
+        expect(after).toContain('Lab main system');
+        expect(after).not.toContain('Linux version');
+
+        // Switched off and on: the main system (GRUB cleared the choice before it ran the entry).
+        machine = await powerCycle();
+        expect((await run(['findmnt', '-n', '-o', 'SOURCE', '/'])).trim()).toBe('/dev/vda');
+        await run(['zfs', 'destroy', `${POOL}/grubless`]);
+        expect(
+          (await run(['zpool', 'get', '-H', '-o', 'value', 'feature@zstd_compress', POOL])).trim(),
+        ).toBe('enabled');
+      },
+      20 * 60_000,
+    );
+
+    it(
+      "a filesystem labelled like the pool, on a disk GRUB reads first, does not capture the entry (NixOS's own menu, which searches by label, is captured)",
+      async () => {
+        const machine = lab as LabMachine;
+        const run = (argv: string[], options: RunOptions = {}) =>
+          runChecked(machine.host, argv, { timeoutMs: 120_000, ...options });
+        // The impostor: ext4 labelled like the pool, holding a menu at the very path the entry loads.
+        const impostorMount = '/mnt/impostor';
+        await run(['mkfs.ext4', '-q', '-F', '-L', POOL, SPARE_DISK]);
+        await run(['mkdir', '-p', impostorMount]);
+        await run(['mount', SPARE_DISK, impostorMount]);
+        try {
+          await run(['mkdir', '-p', `${impostorMount}/new-system/@/boot/grub`]);
+          await run(
+            ['sh', '-c', 'cat > "$1"', 'write', `${impostorMount}/new-system/@/boot/grub/grub.cfg`],
+            {
+              input:
+                'serial --unit=0 --speed=115200\nterminal_input serial console\nterminal_output serial console\nset timeout=1\nmenuentry "IMPOSTOR menu" { echo "captured by the impostor" }\n',
+            },
+          );
+        } finally {
+          await run(['umount', impostorMount]);
+        }
+
+        // Planned again with the impostor in place: the entry stays allowed (it finds the pool by
+        // its GUID), with a warning about the label for whatever searches by it.
+        await mountMainBoot(machine);
+        const made = await planFor(machine, '1ab0000000000b05');
+        const spare = (await run(['realpath', SPARE_DISK])).trim();
+        const clash = made.diagnostics.find((d) => d.code === 'grub.pool-label-clash');
+        expect(clash, JSON.stringify(made.diagnostics)).toMatchObject({ severity: 'warning' });
+        expect(clash?.message).toMatch(
+          new RegExp(`^${spare} \\(ext4\\) is labelled ${POOL}, like the pool\\.`),
+        );
+        // Booted once as after the install: the offer of the plan that added the entry.
+        if (installPlan === undefined) throw new Error('the new system was not planned');
+        const once = bootOncePlan(installPlan, ENTRY_ID, {
+          id: '1ab0000000000b06',
+          now: new Date().toISOString(),
+        });
+        const result = await applyPlan(once, {
+          host: new SshExecHost(machine.host),
+          journalDir: JOURNAL_DIR,
+        });
+        expect(result, JSON.stringify(result)).toMatchObject({ status: 'applied' });
+        await run(['zpool', 'sync', POOL]);
+
+        const t = Date.now();
+        const booted = await machine.rebootUntilConsole(
+          new RegExp(`${GRUB_GAVE_UP.replaceAll('.', '\\.')}|Linux version`),
+        );
+        timings.push(`through the entry with an impostor present in ${seconds(t)} s`);
+        // Cohabit's entry found the pool by its GUID: the new system's own menu, not the impostor's.
+        expect(booted).toContain('NixOS - Default');
+        expect(booted).not.toContain('IMPOSTOR');
+        // That menu (NixOS's shape: `search --label zroot`) took the impostor, reached first, and
+        // found no kernel there: what the planner's warning is about.
+        const kver = readFileSync(join(image.dir, 'kernel-version'), 'utf8').trim();
+        expect(booted).toMatch(
+          new RegExp(
+            `file \`[^'\n]*new-system/@/boot/vmlinuz-${kver.replaceAll('.', '\\.')}' not found`,
+          ),
+        );
+        expect(booted).not.toContain('Linux version');
+      },
+      20 * 60_000,
     );
   },
 );

@@ -24,6 +24,11 @@ export const LAB_TOPOLOGY = {
   rootDisk: '0000:00:08.0',
   /** Only in the boot proof: the disk GRUB is installed on. */
   bootDisk: '0000:00:09.0',
+  /**
+   * Only in the boot proof: a spare virtio disk. SeaBIOS numbers virtio disks before NVMe ones, so
+   * GRUB's device iteration (hd0, hd1, ...) reaches it before the pool's disks.
+   */
+  spareDisk: '0000:00:0a.0',
 } as const;
 
 /** The guest kernel's parameters when QEMU loads it (`boot: 'kernel'`); the boot proof's GRUB entry uses them too. */
@@ -123,6 +128,12 @@ export interface LabMachine {
    * until a new boot answers SSH as root; `host` is then that login. Answers the seconds it took.
    */
   reboot(timeoutS?: number): Promise<number>;
+  /**
+   * Reboots the guest from inside and, instead of waiting for SSH, waits until the console output
+   * of the new boot matches `until` (for a boot that is meant to stop before Linux, in GRUB). Answers
+   * the console text of that boot so far. `host` is closed: stop the machine and boot it again.
+   */
+  rebootUntilConsole(until: RegExp, timeoutS?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -138,6 +149,8 @@ export interface BootOptions {
   disks?: string;
   /** Attach `boot.raw` of `disks` as a virtio disk with serial COHABITBOOT (by-id: virtio-COHABITBOOT). */
   bootDisk?: boolean;
+  /** Attach `spare.raw` of `disks` as a virtio disk with serial COHABITSPARE (by-id: virtio-COHABITSPARE). */
+  spareDisk?: boolean;
   /**
    * `kernel` (the default): QEMU loads the image's kernel and initrd itself, no boot loader.
    * `disk`: SeaBIOS boots whatever boot loader is installed on boot.raw, as a PC boots.
@@ -145,16 +158,17 @@ export interface BootOptions {
   boot?: 'kernel' | 'disk';
 }
 
-/** Sparse disks for `BootOptions.disks`: the pool's two NVMe disks and, if asked, a boot disk. */
+/** Sparse disks for `BootOptions.disks`: the pool's two NVMe disks and, if asked, a boot disk and a spare. */
 export async function labDisks(
   dir: string,
-  sizes: { nvme?: string; boot?: string } = {},
+  sizes: { nvme?: string; boot?: string; spare?: string } = {},
 ): Promise<void> {
   const files: [string, string][] = [
     ['nvme0.raw', sizes.nvme ?? '1G'],
     ['nvme1.raw', sizes.nvme ?? '1G'],
   ];
   if (sizes.boot !== undefined) files.push(['boot.raw', sizes.boot]);
+  if (sizes.spare !== undefined) files.push(['spare.raw', sizes.spare]);
   for (const [name, size] of files) {
     await writeFile(join(dir, name), '');
     await promisify(execFile)('truncate', ['-s', size, join(dir, name)]);
@@ -165,7 +179,7 @@ export function qemuArgv(
   image: LabImage,
   work: string,
   port: number,
-  options: Pick<BootOptions, 'extraAppend' | 'disks' | 'bootDisk' | 'boot'> = {},
+  options: Pick<BootOptions, 'extraAppend' | 'disks' | 'bootDisk' | 'spareDisk' | 'boot'> = {},
 ): string[] {
   const disks = options.disks ?? work;
   const t = LAB_TOPOLOGY;
@@ -223,6 +237,14 @@ export function qemuArgv(
           // bootindex 0 when booting from it: SeaBIOS tries this disk first (BIOS drive 0x80,
           // GRUB's hd0). With -kernel, QEMU's own loader holds bootindex 0.
           `virtio-blk-pci,drive=boot,serial=COHABITBOOT${options.boot === 'disk' ? ',bootindex=0' : ''},bus=pcie.0,addr=0x${slot(t.bootDisk)}`,
+        ]
+      : []),
+    ...(options.spareDisk === true
+      ? [
+          '-drive',
+          `file=${join(disks, 'spare.raw')},if=none,id=spare,format=raw`,
+          '-device',
+          `virtio-blk-pci,drive=spare,serial=COHABITSPARE,bus=pcie.0,addr=0x${slot(t.spareDisk)}`,
         ]
       : []),
     '-netdev',
@@ -346,6 +368,22 @@ export async function bootLab(image: LabImage, options: BootOptions = {}): Promi
           }
           throw new Error(
             `the lab guest did not come back within ${rebootTimeoutS} s (last: ${last})\n--- guest console (last 60 lines) ---\n${consoleTail()}`,
+          );
+        },
+        rebootUntilConsole: async (until, consoleTimeoutS = 300) => {
+          const from = existsSync(consoleLog) ? readFileSync(consoleLog).length : 0;
+          const since = () => readFileSync(consoleLog).subarray(from).toString('latin1');
+          await machine.host.run(['systemctl', 'reboot'], { timeoutMs: 30_000 }).catch(() => null);
+          await machine.host.close().catch(() => undefined);
+          const deadline = Date.now() + consoleTimeoutS * 1000;
+          while (Date.now() < deadline) {
+            if (qemu.exitCode !== null) throw new Error(`QEMU exited with ${qemu.exitCode}`);
+            const text = since();
+            if (until.test(text)) return text;
+            await new Promise((r) => setTimeout(r, 1_000));
+          }
+          throw new Error(
+            `the console did not show ${String(until)} within ${consoleTimeoutS} s\n--- guest console (last 60 lines) ---\n${consoleTail()}`,
           );
         },
         stop: async () => {
