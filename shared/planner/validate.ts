@@ -356,7 +356,7 @@ function checkBoot(inventory: Inventory, layout: Layout, pool: ZfsPool, add: Add
       'grub.pool-features',
       'error',
       'pool',
-      `GRUB cannot read ${pool.name}: it uses ${active.join(', ')}, which GRUB does not know (OpenZFS compatibility.d/grub2). The chain entry would leave you at a grub> prompt.`,
+      `GRUB cannot read ${pool.name}: it uses ${active.join(', ')}, which GRUB does not know (OpenZFS compatibility.d/grub2). Choosing the chain entry would end in GRUB's error and back at its menu with the countdown stopped: nothing boots until someone picks another entry at the keyboard.`,
       GRUB_ALTERNATIVES,
     );
   else if (enabled.length > 0)
