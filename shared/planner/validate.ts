@@ -14,6 +14,7 @@ import {
   grubEntryId,
   systemName,
 } from './planner-paths';
+import { checkPoolLabelClash } from './validate-pool-label';
 import { checkVms } from './validate-vms';
 import { grubUnreadableFeatures, raidzVdevsOf, zvolReservationBytes } from './zfs-facts';
 
@@ -69,7 +70,10 @@ export function validate(inventory: Inventory, layout: Layout): Diagnostic[] {
   checkIds(layout, add);
   checkDatasets(inventory, layout, add);
   checkSpace(inventory, layout, pool, add);
-  if (layout.systems.length > 0) checkBoot(inventory, layout, pool, add);
+  if (layout.systems.length > 0) {
+    checkBoot(inventory, layout, pool, add);
+    checkPoolLabelClash(inventory, pool, add);
+  }
   if (layout.systems.length > 0 || layout.vms.length > 0) checkMainSystem(inventory, add);
   layout.systems.forEach((system, i) => {
     checkHostId(inventory, system.hostId, `systems[${i}].hostId`, add);
@@ -356,7 +360,7 @@ function checkBoot(inventory: Inventory, layout: Layout, pool: ZfsPool, add: Add
       'grub.pool-features',
       'error',
       'pool',
-      `GRUB cannot read ${pool.name}: it uses ${active.join(', ')}, which GRUB does not know (OpenZFS compatibility.d/grub2). The chain entry would leave you at a grub> prompt.`,
+      `GRUB cannot read ${pool.name}: it uses ${active.join(', ')}, which GRUB does not know (OpenZFS compatibility.d/grub2). Choosing the chain entry would end in GRUB's error and back at its menu with the countdown stopped: nothing boots until someone picks another entry at the keyboard.`,
       GRUB_ALTERNATIVES,
     );
   else if (enabled.length > 0)
