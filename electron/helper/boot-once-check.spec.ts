@@ -79,6 +79,17 @@ describe('bootOnceProblem', () => {
     );
   });
 
+  it("refuses someone else's pending choice, and lets its own, an empty one or none through", async () => {
+    const withNext = (value: string) =>
+      machine().file(ENV, `# GRUB Environment Block\nnext_entry=${value}\n`.padEnd(1024, '#'));
+    expect(await check(withNext('1>2'))).toMatch(
+      /one-time choice .*next_entry=1>2 in \/boot\/grub\/grubenv.*`grub-editenv \/boot\/grub\/grubenv unset next_entry`/,
+    );
+    expect(await check(withNext('cohabit-other'))).toMatch(/next_entry=cohabit-other/);
+    expect(await check(withNext(ID))).toBeNull();
+    expect(await check(withNext(''))).toBeNull();
+  });
+
   it('reads entry ids only from --id words of menuentry lines', () => {
     expect([...menuEntryIds(`${CFG}# menuentry 'x' --id 'cohabit-fake'\n`)]).toEqual([ID]);
   });

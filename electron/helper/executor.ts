@@ -10,6 +10,7 @@ import { ForwardingExecHost, tempNameFor } from './exec-host';
 import { DEFAULT_JOURNAL_DIR, Journal } from './journal';
 import type { Undo } from './journal';
 import { PlanEffects, stepProblem } from './preconditions';
+import { pendingChoiceProblem, pendingNextEntry, readGrubEnv } from './boot-once-check';
 import type { CheckContext } from './preconditions';
 import { allowListProblems, planAllowProblems } from './allow-list';
 import { ensureStateDir } from './state-dirs';
@@ -376,6 +377,22 @@ async function prepareUndo(
     };
   }
   const undo = specOf(c, plan.id).undo(c.args);
+  if (c.verb === 'grub.bootOnce') {
+    // Read once more, right before grub-editenv runs: the undo must put back what is there now.
+    const { envFile, entryId } = c.args;
+    const read = await readGrubEnv(host, envFile);
+    if ('problem' in read) throw preconditionFailed(read.problem);
+    const problem = pendingChoiceProblem(read.env, envFile, entryId);
+    if (problem !== null) throw preconditionFailed(problem);
+    // Chosen already (by the user or an earlier request): unset on rollback would drop a choice
+    // that was there before the plan, so there is nothing to undo.
+    if (pendingNextEntry(read.env) === entryId)
+      return {
+        kind: 'argv',
+        argv: [],
+        text: `Nothing to undo: ${entryId} was GRUB's one-time choice before this step, and stays so.`,
+      };
+  }
   if (c.verb === 'nixos.rebuild') {
     // `--rollback` after a rebuild that failed before switching would drop the user's current
     // generation: the undo runs only if the system profile really moved.

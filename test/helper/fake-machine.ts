@@ -1,6 +1,7 @@
 // A host double for the executor's tests: files live in a temporary root directory (every absolute
 // path is mapped into it), ZFS, mounts, partitions, libvirt and NixOS generations are fake state
-// that the commands the verbs run act on. It records every argv and can fail or hang on request.
+// that the commands the verbs run act on; grub-editenv is the real one, on the file in that root.
+// It records every argv and can fail or hang on request.
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as fs from 'node:fs/promises';
@@ -8,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { HostError, describeArgv } from '../../electron/host/host';
 import type { RunOptions, RunResult, StatResult } from '../../electron/host/host';
 import { statKind } from '../../electron/host/local-host';
-import { LocalExecHost, tempNameFor } from '../../electron/helper/exec-host';
+import { LocalExecHost, runStreamingLocal, tempNameFor } from '../../electron/helper/exec-host';
 import type {
   AppendOptions,
   ExecHost,
@@ -336,6 +337,12 @@ export class FakeMachine implements ExecHost {
         if (verb === 'undefine')
           return this.domains.delete(last) ? ok() : fail(`error: failed to get domain '${last}'`);
         return fail('unknown virsh verb');
+      }
+      case 'grub-editenv': {
+        // Debian's real grub-editenv (grub-common) on the file inside the fake's root: the block's
+        // bytes are what GRUB's own tool makes of them, escapes and padding included.
+        const [file = '', ...rest] = a;
+        return runStreamingLocal(['grub-editenv', this.map(file), ...rest], options);
       }
       case 'install': {
         const [src = '', dst = ''] = a.slice(-2);
