@@ -340,7 +340,7 @@ export function addApplyCommands(
       .option('--yes', 'do not ask (for scripts; the plan is still checked by the helper)')
       .option(
         '--boot-once [entry]',
-        'once applied, have GRUB start the new system at the next boot only, so the boot after returns to the main system (needs /boot/grub on ext2/3/4 or FAT on a plain partition; elsewhere it refuses before anything runs, saying why and what to pick in the menu); ENTRY is the menu id (cohabit-...) when the plan adds several',
+        'once applied, have GRUB start the new system at the next boot only, so the boot after returns to the main system (needs /boot/grub on ext2/3/4 or FAT on a plain partition; elsewhere it refuses before anything runs, saying why and what to pick in the menu; a one-time choice GRUB already holds is left alone, and it says how to clear it); ENTRY is the menu id (cohabit-...) when the plan adds several',
       )
       .addOption(sshHostOption('apply it').conflicts(['demo', 'hostSnapshot'])),
   ).action(async (file: string, opts: ApplyOptions) => {
