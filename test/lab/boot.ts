@@ -272,7 +272,18 @@ export function qemuArgv(
   ];
 }
 
-/** Boots the lab machine and waits (up to `timeoutS`) until SSH logs in as root. */
+/**
+ * What a guest's console shows when it will never answer SSH: the initramfs giving up on its root
+ * device (Debian's scripts/local), dropping to its shell, or the kernel panicking. Waiting out the
+ * timeout after one of these only makes a failure slower to report.
+ */
+const DEAD_END =
+  /Gave up waiting for root file system device|Dropping to a shell|Kernel panic - not syncing/;
+
+/**
+ * Boots the lab machine and waits (up to `timeoutS`) until SSH logs in as root; fails as soon as
+ * the console shows that the guest cannot come up.
+ */
 export async function bootLab(image: LabImage, options: BootOptions = {}): Promise<LabMachine> {
   const timeoutS = options.timeoutS ?? 240;
   const work = await mkdtemp(join(tmpdir(), 'cohabit-lab-run-'));
@@ -325,6 +336,16 @@ export async function bootLab(image: LabImage, options: BootOptions = {}): Promi
       await stop();
       throw new Error(
         `QEMU exited with ${qemu.exitCode}: ${qemuErr}\n--- console ---\n${consoleTail()}`,
+      );
+    }
+    const deadEnd = existsSync(consoleLog)
+      ? DEAD_END.exec(readFileSync(consoleLog, 'latin1'))
+      : null;
+    if (deadEnd !== null) {
+      const tail = consoleTail();
+      await stop();
+      throw new Error(
+        `the lab guest cannot boot: its console shows "${deadEnd[0]}" ${Math.round((Date.now() - started) / 1000)} s after QEMU started\n--- guest console (last 60 lines) ---\n${tail}`,
       );
     }
     try {
