@@ -15,15 +15,7 @@ import type { GrubEnvBlock } from '../../shared/parse/grub-envblk';
 import { parseProcMounts } from '../../shared/parse/mounts';
 import { HostError } from '../host/host';
 import type { Host } from '../host/host';
-
-async function lstatKind(host: Host, path: string): Promise<string | null> {
-  try {
-    return (await host.stat(path)).kind;
-  } catch (error) {
-    if (error instanceof HostError && error.code === 'ENOENT') return null;
-    throw error;
-  }
-}
+import { walk } from './link-walk';
 
 /** The menu entry ids a grub.cfg defines with `--id '<id>'` (the form Cohabit's emitter writes). */
 export function menuEntryIds(grubCfg: string): Set<string> {
@@ -42,16 +34,10 @@ export async function readGrubEnv(
   host: Host,
   envFile: string,
 ): Promise<{ env: GrubEnvBlock } | { problem: string }> {
-  const parts = envFile.split('/').filter((p) => p !== '');
-  for (let i = 1; i <= parts.length; i++) {
-    const prefix = `/${parts.slice(0, i).join('/')}`;
-    const kind = await lstatKind(host, prefix);
-    if (kind === null) return { problem: `${prefix} does not exist` };
-    if (kind === 'link')
-      return { problem: `${prefix} is a symbolic link, and Cohabit never writes through one` };
-    if (i === parts.length && kind !== 'file')
-      return { problem: `${envFile} is not a regular file` };
-  }
+  const walked = await walk(host, envFile);
+  if (walked.problem !== null) return { problem: walked.problem };
+  if (walked.kind === null) return { problem: `${envFile} does not exist` };
+  if (walked.kind !== 'file') return { problem: `${envFile} is not a regular file` };
   const notABlock = (why: string) => ({
     problem: `${envFile} is not a GRUB environment block that Cohabit can read safely (${why}), so it will not change it; \`grub-editenv ${envFile} list\` shows what GRUB makes of it`,
   });

@@ -7,6 +7,7 @@ import { HostError } from '../host/host';
 import type { Host } from '../host/host';
 import type { ExecHost } from './exec-host';
 import { bootOnceProblem } from './boot-once-check';
+import { walk } from './link-walk';
 
 /** Where plans mount the systems they install: `<MOUNT_ROOT>/<name>`. */
 export const MOUNT_ROOT = '/mnt/cohabit';
@@ -115,42 +116,6 @@ export async function readMounts(host: Host): Promise<{ source: string; target: 
       const [source = '', target = ''] = l.split(' ');
       return { source: unescape(source), target: unescape(target) };
     });
-}
-
-/**
- * lstat every component: a link anywhere is refused; returns what the last existing one is. The
- * lstats are asked for all at once (over SSH that is one round trip) and read in order, so the
- * answer is the one a walk from / would give.
- */
-async function walk(
-  host: Host,
-  path: string,
-): Promise<{ problem: string | null; kind: string | null }> {
-  const parts = path.split('/').filter((p) => p !== '');
-  const prefixes = parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
-  const stats = await Promise.all(
-    prefixes.map((prefix) =>
-      host.stat(prefix).then(
-        (s) => ({ s, error: null }),
-        (error: unknown) => ({ s: null, error }),
-      ),
-    ),
-  );
-  for (const [i, { s, error }] of stats.entries()) {
-    const prefix = prefixes[i] as string;
-    if (s === null) {
-      if (error instanceof HostError && error.code === 'ENOENT')
-        return { problem: null, kind: null };
-      throw error;
-    }
-    if (s.kind === 'link')
-      return {
-        problem: `${prefix} is a symbolic link, and Cohabit never writes through one`,
-        kind: 'link',
-      };
-    if (prefix === path) return { problem: null, kind: s.kind };
-  }
-  return { problem: null, kind: 'dir' };
 }
 
 export type Phase = 'initial' | 'live';
