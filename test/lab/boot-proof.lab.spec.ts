@@ -56,6 +56,8 @@ const GRUB_GAVE_UP = 'Failed to boot both default and fallback entries.';
  * .ci/run, beside the other lab guest on 2 cores, the decoy's took 186 s.
  */
 const REBOOT_TO_VERDICT_S = 600;
+/** The end of a boot meant to stop in GRUB: GRUB giving up, or (the failure) Linux starting. */
+const GRUB_VERDICT = new RegExp(`${GRUB_GAVE_UP.replaceAll('.', '\\.')}|Linux version`);
 
 /**
  * The main system's grub.cfg: the header NixOS's install-grub.pl writes (load_env, then a one-time
@@ -99,6 +101,8 @@ describe.skipIf(missing.length > 0)(
   'the boot proof: GRUB on its own disk, with the chain entry',
   () => {
     let image: LabImage;
+    /** The guest image's kernel version: the file names of its kernel and initrd. */
+    let kver = '';
     let disks: string;
     let lab: LabMachine | undefined;
     let extraEntries = '';
@@ -187,6 +191,7 @@ describe.skipIf(missing.length > 0)(
     beforeAll(async () => {
       let t = Date.now();
       image = await buildLabImage();
+      kver = readFileSync(join(image.dir, 'kernel-version'), 'utf8').trim();
       disks = await mkdtemp(join(tmpdir(), 'cohabit-boot-proof-'));
       // 3 GiB pool disks (sparse): the second system's root is a copy of the guest's own (~1.1 GB).
       await labDisks(disks, { nvme: '3G', boot: '256M', spare: '64M' });
@@ -207,7 +212,6 @@ describe.skipIf(missing.length > 0)(
         await run(['mkfs.ext4', '-q', '-L', 'lab-boot', `${BOOT_DISK}-part2`]);
         await run(['mkdir', '-p', BOOT_MOUNT]);
         await run(['mount', `${BOOT_DISK}-part2`, BOOT_MOUNT]);
-        const kver = readFileSync(join(image.dir, 'kernel-version'), 'utf8').trim();
         await run(['cp', `/boot/vmlinuz-${kver}`, `${BOOT_MOUNT}/vmlinuz`]);
         await run(['cp', `/boot/initrd.img-${kver}`, `${BOOT_MOUNT}/initrd.img`]);
         await run([
@@ -371,7 +375,6 @@ describe.skipIf(missing.length > 0)(
             ...['proc', 'sys', 'dev', 'run', 'tmp'].map((d) => `${root}/${d}`),
           ]);
           timings.push(`root copied into the dataset in ${seconds(t)} s`);
-          const kver = readFileSync(join(image.dir, 'kernel-version'), 'utf8').trim();
           const inDataset = (file: string) => `($drive1)/${zfsGrubPath(DATASET, file)}`;
           const files: [string, string][] = [
             ['/etc/fstab', `${efi.device} ${efiMount} vfat defaults 0 2\n`],
@@ -529,10 +532,7 @@ search --set=drive1 --label ${POOL}
         await run(['zpool', 'sync', POOL]);
         const from = readFileSync(machine.consoleLog).length;
         const t = Date.now();
-        const stopped = await machine.rebootUntilConsole(
-          new RegExp(`${GRUB_GAVE_UP.replaceAll('.', '\\.')}|Linux version`),
-          REBOOT_TO_VERDICT_S,
-        );
+        const stopped = await machine.rebootUntilConsole(GRUB_VERDICT, REBOOT_TO_VERDICT_S);
         timings.push(`GRUB gave up on the forced entry ${seconds(t)} s after the reboot`);
         expect(stopped).not.toContain('Linux version');
         // search by the GUID finds nothing, so configfile has no device to read from.
@@ -600,17 +600,13 @@ search --set=drive1 --label ${POOL}
         await run(['zpool', 'sync', POOL]);
 
         const t = Date.now();
-        const booted = await machine.rebootUntilConsole(
-          new RegExp(`${GRUB_GAVE_UP.replaceAll('.', '\\.')}|Linux version`),
-          REBOOT_TO_VERDICT_S,
-        );
+        const booted = await machine.rebootUntilConsole(GRUB_VERDICT, REBOOT_TO_VERDICT_S);
         timings.push(`through the entry with an impostor present in ${seconds(t)} s`);
         // Cohabit's entry found the pool by its GUID: the new system's own menu, not the impostor's.
         expect(booted).toContain('NixOS - Default');
         expect(booted).not.toContain('IMPOSTOR');
         // That menu (NixOS's shape: `search --label zroot`) took the impostor, reached first, and
         // found no kernel there: what the planner's warning is about.
-        const kver = readFileSync(join(image.dir, 'kernel-version'), 'utf8').trim();
         expect(booted).toMatch(
           new RegExp(
             `file \`[^'\n]*new-system/@/boot/vmlinuz-${kver.replaceAll('.', '\\.')}' not found`,
